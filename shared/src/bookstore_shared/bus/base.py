@@ -1,0 +1,71 @@
+"""What every bus offers: confirmed publishing and queue subscriptions with retries and a DLQ."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Protocol, Sequence
+
+from ..events import Envelope
+
+Handler = Callable[[Envelope], None]
+"""Processes one event; raising means "failed, retry later" (then dead-letter)."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A queue bound to routing patterns. `exclusive` queues are per process (fan-out to replicas)."""
+
+    queue: str
+    patterns: tuple[str, ...]
+    handler: Handler = field(compare=False)
+    exclusive: bool = False
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message parked after its last failed attempt."""
+
+    envelope: Envelope
+    routing_key: str
+    reason: str
+    attempts: int
+
+
+class Bus(Protocol):
+    """The message bus; RabbitBus in production, InProcessBus standalone and in unit tests."""
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Publish and wait until the broker has them (raise if it cannot confirm)."""
+
+    def subscribe(self, queue: str, patterns: Sequence[str], handler: Handler, *,
+                  exclusive: bool = False) -> None:
+        """Register a consumer; call before `start()`."""
+
+    def start(self) -> None:
+        """Start consuming."""
+
+    def stop(self) -> None:
+        """Stop consuming and close connections."""
+
+    def is_healthy(self) -> bool:
+        """True when publishing and consuming can work right now."""
+
+
+@lru_cache(maxsize=4096)
+def _words_match(pattern: tuple[str, ...], key: tuple[str, ...]) -> bool:
+    if not pattern:
+        return not key
+    head, rest = pattern[0], pattern[1:]
+    if head == "#":
+        return any(_words_match(rest, key[i:]) for i in range(len(key) + 1))
+    return bool(key) and head in ("*", key[0]) and _words_match(rest, key[1:])
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """AMQP topic semantics: `*` is exactly one word, `#` zero or more words."""
+    return _words_match(tuple(pattern.split(".")), tuple(routing_key.split(".")))
+
+
+def retry_delays_ms(spec: str) -> list[int]:
+    """Parse "500,2000,8000" into backoff delays; attempts = len(delays) + 1."""
+    return [int(x) for x in spec.split(",") if x.strip()]

@@ -1,0 +1,144 @@
+"""In-process bus with the RabbitMQ bus's topic, retry and dead-letter semantics (standalone mode)."""
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..events import Envelope
+from .base import DeadLetter, Handler, Subscription, topic_matches
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Delivery:
+    envelope: Envelope
+    attempts: int = 0
+
+
+class _Queue:
+    """One named queue: bindings, pending deliveries, and the threads consuming it."""
+
+    def __init__(self, name: str, patterns: Sequence[str]):
+        self.name = name
+        self.patterns = tuple(patterns)
+        self.pending: "queue.Queue[_Delivery | None]" = queue.Queue()
+        self.handlers: list[Handler] = []
+
+    def binds(self, routing_key: str) -> bool:
+        return any(topic_matches(p, routing_key) for p in self.patterns)
+
+
+class InProcessBus:
+    """Queues live in memory; each queue has one worker thread per registered handler."""
+
+    def __init__(self, *, retry_delays_ms: Sequence[int] = (100, 500, 2000)):
+        self._queues: dict[str, _Queue] = {}
+        self._exclusive_ids = itertools.count(1)
+        self._delays = list(retry_delays_ms)
+        self._threads: list[threading.Thread] = []
+        self._timers: set[threading.Timer] = set()
+        self._lock = threading.Lock()
+        self._running = False
+        self.dead_letters: dict[str, list[DeadLetter]] = {}
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Deliver to every bound queue (in memory, so "confirmed" once enqueued)."""
+        with self._lock:
+            targets = list(self._queues.values())
+        for env in envelopes:
+            for q in targets:
+                if q.binds(env.type):
+                    q.pending.put(_Delivery(env))
+
+    def subscribe(self, queue: str, patterns: Sequence[str], handler: Handler, *,
+                  exclusive: bool = False) -> None:
+        """Register a handler; handlers of the same queue compete, different queues fan out."""
+        name = f"{queue}.{next(self._exclusive_ids)}" if exclusive else queue
+        with self._lock:
+            q = self._queues.setdefault(name, _Queue(name, patterns))
+            q.patterns = tuple(sorted(set(q.patterns) | set(patterns)))
+            q.handlers.append(handler)
+            if self._running:
+                self._spawn(q, handler)
+
+    def start(self) -> None:
+        with self._lock:
+            if self._running:
+                return
+            self._running = True
+            for q in self._queues.values():
+                for handler in q.handlers:
+                    self._spawn(q, handler)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._running = False
+            for timer in self._timers:
+                timer.cancel()
+            for q in self._queues.values():
+                for _ in q.handlers:
+                    q.pending.put(None)
+        for t in self._threads:
+            t.join(timeout=5)
+        self._threads.clear()
+
+    def is_healthy(self) -> bool:
+        return True
+
+    def subscriptions(self) -> list[Subscription]:
+        """What is bound, for introspection and tests."""
+        return [Subscription(q.name, q.patterns, h) for q in self._queues.values()
+                for h in q.handlers]
+
+    def _spawn(self, q: _Queue, handler: Handler) -> None:
+        t = threading.Thread(target=self._work, args=(q, handler), daemon=True,
+                             name=f"bus-{q.name}")
+        self._threads.append(t)
+        t.start()
+
+    def _work(self, q: _Queue, handler: Handler) -> None:
+        while True:
+            delivery = q.pending.get()
+            if delivery is None:
+                return
+            try:
+                handler(delivery.envelope)
+            except Exception as exc:  # noqa: BLE001 - every failure is retried, then parked
+                self._failed(q, delivery, exc)
+
+    def _failed(self, q: _Queue, delivery: _Delivery, exc: Exception) -> None:
+        delivery.attempts += 1
+        reason = f"{type(exc).__name__}: {exc}"
+        if delivery.attempts > len(self._delays):
+            log.error("event dead-lettered", extra={"queue": q.name, "event_id":
+                      delivery.envelope.id, "reason": reason})
+            self.dead_letters.setdefault(q.name, []).append(
+                DeadLetter(delivery.envelope, delivery.envelope.type, reason, delivery.attempts))
+            return
+        log.warning("event failed, will retry", extra={"queue": q.name, "reason": reason,
+                    "attempt": delivery.attempts})
+        delay = self._delays[delivery.attempts - 1] / 1000
+
+        def _requeue() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+                if self._running:
+                    q.pending.put(delivery)
+
+        timer = threading.Timer(delay, _requeue)
+        timer.daemon = True
+        with self._lock:
+            self._timers.add(timer)
+        timer.start()
+
+    def replay_dead_letters(self, queue: str) -> int:
+        """Put parked messages back on their queue; returns how many."""
+        letters = self.dead_letters.pop(queue, [])
+        for letter in letters:
+            self._queues[queue].pending.put(_Delivery(letter.envelope))
+        return len(letters)

@@ -1,0 +1,259 @@
+"""RabbitMQ bus on pika: durable topic exchange, a durable queue per consuming service, manual acks
+after the handler returns, publisher confirms, retry queues with backoff, then a dead-letter queue.
+
+Every thread gets its own connection and channel (pika's BlockingConnection is not thread-safe).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from functools import partial
+from typing import Sequence
+
+import pika
+from pika.exceptions import AMQPError
+from tenacity import Retrying, retry_if_exception_type, stop_never, wait_exponential
+
+from ..events import Envelope
+from .base import DeadLetter, Handler, Subscription
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-bookstore-attempts"
+REASON_HEADER = "x-bookstore-error"
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker could not take (or confirm) a message right now."""
+
+
+class RabbitBus:
+    """Topic exchange `<instance>.events`; queues `<instance>.<name>`, `.retry.<ms>`, `.dlq`."""
+
+    def __init__(self, url: str, *, instance: str, queue_type: str = "classic",
+                 prefetch: int = 64, retry_delays_ms: Sequence[int] = (500, 2000, 8000, 30000)):
+        self._params = pika.URLParameters(url)
+        self._params.heartbeat = 60
+        self._params.blocked_connection_timeout = 30
+        self._params.connection_attempts = 1
+        self.instance = instance
+        self.exchange = f"{instance}.events"
+        self._queue_type = queue_type
+        self._prefetch = prefetch
+        self._delays = list(retry_delays_ms)
+        self._subs: list[Subscription] = []
+        self._threads: list[threading.Thread] = []
+        self._connected: dict[int, bool] = {}
+        self._stopping = threading.Event()
+        self._local = threading.local()
+        self._publisher_ok = True
+
+    # ---- naming and topology -------------------------------------------------------------
+    def queue_name(self, queue: str) -> str:
+        """The broker-side name of a service queue."""
+        return f"{self.instance}.{queue}"
+
+    def _queue_args(self, **extra: object) -> dict:
+        return {"x-queue-type": self._queue_type, **extra}
+
+    def _declare(self, ch, sub: Subscription) -> str:
+        ch.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+        base = self.queue_name(sub.queue)
+        ch.queue_declare(f"{base}.dlq", durable=True, arguments=self._queue_args())
+        if sub.exclusive:
+            name = f"{base}.{uuid.uuid4().hex[:12]}"
+            ch.queue_declare(name, exclusive=True, auto_delete=True)
+        else:
+            name = base
+            ch.queue_declare(name, durable=True, arguments=self._queue_args())
+            for delay in self._delays:
+                ch.queue_declare(f"{base}.retry.{delay}", durable=True, arguments=self._queue_args(
+                    **{"x-message-ttl": delay, "x-dead-letter-exchange": "",
+                       "x-dead-letter-routing-key": base}))
+        for pattern in sub.patterns:
+            ch.queue_bind(name, self.exchange, routing_key=pattern)
+        return name
+
+    def _connect(self) -> pika.BlockingConnection:
+        for attempt in Retrying(wait=wait_exponential(multiplier=0.2, max=5), stop=stop_never,
+                                retry=retry_if_exception_type(AMQPError), reraise=True):
+            with attempt:
+                if self._stopping.is_set():
+                    raise BrokerUnavailable("bus is stopping")
+                return pika.BlockingConnection(self._params)
+        raise BrokerUnavailable("unreachable")  # pragma: no cover - Retrying never gives up
+
+    # ---- publishing ----------------------------------------------------------------------
+    def _publisher(self):
+        ch = getattr(self._local, "channel", None)
+        if ch is None or ch.is_closed or ch.connection.is_closed:
+            conn = pika.BlockingConnection(self._params)
+            ch = conn.channel()
+            ch.confirm_delivery()
+            ch.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+            self._local.channel = ch
+        return ch
+
+    def _drop_publisher(self) -> None:
+        ch = getattr(self._local, "channel", None)
+        self._local.channel = None
+        if ch is not None:
+            try:
+                ch.connection.close()
+            except Exception:  # noqa: BLE001 - it is already broken
+                pass
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Publish persistent messages and wait for the broker's confirms."""
+        try:
+            ch = self._publisher()
+            if not envelopes:
+                ch.connection.process_data_events(time_limit=0)
+            for env in envelopes:
+                ch.basic_publish(self.exchange, env.type, env.to_bytes(), _properties(env))
+            self._publisher_ok = True
+        except (AMQPError, OSError) as exc:
+            self._publisher_ok = False
+            self._drop_publisher()
+            raise BrokerUnavailable(f"publish failed: {type(exc).__name__}") from exc
+
+    # ---- consuming -----------------------------------------------------------------------
+    def subscribe(self, queue: str, patterns: Sequence[str], handler: Handler, *,
+                  exclusive: bool = False) -> None:
+        sub = Subscription(queue, tuple(patterns), handler, exclusive)
+        self._subs.append(sub)
+        if self._threads:
+            self._spawn(len(self._subs) - 1, sub)
+
+    def start(self) -> None:
+        self._stopping.clear()
+        for index, sub in enumerate(self._subs):
+            self._spawn(index, sub)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for t in self._threads:
+            t.join(timeout=10)
+        self._threads.clear()
+        self._drop_publisher()
+
+    def is_healthy(self) -> bool:
+        return self._publisher_ok and all(self._connected.get(i, False)
+                                          for i in range(len(self._subs)))
+
+    def _spawn(self, index: int, sub: Subscription) -> None:
+        t = threading.Thread(target=self._consume_forever, args=(index, sub), daemon=True,
+                             name=f"consume-{sub.queue}")
+        self._threads.append(t)
+        t.start()
+
+    def _consume_forever(self, index: int, sub: Subscription) -> None:
+        while not self._stopping.is_set():
+            conn = None
+            try:
+                conn = self._connect()
+                ch = conn.channel()
+                ch.confirm_delivery()
+                name = self._declare(ch, sub)
+                ch.basic_qos(prefetch_count=self._prefetch)
+                ch.basic_consume(name, on_message_callback=partial(self._on_message, sub))
+                self._connected[index] = True
+                log.info("consuming", extra={"queue": name})
+                while not self._stopping.is_set():
+                    conn.process_data_events(time_limit=0.25)
+            except BrokerUnavailable:
+                pass
+            except (AMQPError, OSError) as exc:
+                log.warning("consumer lost its connection, reconnecting",
+                            extra={"queue": sub.queue, "error": type(exc).__name__})
+                self._stopping.wait(0.5)
+            finally:
+                self._connected[index] = False
+                if conn is not None and conn.is_open:
+                    try:
+                        conn.close()
+                    except Exception:  # noqa: BLE001
+                        pass
+
+    def _on_message(self, sub: Subscription, ch, method, props, body: bytes) -> None:
+        attempts = int((props.headers or {}).get(ATTEMPTS_HEADER, 0))
+        try:
+            env = Envelope.from_bytes(body)
+        except ValueError as exc:
+            self._park(ch, sub, body, props, f"malformed envelope: {exc}"[:500], attempts + 1)
+            ch.basic_ack(method.delivery_tag)
+            return
+        try:
+            sub.handler(env)
+        except Exception as exc:  # noqa: BLE001 - every failure is retried, then parked
+            attempts += 1
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            if sub.exclusive or attempts > len(self._delays):
+                log.error("event dead-lettered", extra={"queue": sub.queue, "event_id": env.id,
+                                                        "event_type": env.type, "reason": reason})
+                self._park(ch, sub, body, props, reason, attempts)
+            else:
+                log.warning("event failed, will retry", extra={
+                    "queue": sub.queue, "event_id": env.id, "attempt": attempts, "reason": reason})
+                delay = self._delays[attempts - 1]
+                ch.basic_publish("", f"{self.queue_name(sub.queue)}.retry.{delay}", body,
+                                 _with_headers(props, {ATTEMPTS_HEADER: attempts}))
+        ch.basic_ack(method.delivery_tag)
+
+    def _park(self, ch, sub: Subscription, body: bytes, props, reason: str, attempts: int) -> None:
+        ch.basic_publish("", f"{self.queue_name(sub.queue)}.dlq", body, _with_headers(
+            props, {ATTEMPTS_HEADER: attempts, REASON_HEADER: reason}))
+
+    # ---- dead letters (operator tools) -------------------------------------------------------
+    def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:
+        """Peek at parked messages without removing them."""
+        letters: list[DeadLetter] = []
+        conn = pika.BlockingConnection(self._params)
+        try:
+            ch = conn.channel()
+            for _ in range(limit):
+                method, props, body = ch.basic_get(f"{self.queue_name(queue)}.dlq", auto_ack=False)
+                if method is None:
+                    break
+                headers = props.headers or {}
+                letters.append(DeadLetter(Envelope.from_bytes(body), method.routing_key,
+                                          str(headers.get(REASON_HEADER, "")),
+                                          int(headers.get(ATTEMPTS_HEADER, 0))))
+            # closing the channel without acks puts every peeked message back
+        finally:
+            conn.close()
+        return letters
+
+    def replay_dead_letters(self, queue: str) -> int:
+        """Move parked messages back to the service queue with a fresh attempt count."""
+        conn = pika.BlockingConnection(self._params)
+        count = 0
+        try:
+            ch = conn.channel()
+            ch.confirm_delivery()
+            while True:
+                method, props, body = ch.basic_get(f"{self.queue_name(queue)}.dlq", auto_ack=False)
+                if method is None:
+                    return count
+                headers = {k: v for k, v in (props.headers or {}).items()
+                           if k not in (ATTEMPTS_HEADER, REASON_HEADER)}
+                ch.basic_publish("", self.queue_name(queue), body,
+                                 _with_headers(props, headers, replace=True))
+                ch.basic_ack(method.delivery_tag)
+                count += 1
+        finally:
+            conn.close()
+
+
+def _properties(env: Envelope) -> pika.BasicProperties:
+    return pika.BasicProperties(content_type="application/json", delivery_mode=2,
+                                message_id=env.id, correlation_id=env.correlation_id,
+                                type=env.type, app_id=env.producer)
+
+
+def _with_headers(props, headers: dict, *, replace: bool = False) -> pika.BasicProperties:
+    merged = dict(headers) if replace else {**(props.headers or {}), **headers}
+    return pika.BasicProperties(content_type=props.content_type, delivery_mode=2,
+                                message_id=props.message_id, correlation_id=props.correlation_id,
+                                type=props.type, app_id=props.app_id, headers=merged)

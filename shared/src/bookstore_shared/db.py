@@ -1,0 +1,126 @@
+"""Engines, sessions and migrations: DATABASE_URL, else BOOKSTORE_MYSQL_URL + instance, else SQLite."""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from .settings import BaseServiceSettings
+
+log = logging.getLogger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A MetaData with the project's constraint naming convention."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def database_name(settings: BaseServiceSettings) -> str:
+    """The service's own schema name: `<instance>_<service>`."""
+    return f"{settings.instance}_{settings.service_name}"
+
+
+def database_url(settings: BaseServiceSettings) -> str:
+    """Resolve the URL this service stores its data at."""
+    if settings.database_url:
+        return settings.database_url
+    if settings.mysql_url:
+        url = make_url(settings.mysql_url)
+        return url.set(database=database_name(settings),
+                       query={**url.query, "charset": "utf8mb4"}).render_as_string(
+            hide_password=False)
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / (database_name(settings) + '.sqlite')).resolve()}"
+
+
+def ensure_database(url: str) -> None:
+    """Create the MySQL schema named in `url` if it does not exist yet."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("mysql") or not parsed.database:
+        return
+    server = create_engine(parsed.set(database=None), pool_pre_ping=True)
+    try:
+        with server.connect() as conn:
+            conn.execute(text(
+                f"CREATE DATABASE IF NOT EXISTS `{parsed.database}` "
+                "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    finally:
+        server.dispose()
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine with sane pooling for MySQL and WAL + busy timeout for SQLite."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
+                         pool_recycle=1800, isolation_level="READ COMMITTED")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded attributes after commit (responses are built after it)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work: commit explicitly inside, roll back on anything else."""
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def is_database_reachable(engine: Engine) -> bool:
+    """Readiness probe: can we run `SELECT 1`?"""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return False
+
+
+def upgrade_to_head(engine: Engine, migrations_dir: Path) -> None:
+    """Apply the service's Alembic migrations; replicas starting together take turns (GET_LOCK)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    with engine.begin() as conn:
+        is_mysql = conn.dialect.name in ("mysql", "mariadb")
+        if is_mysql:
+            conn.execute(text("SELECT GET_LOCK('bookstore_migrate', 120)"))
+        try:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        finally:
+            if is_mysql:
+                conn.execute(text("SELECT RELEASE_LOCK('bookstore_migrate')"))
+    log.info("migrations applied", extra={"migrations": str(migrations_dir)})

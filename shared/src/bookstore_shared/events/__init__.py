@@ -1,0 +1,3 @@
+"""Integration events: the envelope and the typed payload contracts."""
+from .contracts import REGISTRY, event_type_of, payload_model  # noqa: F401
+from .envelope import Envelope, utcnow  # noqa: F401

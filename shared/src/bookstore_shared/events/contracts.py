@@ -1,0 +1,171 @@
+"""Typed payloads of every routing key. A breaking change gets a new `version`."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EventPayload(BaseModel):
+    """Base of all payloads: consumers ignore unknown fields."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class UserRegistered(EventPayload):
+    user_id: int
+    username: str
+    email: str
+
+
+class SessionRevoked(EventPayload):
+    session_id: str
+    user_id: int
+    expires_at: datetime
+
+
+class BookChanged(EventPayload):
+    """Shared shape of book.created and book.updated."""
+
+    book_id: int
+    title: str
+    author: str
+    price: Decimal
+    stock: int | None = None
+    stock_version: int | None = None
+    pdf_key: str | None = None
+    pdf_changed: bool = False
+    description_given: bool = False
+
+
+class BookCreated(BookChanged):
+    pass
+
+
+class BookUpdated(BookChanged):
+    pass
+
+
+class BookDeleted(EventPayload):
+    book_id: int
+
+
+class BookSummarized(EventPayload):
+    book_id: int
+    pdf_key: str
+    status: Literal["ready", "no_text", "failed"]
+    summary: str | None = None
+    description: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    error: str | None = None
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    book_id: int
+    quantity: int = Field(ge=1)
+    unit_price: Decimal | None = None
+    title: str | None = None
+
+
+class OrderPlaced(EventPayload):
+    order_id: int
+    user_id: int
+    items: list[OrderLine]
+
+
+class InventoryReserved(EventPayload):
+    order_id: int
+    items: list[OrderLine]
+
+
+class InventoryRejected(EventPayload):
+    order_id: int
+    reason: str
+    book_ids: list[int] = []
+
+
+class InventoryReleased(EventPayload):
+    order_id: int
+    items: list[OrderLine]
+
+
+class StockChanged(EventPayload):
+    book_id: int
+    stock: int
+    stock_version: int | None = None
+
+
+class OrderConfirmed(EventPayload):
+    order_id: int
+    user_id: int
+    items: list[OrderLine]
+
+
+class OrderCancelled(EventPayload):
+    order_id: int
+    user_id: int
+    reason: str
+    previous_status: str
+    items: list[OrderLine]
+
+
+class OrderStatusChanged(EventPayload):
+    order_id: int
+    user_id: int
+    status: str
+    previous_status: str | None = None
+    reason: str | None = None
+
+
+class ShipmentUpdated(EventPayload):
+    shipment_id: int
+    order_id: int
+    status: Literal["PREPARING", "SHIPPED", "DELIVERED", "CANCELLED"]
+
+
+class NotificationBroadcast(EventPayload):
+    message: str
+
+
+# routing key -> (version -> payload model)
+REGISTRY: dict[str, dict[int, type[EventPayload]]] = {
+    "user.registered": {1: UserRegistered},
+    "auth.session_revoked": {1: SessionRevoked},
+    "book.created": {1: BookCreated},
+    "book.updated": {1: BookUpdated},
+    "book.deleted": {1: BookDeleted},
+    "book.summarized": {1: BookSummarized},
+    "order.placed": {1: OrderPlaced},
+    "inventory.reserved": {1: InventoryReserved},
+    "inventory.rejected": {1: InventoryRejected},
+    "inventory.released": {1: InventoryReleased},
+    "inventory.stock_changed": {1: StockChanged},
+    "order.confirmed": {1: OrderConfirmed},
+    "order.cancelled": {1: OrderCancelled},
+    "order.status_changed": {1: OrderStatusChanged},
+    "shipment.updated": {1: ShipmentUpdated},
+    "notification.broadcast": {1: NotificationBroadcast},
+}
+
+_BY_MODEL = {model: (key, version) for key, versions in REGISTRY.items()
+             for version, model in versions.items()}
+
+
+def event_type_of(payload: BaseModel) -> tuple[str, int]:
+    """Routing key and version of a payload instance."""
+    try:
+        return _BY_MODEL[type(payload)]
+    except KeyError:
+        raise ValueError(f"{type(payload).__name__} is not a registered event payload") from None
+
+
+def payload_model(event_type: str, version: int = 1) -> type[EventPayload]:
+    """The payload model for a routing key and version; ValueError when unknown."""
+    try:
+        return REGISTRY[event_type][version]
+    except KeyError:
+        raise ValueError(f"unknown event {event_type!r} version {version}") from None
