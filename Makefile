@@ -1,0 +1,34 @@
+# Bookstore — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := .tools/bin/uv
+endif
+VENV_PY := .venv/bin/python
+
+.PHONY: install run test lint tap bench clean
+
+install: .venv/.synced ## create the virtualenv from the lock file (uv workspace)
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools && .tools/bin/pip install --quiet uv
+
+.venv/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml)
+	$(UV) sync --all-packages --frozen --quiet
+	@touch $@
+
+run: install ## the whole system; standalone unless BOOKSTORE_MYSQL_URL and BOOKSTORE_RABBITMQ_URL are set
+	$(VENV_PY) -m bookstore_shared.launcher
+
+test: install ## the whole suite against real MySQL and RabbitMQ
+	$(VENV_PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	.venv/bin/ruff check .
+
+tap: install ## print the event stream: make tap ARGS='order.# --json'
+	.venv/bin/bookstore tap $(ARGS)
+
+clean:
+	rm -rf .venv .tools var

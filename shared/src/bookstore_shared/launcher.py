@@ -1,0 +1,183 @@
+"""Start the whole system: standalone (one process, SQLite, in-process bus) or one process per
+service (MySQL + RabbitMQ, exactly as the containers run). Used by `make run`, tests and benchmarks."""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from .settings import BaseServiceSettings
+
+# (service name, python package) in start order; the gateway last so its upstreams exist.
+SERVICES: list[tuple[str, str]] = [
+    ("auth", "auth_service"),
+    ("catalog", "catalog_service"),
+    ("order", "order_service"),
+    ("inventory", "inventory_service"),
+    ("shipping", "shipping_service"),
+    ("notification", "notification_service"),
+    ("ai", "ai_service"),
+    ("gateway", "gateway"),
+]
+
+
+def available_services() -> list[tuple[str, str]]:
+    """Services whose code exists (a `main` module with `create_app`)."""
+    return [(name, pkg) for name, pkg in SERVICES if importlib.util.find_spec(f"{pkg}.main")]
+
+
+@dataclass
+class ServiceProcesses:
+    """Child processes, one per service; `stop()` terminates them all (SIGTERM, then SIGKILL)."""
+
+    env: dict[str, str]
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start(self, name: str, pkg: str, *, log_dir: str | None = None) -> None:
+        out = open(os.path.join(log_dir, f"{name}.log"), "ab") if log_dir else None
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"{pkg}.main"], env=self.env,
+                                            stdout=out, stderr=subprocess.STDOUT if out else None)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one service (fault tests)."""
+        proc = self.procs.pop(name)
+        proc.kill()
+        proc.wait(10)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + timeout
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        self.procs.clear()
+
+
+def wait_ready(url: str, *, timeout: float = 60.0, procs: ServiceProcesses | None = None) -> None:
+    """Poll `<url>/readyz` until it answers 200; fail early if a child process died."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if procs:
+            dead = [n for n, p in procs.procs.items() if p.poll() is not None]
+            if dead:
+                raise RuntimeError(f"service process exited: {', '.join(dead)}")
+        try:
+            r = httpx.get(f"{url}/readyz", timeout=2)
+            if r.status_code == 200:
+                return
+            last = r.text
+        except httpx.HTTPError as exc:
+            last = type(exc).__name__
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not ready after {timeout}s: {last}")
+
+
+def start_processes(env: dict[str, str], *, log_dir: str | None = None,
+                    services: list[tuple[str, str]] | None = None) -> ServiceProcesses:
+    """One process per service, each waited for until ready."""
+    procs = ServiceProcesses(env=env)
+    settings = settings_from(env)
+    try:
+        for name, pkg in services or available_services():
+            procs.start(name, pkg, log_dir=log_dir)
+            wait_ready(settings.service_url(name), procs=procs)
+    except BaseException:
+        procs.stop()
+        raise
+    return procs
+
+
+def settings_from(env: dict[str, str]) -> BaseServiceSettings:
+    """Settings as a child process with this environment would read them."""
+    keys = {"BOOKSTORE_HOST": "host", "BOOKSTORE_PORT_BASE": "port_base"}
+    return BaseServiceSettings(_env_file=None, **{f: env[k] for k, f in keys.items() if k in env})
+
+
+async def _serve_standalone(settings: BaseServiceSettings) -> None:
+    from .bus import InProcessBus, retry_delays_ms
+    from .logs import configure_logging
+    from .serve import uvicorn_config
+
+    import uvicorn
+
+    configure_logging("standalone", settings.log_level)
+    bus = InProcessBus(retry_delays_ms=retry_delays_ms(settings.retry_delays_ms))
+    servers = []
+    for name, pkg in available_services():
+        module = importlib.import_module(f"{pkg}.main")
+        app = module.create_app(bus=bus)
+        config = uvicorn_config(app, settings, port=settings.port_base + _offset(name))
+        servers.append(uvicorn.Server(config))
+    for server in servers:
+        server.install_signal_handlers = lambda: None  # one handler for all, below
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(s.serve()) for s in servers]
+    while not all(s.started for s in servers):
+        if any(t.done() for t in tasks):
+            break
+        await asyncio.sleep(0.05)
+    bus.start()
+    print(f"Bookstore (standalone) ready: {settings.service_url('gateway')}", flush=True)
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*tasks, return_exceptions=True)
+    bus.stop()
+
+
+def _offset(name: str) -> int:
+    from .settings import SERVICE_PORT_OFFSETS
+
+    return SERVICE_PORT_OFFSETS[name]
+
+
+def main() -> None:
+    """`make run`: standalone without broker/database URLs, else one process per service."""
+    settings = BaseServiceSettings()
+    if not settings.rabbitmq_url or not (settings.mysql_url or settings.database_url):
+        if settings.rabbitmq_url or settings.mysql_url:
+            print("Only one of BOOKSTORE_MYSQL_URL / BOOKSTORE_RABBITMQ_URL is set; "
+                  "running standalone (set both for one process per service).", file=sys.stderr)
+        asyncio.run(_serve_standalone(settings))
+        return
+    procs = start_processes(dict(os.environ))
+    print(f"Bookstore ready (one process per service): {settings.service_url('gateway')}",
+          flush=True)
+    stopped = {"flag": False}
+
+    def _stop(*_):
+        stopped["flag"] = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopped["flag"]:
+            dead = [n for n, p in procs.procs.items() if p.poll() is not None]
+            if dead:
+                print(f"service stopped unexpectedly: {', '.join(dead)}", file=sys.stderr)
+                break
+            time.sleep(0.2)
+    finally:
+        procs.stop()
+
+
+if __name__ == "__main__":
+    main()

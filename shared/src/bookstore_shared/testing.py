@@ -1,0 +1,154 @@
+"""Pytest plugin: real MySQL and RabbitMQ for every test run, each run under its own instance.
+
+Where they come from: BOOKSTORE_MYSQL_URL / BOOKSTORE_RABBITMQ_URL, else 127.0.0.1:3306 / :5672,
+else testcontainers when a Docker engine is available, else the run stops with instructions.
+"""
+from __future__ import annotations
+
+import os
+import random
+import socket
+import uuid
+from dataclasses import dataclass
+from typing import Iterator
+
+import pytest
+
+HOW_TO_PROVIDE = (
+    "The test suite needs a real MySQL/MariaDB and RabbitMQ. Provide them by either\n"
+    "  * setting BOOKSTORE_MYSQL_URL (e.g. mysql+pymysql://root:@127.0.0.1:3306) and\n"
+    "    BOOKSTORE_RABBITMQ_URL (e.g. amqp://guest:guest@127.0.0.1:5672/),\n"
+    "  * running them on 127.0.0.1:3306 (root, empty password) and 127.0.0.1:5672 (guest/guest),\n"
+    "  * or running a Docker engine, so testcontainers can start them."
+)
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    mysql_url: str
+    rabbitmq_url: str
+
+
+def _port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def free_port_base(span: int = 8) -> int:
+    """A base port with `span` consecutive free ports after it."""
+    for _ in range(200):
+        base = random.randrange(20000, 60000, 10)
+        if not any(_port_open(base + i) for i in range(span)):
+            return base
+    raise RuntimeError("no free port range found")
+
+
+def _from_containers(stack) -> Infrastructure | None:
+    try:
+        import docker  # noqa: F401 - testcontainers' dependency
+        from testcontainers.mysql import MySqlContainer
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        docker.from_env().ping()
+    except Exception:  # noqa: BLE001 - no engine: fall through to the message
+        return None
+    mysql = stack.enter_context(MySqlContainer("mysql:8.0", username="root", password="test"))
+    rabbit = stack.enter_context(RabbitMqContainer("rabbitmq:3.13"))
+    mysql_url = (f"mysql+pymysql://root:test@{mysql.get_container_host_ip()}:"
+                 f"{mysql.get_exposed_port(3306)}")
+    rabbit_url = (f"amqp://guest:guest@{rabbit.get_container_host_ip()}:"
+                  f"{rabbit.get_exposed_port(5672)}/")
+    return Infrastructure(mysql_url, rabbit_url)
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infrastructure]:
+    """URLs of the real MySQL and RabbitMQ this run uses."""
+    from contextlib import ExitStack
+
+    mysql = os.environ.get("BOOKSTORE_MYSQL_URL")
+    rabbit = os.environ.get("BOOKSTORE_RABBITMQ_URL")
+    with ExitStack() as stack:
+        if not mysql and _port_open(3306):
+            mysql = "mysql+pymysql://root:@127.0.0.1:3306"
+        if not rabbit and _port_open(5672):
+            rabbit = "amqp://guest:guest@127.0.0.1:5672/"
+        if not (mysql and rabbit):
+            found = _from_containers(stack)
+            if found is None:
+                pytest.exit(HOW_TO_PROVIDE, returncode=2)
+            mysql, rabbit = mysql or found.mysql_url, rabbit or found.rabbitmq_url
+        yield Infrastructure(mysql, rabbit)
+
+
+@pytest.fixture(scope="session")
+def instance(infra: Infrastructure) -> Iterator[str]:
+    """A BOOKSTORE_INSTANCE of this run's own; its databases and queues are removed afterwards."""
+    name = "t" + uuid.uuid4().hex[:10]
+    yield name
+    drop_instance(infra, name)
+
+
+def drop_instance(infra: Infrastructure, name: str) -> None:
+    """Drop the instance's databases and delete its exchange and queues (best effort)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(infra.mysql_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SHOW DATABASES LIKE :p"), {"p": f"{name}\\_%"}).all()
+            for (db,) in rows:
+                conn.execute(text(f"DROP DATABASE IF EXISTS `{db}`"))
+    finally:
+        engine.dispose()
+    _delete_broker_objects(infra.rabbitmq_url, name)
+
+
+def _delete_broker_objects(url: str, name: str) -> None:
+    import pika
+
+    from .launcher import SERVICES
+
+    try:
+        conn = pika.BlockingConnection(pika.URLParameters(url))
+    except Exception:  # noqa: BLE001
+        return
+    try:
+        suffixes = ["", ".dlq"] + [f".retry.{d}" for d in (50, 100, 200, 300, 500, 2000, 8000,
+                                                           30000)]
+        for service, _ in SERVICES + [("tests", "")]:
+            for suffix in suffixes:
+                ch = conn.channel()
+                try:
+                    ch.queue_delete(f"{name}.{service}{suffix}")
+                except Exception:  # noqa: BLE001 - not there
+                    pass
+                finally:
+                    if ch.is_open:
+                        ch.close()
+        ch = conn.channel()
+        ch.exchange_delete(f"{name}.events")
+    except Exception:  # noqa: BLE001
+        pass
+    finally:
+        if conn.is_open:
+            conn.close()
+
+
+def system_env(infra: Infrastructure, instance: str, data_dir: str, **overrides: str) -> dict:
+    """Environment for running the system against the real infrastructure, fast timings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOOKSTORE_")}
+    env.update({
+        "BOOKSTORE_MYSQL_URL": infra.mysql_url,
+        "BOOKSTORE_RABBITMQ_URL": infra.rabbitmq_url,
+        "BOOKSTORE_INSTANCE": instance,
+        "BOOKSTORE_DATA_DIR": data_dir,
+        "BOOKSTORE_PORT_BASE": str(free_port_base()),
+        "BOOKSTORE_RETRY_DELAYS_MS": "100,200,300",
+        "BOOKSTORE_SHIP_AFTER_S": "0.5",
+        "BOOKSTORE_DELIVER_AFTER_S": "0.5",
+        "BOOKSTORE_LOG_LEVEL": "INFO",
+    })
+    env.update(overrides)
+    return env
