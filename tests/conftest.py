@@ -25,11 +25,11 @@ class RunningSystem:
 
 
 @pytest.fixture(scope="session")
-def system(infra: Infrastructure, instance: str, tmp_path_factory) -> Iterator[RunningSystem]:
+def system(infra: Infrastructure, new_instance, tmp_path_factory) -> Iterator[RunningSystem]:
     """The whole system through its gateway; logs under the pytest temp dir."""
     data_dir = tmp_path_factory.mktemp("data")
     log_dir = tmp_path_factory.mktemp("logs")
-    env = system_env(infra, instance, str(data_dir))
+    env = system_env(infra, new_instance(), str(data_dir))
     procs = start_processes(env, log_dir=str(log_dir))
     url = settings_from(env).service_url("gateway")
     try:

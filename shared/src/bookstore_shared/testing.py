@@ -83,11 +83,23 @@ def infra() -> Iterator[Infrastructure]:
 
 
 @pytest.fixture(scope="session")
-def instance(infra: Infrastructure) -> Iterator[str]:
-    """A BOOKSTORE_INSTANCE of this run's own; its databases and queues are removed afterwards."""
-    name = "t" + uuid.uuid4().hex[:10]
-    yield name
-    drop_instance(infra, name)
+def new_instance(infra: Infrastructure) -> Iterator:
+    """Make fresh BOOKSTORE_INSTANCE names; their databases and queues are removed at the end."""
+    made: list[str] = []
+
+    def make() -> str:
+        made.append("t" + uuid.uuid4().hex[:10])
+        return made[-1]
+
+    yield make
+    for name in made:
+        drop_instance(infra, name)
+
+
+@pytest.fixture(scope="session")
+def instance(new_instance) -> str:
+    """This run's own BOOKSTORE_INSTANCE, shared by the tests of the session."""
+    return new_instance()
 
 
 def drop_instance(infra: Infrastructure, name: str) -> None:
