@@ -29,9 +29,12 @@ SERVICES: list[tuple[str, str]] = [
 ]
 
 
-def available_services() -> list[tuple[str, str]]:
-    """Services whose code exists (a `main` module with `create_app`)."""
-    return [(name, pkg) for name, pkg in SERVICES if importlib.util.find_spec(f"{pkg}.main")]
+def available_services(env: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """Services whose code exists, limited to BOOKSTORE_SERVICES (comma-separated) when set."""
+    wanted = (env if env is not None else os.environ).get("BOOKSTORE_SERVICES", "")
+    names = {n.strip() for n in wanted.split(",") if n.strip()}
+    return [(name, pkg) for name, pkg in SERVICES
+            if (not names or name in names) and importlib.util.find_spec(f"{pkg}.main")]
 
 
 @dataclass
@@ -92,7 +95,7 @@ def start_processes(env: dict[str, str], *, log_dir: str | None = None,
     procs = ServiceProcesses(env=env)
     settings = settings_from(env)
     try:
-        for name, pkg in services or available_services():
+        for name, pkg in services or available_services(env):
             procs.start(name, pkg, log_dir=log_dir)
             wait_ready(settings.service_url(name), procs=procs)
     except BaseException:
