@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import Engine, MetaData, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from .settings import BaseServiceSettings
@@ -52,7 +52,9 @@ def ensure_database(url: str) -> None:
     parsed = make_url(url)
     if not parsed.drivername.startswith("mysql") or not parsed.database:
         return
-    server = create_engine(parsed.set(database=None), pool_pre_ping=True)
+    server_url = URL.create(parsed.drivername, username=parsed.username, password=parsed.password,
+                            host=parsed.host, port=parsed.port, query=parsed.query)
+    server = create_engine(server_url, pool_pre_ping=True)
     try:
         with server.connect() as conn:
             conn.execute(text(

@@ -88,11 +88,13 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
 
 def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter],
                        checks: dict[str, ReadinessCheck], lifespan=None,
-                       prefixes: tuple[str, ...] = ("", "/api")) -> FastAPI:
+                       prefixes: tuple[str, ...] = ("", "/api"),
+                       internal_routers: Iterable[APIRouter] = ()) -> FastAPI:
     """A FastAPI app with the project's error shape, ids, metrics and probes.
 
     Public routers are mounted at `/` and again under `/api` (CONTRACT.md); the `/api` copies stay
-    out of the OpenAPI document so each operation is documented once.
+    out of the OpenAPI document so each operation is documented once. Internal routers (called by
+    other services, never through the gateway) are mounted only at `/` and left out of the schema.
     """
     app = FastAPI(title=title, lifespan=lifespan, default_response_class=ORJSONResponse)
     registry = CollectorRegistry()
@@ -101,6 +103,8 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
     for router in routers:
         for prefix in prefixes:
             app.include_router(router, prefix=prefix, include_in_schema=prefix == prefixes[0])
+    for router in internal_routers:
+        app.include_router(router, include_in_schema=False)
     app.include_router(operations_router(registry, checks))
     app.add_middleware(RequestContextMiddleware, registry=registry, service=service)
     return app

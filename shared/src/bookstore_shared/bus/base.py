@@ -50,6 +50,15 @@ class Bus(Protocol):
     def is_healthy(self) -> bool:
         """True when publishing and consuming can work right now."""
 
+    def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:
+        """Messages of `queue` parked after their last failed attempt."""
+
+    def replay_dead_letters(self, queue: str) -> int:
+        """Move parked messages back to `queue` with a fresh attempt count."""
+
+    def purge_dead_letters(self, queue: str) -> int:
+        """Drop parked messages of `queue`."""
+
 
 @lru_cache(maxsize=4096)
 def _words_match(pattern: tuple[str, ...], key: tuple[str, ...]) -> bool:

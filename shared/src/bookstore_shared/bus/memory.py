@@ -44,7 +44,7 @@ class InProcessBus:
         self._timers: set[threading.Timer] = set()
         self._lock = threading.Lock()
         self._running = False
-        self.dead_letters: dict[str, list[DeadLetter]] = {}
+        self._dead: dict[str, list[DeadLetter]] = {}
 
     def publish(self, envelopes: Sequence[Envelope]) -> None:
         """Deliver to every bound queue (in memory, so "confirmed" once enqueued)."""
@@ -117,7 +117,7 @@ class InProcessBus:
         if delivery.attempts > len(self._delays):
             log.error("event dead-lettered", extra={"queue": q.name, "event_id":
                       delivery.envelope.id, "reason": reason})
-            self.dead_letters.setdefault(q.name, []).append(
+            self._dead.setdefault(q.name, []).append(
                 DeadLetter(delivery.envelope, delivery.envelope.type, reason, delivery.attempts))
             return
         log.warning("event failed, will retry", extra={"queue": q.name, "reason": reason,
@@ -136,9 +136,17 @@ class InProcessBus:
             self._timers.add(timer)
         timer.start()
 
+    def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:
+        """Parked messages of a queue, oldest first."""
+        return list(self._dead.get(queue, [])[:limit])
+
+    def purge_dead_letters(self, queue: str) -> int:
+        """Drop parked messages; returns how many."""
+        return len(self._dead.pop(queue, []))
+
     def replay_dead_letters(self, queue: str) -> int:
         """Put parked messages back on their queue; returns how many."""
-        letters = self.dead_letters.pop(queue, [])
+        letters = self._dead.pop(queue, [])
         for letter in letters:
             self._queues[queue].pending.put(_Delivery(letter.envelope))
         return len(letters)

@@ -225,6 +225,14 @@ class RabbitBus:
             conn.close()
         return letters
 
+    def purge_dead_letters(self, queue: str) -> int:
+        """Drop parked messages; returns how many."""
+        conn = pika.BlockingConnection(self._params)
+        try:
+            return conn.channel().queue_purge(f"{self.queue_name(queue)}.dlq").method.message_count
+        finally:
+            conn.close()
+
     def replay_dead_letters(self, queue: str) -> int:
         """Move parked messages back to the service queue with a fresh attempt count."""
         conn = pika.BlockingConnection(self._params)

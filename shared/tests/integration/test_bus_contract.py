@@ -1,0 +1,150 @@
+"""One contract, two buses: the in-process bus must behave like the RabbitMQ one."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+from bookstore_shared.bus import InProcessBus, RabbitBus
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import NotificationBroadcast, UserRegistered
+
+DELAYS = (50, 100)
+
+
+@pytest.fixture(params=["in-process", "rabbitmq"])
+def make_bus(request, infra, new_instance):
+    buses = []
+
+    def make():
+        if request.param == "in-process":
+            bus = InProcessBus(retry_delays_ms=DELAYS)
+        else:
+            bus = RabbitBus(infra.rabbitmq_url, instance=instance, retry_delays_ms=DELAYS,
+                            prefetch=10)
+        buses.append(bus)
+        return bus
+
+    instance = new_instance()
+    yield make
+    for bus in buses:
+        bus.stop()
+
+
+class Recorder:
+    def __init__(self, fail_ids: dict[str, int] | None = None):
+        self.seen: list[Envelope] = []
+        self.fail_ids = dict(fail_ids or {})
+        self.lock = threading.Lock()
+
+    def __call__(self, env: Envelope) -> None:
+        with self.lock:
+            if self.fail_ids.get(env.id, 0) > 0:
+                self.fail_ids[env.id] -= 1
+                raise RuntimeError("handler failed")
+            self.seen.append(env)
+
+    def types(self) -> list[str]:
+        return [e.type for e in self.seen]
+
+
+def started(bus):
+    bus.start()
+    deadline = time.monotonic() + 15
+    while not bus.is_healthy():
+        assert time.monotonic() < deadline, "bus did not connect"
+        time.sleep(0.05)
+    return bus
+
+
+def eventually(check, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def user(n: int) -> Envelope:
+    return Envelope.wrap(UserRegistered(user_id=n, username=f"u{n}", email=f"u{n}@x.io"),
+                         producer="test")
+
+
+def broadcast(text: str) -> Envelope:
+    return Envelope.wrap(NotificationBroadcast(message=text), producer="test")
+
+
+def test_topic_bindings_route_each_event_to_the_queues_that_match(make_bus):
+    bus = make_bus()
+    users, everything, orders = Recorder(), Recorder(), Recorder()
+    bus.subscribe("auth", ["user.*"], users)
+    bus.subscribe("tests", ["#"], everything)
+    bus.subscribe("order", ["order.#"], orders)
+    started(bus).publish([user(1), broadcast("hi")])
+    eventually(lambda: len(everything.seen) == 2 and len(users.seen) == 1)
+    time.sleep(0.2)
+    assert users.types() == ["user.registered"]
+    assert sorted(everything.types()) == ["notification.broadcast", "user.registered"]
+    assert orders.seen == []
+
+
+def test_consumers_of_one_queue_compete_and_each_event_is_handled_once(make_bus):
+    bus = make_bus()
+    first, second = Recorder(), Recorder()
+    bus.subscribe("inventory", ["user.registered"], first)
+    bus.subscribe("inventory", ["user.registered"], second)
+    events = [user(n) for n in range(60)]
+    started(bus).publish(events)
+    eventually(lambda: len(first.seen) + len(second.seen) == 60)
+    time.sleep(0.2)
+    ids = Counter(e.id for e in first.seen + second.seen)
+    assert set(ids) == {e.id for e in events} and max(ids.values()) == 1
+
+
+def test_exclusive_subscriptions_each_receive_a_copy(make_bus):
+    bus = make_bus()
+    replica_a, replica_b = Recorder(), Recorder()
+    bus.subscribe("notification", ["notification.broadcast"], replica_a, exclusive=True)
+    bus.subscribe("notification", ["notification.broadcast"], replica_b, exclusive=True)
+    started(bus).publish([broadcast("to all")])
+    eventually(lambda: len(replica_a.seen) == 1 and len(replica_b.seen) == 1)
+
+
+def test_a_transient_failure_is_retried_until_it_succeeds(make_bus):
+    bus = make_bus()
+    event = user(1)
+    handler = Recorder(fail_ids={event.id: 2})
+    bus.subscribe("tests", ["user.*"], handler)
+    started(bus).publish([event])
+    eventually(lambda: len(handler.seen) == 1)
+    assert bus.dead_letters("tests") == []
+
+
+def test_a_poison_message_is_parked_after_bounded_retries_and_the_rest_keep_flowing(make_bus):
+    bus = make_bus()
+    poison = user(666)
+    handler = Recorder(fail_ids={poison.id: 10**6})
+    bus.subscribe("tests", ["user.*"], handler)
+    started(bus).publish([poison, *[user(n) for n in range(20)]])
+    eventually(lambda: len(handler.seen) == 20)
+    eventually(lambda: len(bus.dead_letters("tests")) == 1)
+    [letter] = bus.dead_letters("tests")
+    assert letter.envelope.id == poison.id
+    assert letter.attempts == len(DELAYS) + 1
+    assert "handler failed" in letter.reason
+    assert poison.id not in {e.id for e in handler.seen}
+
+
+def test_replaying_a_dead_letter_after_the_fix_processes_it_exactly_once(make_bus):
+    bus = make_bus()
+    poison = user(13)
+    handler = Recorder(fail_ids={poison.id: len(DELAYS) + 1})
+    bus.subscribe("tests", ["user.*"], handler)
+    started(bus).publish([poison])
+    eventually(lambda: len(bus.dead_letters("tests")) == 1)
+    assert bus.replay_dead_letters("tests") == 1
+    eventually(lambda: len(handler.seen) == 1)
+    time.sleep(0.3)
+    assert [e.id for e in handler.seen] == [poison.id]
+    assert bus.dead_letters("tests") == []

@@ -1,0 +1,168 @@
+"""Outbox and inbox on real MySQL (and the real broker for the relay)."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pika
+import pytest
+from sqlalchemy import Column, Integer, String, Table, func, insert, select
+
+from bookstore_shared.bus import BrokerUnavailable, InProcessBus, RabbitBus
+from bookstore_shared.db import new_metadata
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import UserRegistered
+from bookstore_shared.inbox import idempotent, inbox_table
+from bookstore_shared.outbox import outbox_table, pending_count
+from bookstore_shared.runtime import ServiceRuntime
+from bookstore_shared.settings import BaseServiceSettings
+
+metadata = new_metadata()
+OUTBOX = outbox_table(metadata)
+INBOX = inbox_table(metadata)
+EFFECT = Table("effect", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+               Column("event_id", String(36), nullable=False))
+
+
+@pytest.fixture
+def runtime(infra, new_instance):
+    def make(bus=None):
+        settings = BaseServiceSettings(service_name="tests", mysql_url=infra.mysql_url,
+                                       instance=new_instance(), rabbitmq_url=infra.rabbitmq_url)
+        rt = ServiceRuntime(settings, outbox_table=OUTBOX, inbox_table=INBOX, migrations_dir=None,
+                            bus=bus, owns_bus=True)
+        rt.prepare_database()
+        metadata.create_all(rt.engine)
+        made.append(rt)
+        return rt
+
+    made: list[ServiceRuntime] = []
+    yield make
+    for rt in made:
+        rt.stop()
+
+
+def registered(n: int) -> Envelope:
+    return Envelope.wrap(UserRegistered(user_id=n, username=f"u{n}", email=f"u{n}@x.io"),
+                         producer="tests")
+
+
+def listen(rt: ServiceRuntime):
+    """A temporary queue bound to the instance's exchange, as a developer tapping events would."""
+    conn = pika.BlockingConnection(pika.URLParameters(rt.settings.rabbitmq_url))
+    ch = conn.channel()
+    ch.exchange_declare(rt.settings.exchange, exchange_type="topic", durable=True)
+    q = ch.queue_declare("", exclusive=True).method.queue
+    ch.queue_bind(q, rt.settings.exchange, routing_key="#")
+    return conn, ch, q
+
+
+def drain(ch, q, expected: int, timeout: float = 10.0) -> list[Envelope]:
+    got: list[Envelope] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < expected and time.monotonic() < deadline:
+        method, _props, body = ch.basic_get(q, auto_ack=True)
+        if method is None:
+            time.sleep(0.05)
+            continue
+        got.append(Envelope.from_bytes(body))
+    return got
+
+
+def test_committed_events_are_published_and_rolled_back_ones_never(runtime):
+    rt = runtime()
+    conn, ch, q = listen(rt)
+    rt.start()
+    kept, dropped = registered(1), registered(2)
+    with rt.sessions() as session:
+        rt.outbox.add(session, dropped)
+        session.rollback()
+    with rt.sessions() as session:
+        rt.outbox.add(session, kept)
+        session.commit()
+    got = drain(ch, q, expected=1)
+    time.sleep(0.3)
+    got += drain(ch, q, expected=1, timeout=0.3)
+    conn.close()
+    assert [e.id for e in got] == [kept.id]
+    assert got[0].data == {"user_id": 1, "username": "u1", "email": "u1@x.io"}
+    assert pending_count(rt.sessions, rt.outbox) == 0
+
+
+class FlakyBus(InProcessBus):
+    """Refuses to publish while `down` is set, like a stopped broker."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = threading.Event()
+        self.published: list[Envelope] = []
+
+    def publish(self, envelopes):
+        if self.down.is_set():
+            raise BrokerUnavailable("broker down")
+        self.published.extend(envelopes)
+
+
+def test_events_wait_in_the_outbox_while_the_broker_is_down_and_drain_after(runtime):
+    bus = FlakyBus()
+    bus.down.set()
+    rt = runtime(bus)
+    rt.start()
+    with rt.sessions() as session:
+        rt.outbox.add(session, *[registered(n) for n in range(5)])
+        session.commit()
+    time.sleep(0.5)
+    assert bus.published == [] and pending_count(rt.sessions, rt.outbox) == 5
+    bus.down.clear()
+    deadline = time.monotonic() + 10
+    while len(bus.published) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [e.data["user_id"] for e in bus.published] == [0, 1, 2, 3, 4]
+    assert pending_count(rt.sessions, rt.outbox) == 0
+
+
+def test_an_event_handled_twice_has_one_effect_even_concurrently(runtime):
+    rt = runtime(InProcessBus())
+
+    def apply(session, env):
+        session.execute(insert(EFFECT).values(event_id=env.id))
+
+    handle = idempotent(rt.sessions, INBOX, "tests", apply)
+    env = registered(7)
+    threads = [threading.Thread(target=handle, args=(env,)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    handle(env)
+    with rt.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(EFFECT)) == 1
+
+
+def test_a_failing_handler_leaves_no_effect_and_no_inbox_row(runtime):
+    rt = runtime(InProcessBus())
+
+    def apply(session, env):
+        session.execute(insert(EFFECT).values(event_id=env.id))
+        raise RuntimeError("boom")
+
+    handle = idempotent(rt.sessions, INBOX, "tests", apply)
+    with pytest.raises(RuntimeError):
+        handle(registered(8))
+    with rt.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(EFFECT)) == 0
+        assert session.scalar(select(func.count()).select_from(INBOX)) == 0
+
+
+def test_rabbit_bus_readiness_follows_the_broker(infra, new_instance):
+    bus = RabbitBus(infra.rabbitmq_url, instance=new_instance())
+    bus.subscribe("tests", ["#"], lambda env: None)
+    bus.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not bus.is_healthy():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        bus.stop()
+    assert not bus.is_healthy()
