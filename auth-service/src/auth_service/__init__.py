@@ -1,0 +1,1 @@
+"""Bookstore auth service: users, admins, passwords, RS256 tokens, JWKS, sessions and revocation."""

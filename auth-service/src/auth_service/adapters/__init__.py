@@ -1,0 +1,1 @@
+"""Database tables, repositories, password hashing and token signing."""

@@ -1,0 +1,1 @@
+"""Pure auth rules: no FastAPI, SQLAlchemy or pika here."""

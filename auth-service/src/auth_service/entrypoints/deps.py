@@ -1,0 +1,93 @@
+"""Request parsing and caller identity for the auth routes."""
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
+
+from bookstore_shared.errors import ApiError
+from bookstore_shared.security import Principal, bearer_token
+
+from ..domain.exceptions import SessionNotActive
+from ..service_layer import sessions
+from ..service_layer.context import AuthContext
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def auth_context(request: Request) -> AuthContext:
+    return request.app.state.auth
+
+
+Ctx = Annotated[AuthContext, Depends(auth_context)]
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body, refusing (413) anything over the configured size before reading it all."""
+    limit = request.app.state.auth.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "Payload too large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "Payload too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+RawBody = Annotated[bytes, Depends(raw_body)]
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_input=False)[:5]:
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(parts) or "invalid request"
+
+
+def parse_body(model: type[M], raw: bytes, *, message: str = "Invalid request") -> M:
+    """The body as `model`; 400 with `message` and a readable reason when it does not fit."""
+    try:
+        return model.model_validate_json(raw or b"null")
+    except ValidationError as exc:
+        if any(e.get("type") == "model_type" for e in exc.errors()):
+            raise ApiError(400, message, error="Request body must be a JSON object") from None
+        raise ApiError(400, message, error=_describe(exc)) from None
+
+
+def client_address(request: Request) -> str:
+    """The first X-Forwarded-For hop (set by the gateway), else the peer address."""
+    first = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(first))
+    except ValueError:
+        return request.client.host if request.client else "unknown"
+
+
+def session_user(request: Request, ctx: Ctx) -> Principal:
+    """401 unless the request carries a valid access token of an active session."""
+    token = bearer_token(request)
+    if not token:
+        raise ApiError(401, "Authentication required")
+    return sessions.authenticate(ctx=ctx, token=token)
+
+
+def optional_user(request: Request, ctx: Ctx) -> Principal | None:
+    """The caller when a valid token of an active session is present, else None."""
+    token = bearer_token(request)
+    if not token:
+        return None
+    try:
+        return sessions.authenticate(ctx=ctx, token=token)
+    except SessionNotActive:
+        return None
+
+
+SessionUser = Annotated[Principal, Depends(session_user)]
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]

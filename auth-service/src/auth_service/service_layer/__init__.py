@@ -1,0 +1,1 @@
+"""Use cases of the auth service, one keyword-only function per command."""

@@ -1,0 +1,45 @@
+"""What the handlers need: settings, unit-of-work factory, outbox, hashing and the signing key."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bookstore_shared.outbox import Outbox
+from bookstore_shared.security import StaticKeys, TokenVerifier
+
+from ..adapters.keys import SigningKey
+from ..adapters.passwords import Passwords
+from ..config import Settings
+
+
+@dataclass
+class AuthContext:
+    """Dependencies of the handlers; the signing key is installed when the service starts."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    outbox: Outbox
+    passwords: Passwords
+    clock: Callable[[], float] = time.time
+    _key: SigningKey | None = field(default=None, repr=False)
+    _verifier: TokenVerifier | None = field(default=None, repr=False)
+
+    def install_key(self, key: SigningKey) -> None:
+        """Use `key` to sign, and verify our own tokens with its public half."""
+        self._key = key
+        self._verifier = TokenVerifier(StaticKeys(key.jwks()))
+
+    @property
+    def key(self) -> SigningKey:
+        if self._key is None:
+            raise RuntimeError("the signing key is loaded when the service starts")
+        return self._key
+
+    @property
+    def verifier(self) -> TokenVerifier:
+        if self._verifier is None:
+            raise RuntimeError("the signing key is loaded when the service starts")
+        return self._verifier

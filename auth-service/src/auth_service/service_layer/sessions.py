@@ -1,0 +1,175 @@
+"""Logging in, refreshing (rotating, single-use refresh tokens), logging out, session checks."""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bookstore_shared.db import session_scope
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import SessionRevoked
+from bookstore_shared.security import InvalidToken, Principal
+
+from ..adapters import repository as repo
+from ..adapters.timeutil import as_utc, from_epoch
+from ..domain.commands import Login, Logout, RefreshTokens
+from ..domain.exceptions import (InvalidCredentials, InvalidRefreshToken, SessionNotActive,
+                                 TooManyAttempts)
+from ..domain.model import User, login_identifier
+from ..domain.ratelimit import Window, retry_after, strictest
+from ..domain.tokens import IssuedClaims, issue_claims, new_session_id
+from .context import AuthContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """Signed tokens handed to the client."""
+
+    access_token: str
+    refresh_token: str
+    access_expires_at: int
+    session_id: str
+
+
+def _issue(ctx: AuthContext, user: User, session_id: str, now: int) -> IssuedClaims:
+    s = ctx.settings
+    return issue_claims(user=user, session_id=session_id, now=now,
+                        access_ttl_s=s.access_token_ttl_s, refresh_ttl_s=s.refresh_token_ttl_s)
+
+
+def _signed(ctx: AuthContext, claims: IssuedClaims) -> TokenPair:
+    return TokenPair(access_token=ctx.key.sign(claims.access),
+                     refresh_token=ctx.key.sign(claims.refresh),
+                     access_expires_at=claims.access_expires_at,
+                     session_id=claims.access["sid"])
+
+
+def _account_key(user: User | None, identifier: str) -> str:
+    # Failures count per account, whichever of email or username was typed.
+    return f"user:{user.id}" if user else f"name:{login_identifier(identifier)[:240]}"
+
+
+def _check_rate_limit(session: Session, ctx: AuthContext, *, account_key: str,
+                      client: str, now: float) -> None:
+    s = ctx.settings
+    by_account, by_client = repo.failure_times(
+        session, account_key=account_key, client_address=client,
+        account_since=from_epoch(now - s.login_account_window_s),
+        client_since=from_epoch(now - s.login_ip_window_s))
+    wait = strictest(
+        retry_after([t.timestamp() for t in by_account], now=now,
+                    window=Window(s.login_max_failures_per_account, s.login_account_window_s)),
+        retry_after([t.timestamp() for t in by_client], now=now,
+                    window=Window(s.login_max_failures_per_ip, s.login_ip_window_s)))
+    if wait is not None:
+        raise TooManyAttempts(wait)
+
+
+def login(*, ctx: AuthContext, cmd: Login) -> TokenPair:
+    """Verify the credentials (rate limited) and open a session."""
+    now = ctx.clock()
+    with session_scope(ctx.sessions) as session:
+        user = repo.find_user_for_login(session, cmd.identifier)
+        account_key = _account_key(user, cmd.identifier)
+        _check_rate_limit(session, ctx, account_key=account_key, client=cmd.client_address,
+                          now=now)
+        if not ctx.passwords.verify(user.password_hash if user else None, cmd.password):
+            repo.add_failure(session, account_key=account_key,
+                             client_address=cmd.client_address, now=from_epoch(now))
+            if random.random() < 0.02:  # keep the table small without a scheduler
+                repo.purge_failures(session, before=from_epoch(now - _widest_window(ctx)))
+            session.commit()
+            raise InvalidCredentials()
+        assert user is not None
+        if ctx.passwords.needs_rehash(user.password_hash):
+            repo.set_password_hash(session, user.id, ctx.passwords.hash(cmd.password))
+        repo.clear_account_failures(session, account_key)
+        claims = _issue(ctx, user, new_session_id(), int(now))
+        repo.add_session(session, session_id=claims.access["sid"], user_id=user.id,
+                         refresh_jti=claims.refresh_jti,
+                         access_expires_at=from_epoch(claims.access_expires_at),
+                         refresh_expires_at=from_epoch(claims.refresh_expires_at),
+                         now=from_epoch(now))
+        session.commit()
+    log.info("user logged in", extra={"user_id": user.id})
+    return _signed(ctx, claims)
+
+
+def _widest_window(ctx: AuthContext) -> int:
+    return max(ctx.settings.login_account_window_s, ctx.settings.login_ip_window_s)
+
+
+def _revoke(session: Session, ctx: AuthContext, row, *, reason: str, now: float) -> None:
+    """Revoke the session and tell every service through `auth.session_revoked`."""
+    if repo.revoke_session(session, row.id, reason=reason, now=from_epoch(now)):
+        ctx.outbox.add(session, Envelope.wrap(
+            SessionRevoked(session_id=row.id, user_id=row.user_id,
+                           expires_at=as_utc(row.access_expires_at)),
+            producer=ctx.settings.service_name))
+
+
+def refresh(*, ctx: AuthContext, cmd: RefreshTokens) -> TokenPair:
+    """Swap a refresh token for new tokens; a reused refresh token revokes its whole session."""
+    try:
+        claims = ctx.verifier.claims(cmd.refresh_token, token_type="refresh")
+    except InvalidToken:
+        raise InvalidRefreshToken() from None
+    now = ctx.clock()
+    with session_scope(ctx.sessions) as session:
+        row = repo.get_session(session, str(claims.get("sid")), for_update=True)
+        if row is None or row.revoked_at is not None or str(row.user_id) != claims.get("sub"):
+            raise InvalidRefreshToken()
+        if row.refresh_jti != claims.get("jti"):
+            # An already-rotated token came back: it was stolen or replayed. End the session.
+            _revoke(session, ctx, row, reason="refresh_reuse", now=now)
+            session.commit()
+            log.warning("refresh token reuse: session revoked", extra={"session_id": row.id})
+            raise InvalidRefreshToken()
+        user = repo.get_user(session, row.user_id)
+        if user is None:
+            raise InvalidRefreshToken()
+        issued = _issue(ctx, user, row.id, int(now))
+        repo.rotate_session(session, row.id, refresh_jti=issued.refresh_jti,
+                            access_expires_at=from_epoch(issued.access_expires_at),
+                            refresh_expires_at=from_epoch(issued.refresh_expires_at))
+        session.commit()
+    return _signed(ctx, issued)
+
+
+def logout(*, ctx: AuthContext, cmd: Logout) -> None:
+    """Revoke the session: its access and refresh tokens stop working everywhere."""
+    with session_scope(ctx.sessions) as session:
+        row = repo.get_session(session, cmd.session_id, for_update=True)
+        if row is None or row.revoked_at is not None:
+            raise SessionNotActive()
+        _revoke(session, ctx, row, reason="logout", now=ctx.clock())
+        session.commit()
+    log.info("user logged out", extra={"session_id": cmd.session_id})
+
+
+def authenticate(*, ctx: AuthContext, token: str) -> Principal:
+    """The caller behind a valid access token whose session is still active."""
+    try:
+        principal = ctx.verifier.verify(token)
+    except InvalidToken as exc:
+        raise SessionNotActive(str(exc)) from None
+    with session_scope(ctx.sessions) as session:
+        row = repo.get_session(session, principal.session_id)
+    if row is None or row.revoked_at is not None:
+        raise SessionNotActive("session revoked")
+    return principal
+
+
+def revoked_sessions(*, ctx: AuthContext) -> list[SessionRevoked]:
+    """Revoked sessions whose access tokens have not expired yet (the gateway's denylist)."""
+    with session_scope(ctx.sessions) as session:
+        rows = repo.revoked_unexpired(session, now=from_epoch(ctx.clock()))
+    return [SessionRevoked(session_id=r.id, user_id=r.user_id,
+                           expires_at=as_utc(r.access_expires_at)) for r in rows]
+
+
+__all__ = ["TokenPair", "login", "refresh", "logout", "authenticate", "revoked_sessions"]
