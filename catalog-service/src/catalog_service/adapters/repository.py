@@ -1,0 +1,111 @@
+"""Books and PDF grants in the catalog's schema (SQLAlchemy Core, one session per unit of work)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bookstore_shared.events import utcnow
+
+from ..domain.book import Book, Generated
+from ..domain.model import StockState
+from .orm import BOOK, PDF_GRANT
+
+
+def _to_book(row) -> Book:
+    m = row._mapping
+    return Book(
+        id=m["id"], title=m["title"], author=m["author"], price=m["price"],
+        description=m["description"], pdf_key=m["pdf_key"], pdf_size=m["pdf_size"],
+        pdf_sha256=m["pdf_sha256"],
+        stock=StockState(m["confirmed_stock"], m["confirmed_stock_version"],
+                         m["published_stock"], m["published_stock_version"]),
+        generated=Generated(m["ai_status"], m["summary"], m["generated_description"],
+                            m["ai_provider"], m["ai_model"], m["ai_error"]),
+        created_at=m["created_at"], updated_at=m["updated_at"])
+
+
+def _columns(book: Book) -> dict:
+    g = book.generated
+    return {
+        "title": book.title, "author": book.author, "price": book.price,
+        "description": book.description, "pdf_key": book.pdf_key, "pdf_size": book.pdf_size,
+        "pdf_sha256": book.pdf_sha256,
+        "confirmed_stock": book.stock.confirmed_stock,
+        "confirmed_stock_version": book.stock.confirmed_version,
+        "published_stock": book.stock.published_stock,
+        "published_stock_version": book.stock.published_version,
+        "ai_status": g.status, "summary": g.summary, "generated_description": g.description,
+        "ai_provider": g.provider, "ai_model": g.model, "ai_error": g.error,
+    }
+
+
+@dataclass(frozen=True)
+class BookPage:
+    """One page of a listing and the total number of matches."""
+
+    books: list[Book]
+    total: int
+
+
+class BookRepository:
+    """Loads and saves books; `for_update` locks the row until the unit of work ends."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, book_id: int, *, for_update: bool = False) -> Book | None:
+        stmt = select(BOOK).where(BOOK.c.id == book_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = self.session.execute(stmt).first()
+        return _to_book(row) if row else None
+
+    def add(self, book: Book) -> int:
+        now = utcnow()
+        result = self.session.execute(insert(BOOK).values(**_columns(book), created_at=now,
+                                                          updated_at=now))
+        book.id = int(result.inserted_primary_key[0])
+        return book.id
+
+    def save(self, book: Book) -> None:
+        self.session.execute(update(BOOK).where(BOOK.c.id == book.id)
+                             .values(**_columns(book), updated_at=utcnow()))
+
+    def delete(self, book_id: int) -> None:
+        self.session.execute(delete(PDF_GRANT).where(PDF_GRANT.c.book_id == book_id))
+        self.session.execute(delete(BOOK).where(BOOK.c.id == book_id))
+
+    def search(self, *, q: str | None, author: str | None, limit: int, offset: int) -> BookPage:
+        """Books whose title or author contains `q`, by `author` exactly; oldest first."""
+        conditions = []
+        if q:
+            needle = q.strip().lower()
+            conditions.append(func.lower(BOOK.c.title).contains(needle, autoescape=True)
+                              | func.lower(BOOK.c.author).contains(needle, autoescape=True))
+        if author:
+            conditions.append(func.lower(BOOK.c.author) == author.strip().lower())
+        total = self.session.execute(
+            select(func.count()).select_from(BOOK).where(*conditions)).scalar_one()
+        rows = self.session.execute(select(BOOK).where(*conditions).order_by(BOOK.c.id)
+                                    .limit(limit).offset(offset)).all()
+        return BookPage([_to_book(r) for r in rows], int(total))
+
+    def grant_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None:
+        """Let `user_id` download the book's PDF (idempotent)."""
+        exists = self.session.execute(select(PDF_GRANT.c.user_id).where(
+            PDF_GRANT.c.user_id == user_id, PDF_GRANT.c.book_id == book_id)).first()
+        if exists:
+            return
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(PDF_GRANT).values(
+                    user_id=user_id, book_id=book_id, order_id=order_id, granted_at=utcnow()))
+        except IntegrityError:
+            pass  # a concurrent grant of the same pair won
+
+    def may_download(self, *, user_id: int, book_id: int) -> bool:
+        return self.session.execute(select(PDF_GRANT.c.user_id).where(
+            PDF_GRANT.c.user_id == user_id, PDF_GRANT.c.book_id == book_id)).first() is not None

@@ -1,0 +1,64 @@
+"""Public book routes of CONTRACT.md: list, read, add, update, delete."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from bookstore_shared.security import AdminUser
+
+from ..domain.model import validate_changes, validate_new_book
+from ..service_layer import handlers, views
+from .deps import BookFormDep, CatalogDep, known_id, staged_pdf
+from .schemas import BookCreated, BookRead, Message
+
+router = APIRouter(tags=["books"])
+
+
+@router.get("/books", response_model=list[BookRead])
+def list_books(catalog: CatalogDep, response: Response,
+               q: Annotated[str | None, Query(max_length=200)] = None,
+               author: Annotated[str | None, Query(max_length=255)] = None,
+               limit: Annotated[int, Query(ge=1, le=200)] = 50,
+               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
+    """All books, oldest first; `q` searches title and author, `author` filters exactly."""
+    page = views.list_books(sessions=catalog.sessions, q=q, author=author, limit=limit,
+                            offset=offset)
+    response.headers["X-Total-Count"] = str(page.total)
+    return [BookRead.of(book) for book in page.books]
+
+
+@router.get("/books/{book_id}", response_model=BookRead,
+            responses={404: {"model": Message, "description": "Book not found"}})
+def get_book(book_id: int, catalog: CatalogDep):
+    """One book; `description` is the admin's, else the one generated from its PDF."""
+    return BookRead.of(views.get_book(sessions=catalog.sessions, book_id=known_id(book_id)))
+
+
+@router.post("/books", status_code=201, response_model=BookCreated,
+             responses={400: {"model": Message}, 401: {"model": Message},
+                        403: {"model": Message}, 413: {"model": Message}})
+def add_book(_admin: AdminUser, form: BookFormDep, catalog: CatalogDep):
+    """Add a book (multipart: title, author, price, stock, pdf; optional description)."""
+    fields = validate_new_book(form.fields, has_pdf=form.pdf is not None)
+    book_id = handlers.add_book(deps=catalog, fields=fields, pdf=staged_pdf(form))
+    return BookCreated(book_id=book_id)
+
+
+@router.patch("/books/{book_id}", response_model=Message,
+              responses={400: {"model": Message}, 404: {"model": Message},
+                         413: {"model": Message}})
+def update_book(book_id: int, _admin: AdminUser, form: BookFormDep, catalog: CatalogDep):
+    """Change any of title, author, price, stock, description, pdf (a new PDF replaces the old)."""
+    changes = validate_changes(form.fields)
+    handlers.update_book(deps=catalog, book_id=known_id(book_id), changes=changes,
+                         pdf=staged_pdf(form))
+    return Message(message="Book updated successfully")
+
+
+@router.delete("/books/{book_id}", response_model=Message,
+               responses={404: {"model": Message}})
+def delete_book(book_id: int, _admin: AdminUser, catalog: CatalogDep):
+    """Delete a book and its PDF."""
+    handlers.delete_book(deps=catalog, book_id=known_id(book_id))
+    return Message(message="Book deleted successfully")

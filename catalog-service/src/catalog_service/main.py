@@ -1,0 +1,33 @@
+"""The catalog service: books, prices, PDFs, generated texts and a read model of stock."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bookstore_shared.bus import Bus
+from bookstore_shared.security import JwksKeys, TokenVerifier
+from bookstore_shared.serve import serve
+from bookstore_shared.web import create_service_app
+
+from .bootstrap import bootstrap
+from .config import Settings
+from .entrypoints import api, errors, internal, texts
+
+
+def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
+    """The catalog's FastAPI app (the lifespan migrates, starts the bus and the outbox relay)."""
+    settings = settings or Settings()
+    catalog = bootstrap(settings, bus=bus)
+    app = create_service_app(service="catalog", title="Bookstore catalog",
+                             routers=[api.router, texts.router],
+                             internal_routers=[internal.router],
+                             checks=catalog.runtime.checks(),
+                             lifespan=catalog.runtime.lifespan(catalog.start_storage))
+    errors.install(app, max_upload_mb=settings.max_upload_mb)
+    app.state.catalog = catalog
+    app.state.token_verifier = TokenVerifier(
+        JwksKeys(settings.service_url("auth") + "/.well-known/jwks.json"))
+    return app
+
+
+if __name__ == "__main__":
+    serve(create_app(), Settings())
