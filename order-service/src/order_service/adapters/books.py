@@ -1,0 +1,75 @@
+"""The book read model: the latest price, title and stock this service has heard of."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from .orm import book
+from .repository import utc_naive
+
+
+@dataclass(frozen=True)
+class KnownBook:
+    """What the read model holds for one book."""
+
+    id: int
+    title: str
+    price: Decimal
+    deleted: bool
+    stock: int | None
+
+
+def _insert_ignore():
+    return insert(book).prefix_with("IGNORE", dialect="mysql").prefix_with("OR IGNORE",
+                                                                          dialect="sqlite")
+
+
+class BookReadModel:
+    """Every write is guarded by the source's time (or stock version): older news never wins."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get_many(self, book_ids: list[int]) -> dict[int, KnownBook]:
+        rows = self.session.execute(select(book).where(book.c.id.in_(book_ids))).all()
+        return {int(r.id): KnownBook(int(r.id), r.title, r.price, bool(r.deleted), r.stock)
+                for r in rows}
+
+    def upsert(self, *, book_id: int, title: str, price: Decimal, stock: int | None,
+               stock_version: int | None, at: datetime) -> None:
+        """Record a book's details as of `at` (an event's time, or when the catalog was asked)."""
+        at = utc_naive(at)
+        inserted = self.session.execute(_insert_ignore().values(
+            id=book_id, title=title, price=price, deleted=False, synced_at=at, stock=stock,
+            stock_version=stock_version, stock_synced_at=at if stock is not None else None))
+        if inserted.rowcount == 1:
+            return
+        self.session.execute(update(book).where(book.c.id == book_id, book.c.synced_at <= at,
+                                                book.c.deleted.is_(False))
+                             .values(title=title, price=price, synced_at=at))
+        if stock is not None:
+            self.set_stock(book_id=book_id, stock=stock, stock_version=stock_version, at=at)
+
+    def set_stock(self, *, book_id: int, stock: int, stock_version: int | None,
+                  at: datetime) -> None:
+        """Newer stock wins: by version when both sides have one, else by time."""
+        at = utc_naive(at)
+        if stock_version is not None:
+            newer = or_(book.c.stock_version.is_(None), book.c.stock_version <= stock_version)
+        else:
+            newer = or_(book.c.stock_synced_at.is_(None), book.c.stock_synced_at <= at)
+        self.session.execute(update(book).where(book.c.id == book_id, newer).values(
+            stock=stock, stock_version=stock_version, stock_synced_at=at))
+
+    def mark_deleted(self, *, book_id: int, at: datetime) -> None:
+        """A deleted book stays deleted (ids are never reused)."""
+        at = utc_naive(at)
+        inserted = self.session.execute(_insert_ignore().values(
+            id=book_id, title="", price=Decimal("0"), deleted=True, synced_at=at))
+        if inserted.rowcount != 1:
+            self.session.execute(update(book).where(book.c.id == book_id)
+                                 .values(deleted=True, synced_at=at))

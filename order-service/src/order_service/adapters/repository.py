@@ -1,0 +1,115 @@
+"""Orders and idempotency records in the order schema (SQLAlchemy Core, one session per unit of work)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.model import Order, OrderLine, OrderStatus
+from .orm import customer_order, idempotency_record, order_line
+
+
+class ConcurrentModification(RuntimeError):
+    """The order's status changed under us (only possible without row locks, e.g. SQLite)."""
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """Timestamps are stored as naive UTC (MySQL DATETIME has no zone)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored timestamp back as an aware UTC datetime."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+class OrderRepository:
+    """Loads and stores orders; `get(..., for_update=True)` locks the order row."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, order: Order, *, now: datetime) -> int:
+        """Insert the order and its lines; sets and returns its id."""
+        result = self.session.execute(insert(customer_order).values(
+            user_id=order.user_id, status=order.status.value, total=order.total,
+            cancel_reason=order.cancel_reason, created_at=utc_naive(now),
+            updated_at=utc_naive(now)))
+        order.id = int(result.inserted_primary_key[0])
+        order.created_at = now
+        self.session.execute(insert(order_line), [
+            {"order_id": order.id, "book_id": line.book_id, "position": i,
+             "quantity": line.quantity, "unit_price": line.unit_price, "title": line.title}
+            for i, line in enumerate(order.lines)])
+        return order.id
+
+    def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
+        """The order with its lines, or None; locked until commit when `for_update`."""
+        query = select(customer_order).where(customer_order.c.id == order_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        if row is None:
+            return None
+        return self._orders([row])[0]
+
+    def list_for_user(self, user_id: int, *, limit: int, offset: int) -> tuple[list[Order], int]:
+        """The user's orders, newest first, and how many there are in all."""
+        rows = self.session.execute(
+            select(customer_order).where(customer_order.c.user_id == user_id)
+            .order_by(customer_order.c.id.desc()).limit(limit).offset(offset)).all()
+        total = self.session.execute(select(func.count()).select_from(customer_order)
+                                     .where(customer_order.c.user_id == user_id)).scalar_one()
+        return self._orders(rows), int(total)
+
+    def save_status(self, order: Order, *, now: datetime) -> None:
+        """Write the order's new status, only if nobody changed it since it was loaded."""
+        if not order.changes:
+            return
+        original = order.changes[0].previous
+        result = self.session.execute(
+            update(customer_order)
+            .where(customer_order.c.id == order.id, customer_order.c.status == original.value)
+            .values(status=order.status.value, cancel_reason=order.cancel_reason,
+                    updated_at=utc_naive(now)))
+        if result.rowcount != 1:
+            raise ConcurrentModification(f"order {order.id} changed concurrently")
+
+    def _orders(self, rows) -> list[Order]:
+        ids = [row.id for row in rows]
+        lines: dict[int, list[OrderLine]] = {i: [] for i in ids}
+        if ids:
+            for line in self.session.execute(
+                    select(order_line).where(order_line.c.order_id.in_(ids))
+                    .order_by(order_line.c.order_id, order_line.c.position)).all():
+                lines[line.order_id].append(OrderLine(int(line.book_id), line.quantity,
+                                                      line.unit_price, line.title))
+        return [Order(id=row.id, user_id=int(row.user_id), lines=lines[row.id],
+                      status=OrderStatus(row.status), created_at=as_utc(row.created_at),
+                      cancel_reason=row.cancel_reason) for row in rows]
+
+
+class IdempotencyRepository:
+    """(user, key) → the order it created and the request's fingerprint."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def find(self, user_id: int, key: str) -> tuple[str, int] | None:
+        row = self.session.execute(
+            select(idempotency_record.c.fingerprint, idempotency_record.c.order_id)
+            .where(idempotency_record.c.user_id == user_id,
+                   idempotency_record.c.idempotency_key == key)).first()
+        return (row.fingerprint, int(row.order_id)) if row else None
+
+    def add(self, *, user_id: int, key: str, fingerprint: str, order_id: int,
+            now: datetime) -> None:
+        """Insert; a concurrent twin makes this (or its commit) raise IntegrityError."""
+        self.session.execute(insert(idempotency_record).values(
+            user_id=user_id, idempotency_key=key, fingerprint=fingerprint, order_id=order_id,
+            created_at=utc_naive(now)))

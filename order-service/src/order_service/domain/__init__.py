@@ -1,0 +1,1 @@
+"""Pure order model: statuses, the state machine, order requests and idempotency rules."""

@@ -1,0 +1,67 @@
+"""Order routes (CONTRACT.md "Orders"): thin — parse, call one handler, shape the answer."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+
+from bookstore_shared.security import CurrentUser, Principal
+
+from ..domain.idempotency import validate_key
+from ..domain.requests import parse_order_request
+from ..service_layer import ordering
+from .errors import http_errors
+from .schemas import OrderCancelledRead, OrderPlacedRead, OrderRead
+
+router = APIRouter(tags=["orders"])
+
+OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _caller(user: Principal) -> ordering.Caller:
+    return ordering.Caller(user_id=user.user_id, is_admin=user.is_admin)
+
+
+@router.post("/orders", status_code=201, response_model=OrderPlacedRead)
+def place_order(request: Request, user: CurrentUser,
+                payload: Annotated[Any, Body()] = None,
+                idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None):
+    """Place an order: `{book_id, quantity}`, `{book_id, items}` or `{items: [...]}`."""
+    container = request.app.state.container
+    with http_errors():
+        items = parse_order_request(payload)
+        key = validate_key(idempotency_key)
+        placed = ordering.place_order(sessions=container.sessions, outbox=container.outbox,
+                                      catalog=container.catalog, user_id=user.user_id,
+                                      items=items, idempotency_key=key)
+    return OrderPlacedRead(order_id=placed.order_id)
+
+
+@router.get("/orders", response_model=list[OrderRead])
+def list_orders(request: Request, response: Response, user: CurrentUser,
+                limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                offset: Annotated[int, Query(ge=0)] = 0):
+    """The caller's orders, newest first (total in `X-Total-Count`)."""
+    orders, total = ordering.list_orders(sessions=request.app.state.container.sessions,
+                                         caller=_caller(user), limit=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(total)
+    return [OrderRead.of(order) for order in orders]
+
+
+@router.get("/orders/{order_id}", response_model=OrderRead)
+def get_order(request: Request, user: CurrentUser, order_id: OrderId):
+    """One order with its status, items and total (owner or admin)."""
+    with http_errors():
+        order = ordering.get_order(sessions=request.app.state.container.sessions,
+                                   order_id=order_id, caller=_caller(user))
+    return OrderRead.of(order)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderCancelledRead)
+def cancel_order(request: Request, user: CurrentUser, order_id: OrderId):
+    """Cancel a PENDING or PROCESSING order; its reserved stock is released."""
+    container = request.app.state.container
+    with http_errors():
+        order = ordering.cancel_order(sessions=container.sessions, outbox=container.outbox,
+                                      order_id=order_id, caller=_caller(user))
+    return OrderCancelledRead(status=order.status.value)

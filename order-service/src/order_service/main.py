@@ -1,0 +1,30 @@
+"""The order service: `python -m order_service.main`."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bookstore_shared.bus import Bus
+from bookstore_shared.security import JwksKeys, TokenVerifier
+from bookstore_shared.serve import serve
+from bookstore_shared.web import create_service_app
+
+from .bootstrap import bootstrap
+from .config import Settings
+from .entrypoints import api
+
+
+def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
+    """The FastAPI app; the lifespan migrates the schema and starts the bus and outbox relay."""
+    settings = settings or Settings()
+    container = bootstrap(settings, bus=bus)
+    app = create_service_app(service=settings.service_name, title="Bookstore orders",
+                             routers=[api.router], checks=container.runtime.checks(),
+                             lifespan=container.runtime.lifespan())
+    app.state.container = container
+    app.state.token_verifier = TokenVerifier(
+        JwksKeys(settings.service_url("auth") + "/.well-known/jwks.json"))
+    return app
+
+
+if __name__ == "__main__":
+    serve(create_app(), Settings())

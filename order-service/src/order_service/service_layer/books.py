@@ -1,0 +1,89 @@
+"""The book read model: fed by catalog and inventory events, filled from the catalog on a miss."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import BookChanged, BookDeleted, StockChanged
+
+from ..adapters.books import BookReadModel, KnownBook
+from ..adapters.catalog import Catalog, CatalogBook, CatalogUnavailable
+from ..domain.exceptions import BookNotFound, InsufficientStock
+from ..domain.requests import RequestedItem
+
+log = logging.getLogger(__name__)
+
+
+def on_book_changed(session: Session, env: Envelope) -> None:
+    """book.created / book.updated: remember title, price and stock as of the event."""
+    data: BookChanged = env.payload()
+    BookReadModel(session).upsert(book_id=data.book_id, title=data.title, price=data.price,
+                                  stock=data.stock, stock_version=data.stock_version,
+                                  at=env.occurred_at)
+
+
+def on_book_deleted(session: Session, env: Envelope) -> None:
+    """book.deleted: the book can no longer be ordered."""
+    data: BookDeleted = env.payload()
+    BookReadModel(session).mark_deleted(book_id=data.book_id, at=env.occurred_at)
+
+
+def on_stock_changed(session: Session, env: Envelope) -> None:
+    """inventory.stock_changed: keep the stock for the early "Insufficient stock" answer."""
+    data: StockChanged = env.payload()
+    BookReadModel(session).set_stock(book_id=data.book_id, stock=data.stock,
+                                     stock_version=data.stock_version, at=env.occurred_at)
+
+
+def _ask_catalog(catalog: Catalog, book_ids: list[int], *, required: bool) -> list[CatalogBook]:
+    found = []
+    for book_id in book_ids:
+        try:
+            answer = catalog.book(book_id)
+        except CatalogUnavailable:
+            if required:
+                raise
+            log.warning("catalog unavailable; trusting the read model", extra={"book_id": book_id})
+            continue
+        if answer is not None:
+            found.append(answer)
+    return found
+
+
+def resolve_books(*, sessions: sessionmaker, catalog: Catalog,
+                  items: list[RequestedItem]) -> dict[int, KnownBook]:
+    """Price and title of every requested book; BookNotFound / InsufficientStock otherwise.
+
+    Unknown books are fetched from the catalog (a book is orderable as soon as it is created);
+    a book the read model thinks is short is re-checked there, so a fresh restock is not refused.
+    """
+    ids = [item.book_id for item in items]
+    with sessions() as session:
+        known = BookReadModel(session).get_many(ids)
+    missing = [i for i in ids if i not in known]
+    short = [item.book_id for item in items if item.book_id in known
+             and not known[item.book_id].deleted and known[item.book_id].stock is not None
+             and known[item.book_id].stock < item.quantity]
+    fetched = _ask_catalog(catalog, missing, required=True) + _ask_catalog(catalog, short,
+                                                                           required=False)
+    if fetched:
+        now = datetime.now(timezone.utc)
+        with sessions() as session:
+            model = BookReadModel(session)
+            for answer in fetched:
+                model.upsert(book_id=answer.id, title=answer.title, price=answer.price,
+                             stock=answer.stock, stock_version=answer.stock_version, at=now)
+            session.commit()
+            known = model.get_many(ids)
+    for item in items:
+        book = known.get(item.book_id)
+        if book is None or book.deleted:
+            raise BookNotFound(item.book_id)
+    for item in items:
+        stock = known[item.book_id].stock
+        if stock is not None and stock < item.quantity:
+            raise InsufficientStock(item.book_id)
+    return known

@@ -1,0 +1,109 @@
+"""Commands from clients: place an order, cancel it, read orders."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bookstore_shared.outbox import Outbox
+
+from ..adapters.catalog import Catalog
+from ..adapters.repository import IdempotencyRepository, OrderRepository
+from ..domain.exceptions import NotOrderOwner, OrderNotFound
+from ..domain.idempotency import check_replay, fingerprint
+from ..domain.model import Order, OrderLine
+from ..domain.requests import RequestedItem
+from .books import resolve_books
+from .messages import change_events, placed_events
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: the order's owner, or an admin."""
+
+    user_id: int
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class Placement:
+    order_id: int
+    replayed: bool
+
+
+def _replay(sessions: sessionmaker, user_id: int, key: str, digest: str) -> Placement | None:
+    with sessions() as session:
+        found = IdempotencyRepository(session).find(user_id, key)
+    if found is None:
+        return None
+    check_replay(found[0], digest)
+    return Placement(order_id=found[1], replayed=True)
+
+
+def place_order(*, sessions: sessionmaker, outbox: Outbox, catalog: Catalog, user_id: int,
+                items: list[RequestedItem], idempotency_key: str | None = None) -> Placement:
+    """Create a PENDING order priced from the read model and stage `order.placed`."""
+    digest = fingerprint(items)
+    if idempotency_key and (earlier := _replay(sessions, user_id, idempotency_key, digest)):
+        return earlier
+    books = resolve_books(sessions=sessions, catalog=catalog, items=items)
+    order = Order(user_id=user_id, lines=[
+        OrderLine(book_id=item.book_id, quantity=item.quantity,
+                  unit_price=books[item.book_id].price, title=books[item.book_id].title)
+        for item in items])
+    now = datetime.now(timezone.utc)
+    try:
+        with sessions() as session:
+            OrderRepository(session).add(order, now=now)
+            if idempotency_key:
+                IdempotencyRepository(session).add(user_id=user_id, key=idempotency_key,
+                                                   fingerprint=digest, order_id=order.id, now=now)
+            outbox.add(session, *placed_events(order))
+            session.commit()
+    except IntegrityError:
+        # A concurrent request with the same key won the unique constraint: answer as it did.
+        if idempotency_key and (earlier := _replay(sessions, user_id, idempotency_key, digest)):
+            return earlier
+        raise
+    log.info("order placed", extra={"order_id": order.id, "user_id": user_id})
+    return Placement(order_id=order.id, replayed=False)
+
+
+def _check_access(order: Order | None, caller: Caller) -> Order:
+    if order is None:
+        raise OrderNotFound()
+    if order.user_id != caller.user_id and not caller.is_admin:
+        raise NotOrderOwner()
+    return order
+
+
+def cancel_order(*, sessions: sessionmaker, outbox: Outbox, order_id: int,
+                 caller: Caller) -> Order:
+    """PENDING/PROCESSING → CANCELLED under a row lock; stages `order.cancelled`."""
+    with sessions() as session:
+        repo = OrderRepository(session)
+        order = _check_access(repo.get(order_id, for_update=True), caller)
+        change = order.cancel()
+        repo.save_status(order, now=datetime.now(timezone.utc))
+        outbox.add(session, *change_events(order, [change]))
+        session.commit()
+    log.info("order cancelled", extra={"order_id": order_id, "previous": change.previous.value})
+    return order
+
+
+def get_order(*, sessions: sessionmaker, order_id: int, caller: Caller) -> Order:
+    """One order, for its owner or an admin."""
+    with sessions() as session:
+        return _check_access(OrderRepository(session).get(order_id), caller)
+
+
+def list_orders(*, sessions: sessionmaker, caller: Caller, limit: int,
+                offset: int) -> tuple[list[Order], int]:
+    """The caller's orders, newest first, and their count."""
+    with sessions() as session:
+        return OrderRepository(session).list_for_user(caller.user_id, limit=limit, offset=offset)
