@@ -1,0 +1,98 @@
+"""Reads and writes of stock and reservation rows (SQLAlchemy Core, inside the caller's session)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from bookstore_shared.events import utcnow
+
+from ..domain.exceptions import StockConflict
+from ..domain.model import Line, ReservationStatus, StockLevel
+from .orm import reservation, stock
+
+
+def _level(row) -> StockLevel:
+    return StockLevel(row.book_id, row.available, row.stock_version, bool(row.deleted))
+
+
+def lock_levels(session: Session, book_ids: Iterable[int]) -> dict[int, StockLevel]:
+    """Lock the books' stock rows in book_id order (one lock order everywhere: no deadlocks)."""
+    ids = sorted(set(book_ids))
+    rows = session.execute(select(stock).where(stock.c.book_id.in_(ids))
+                           .order_by(stock.c.book_id).with_for_update()).all()
+    return {row.book_id: _level(row) for row in rows}
+
+
+def get_level(session: Session, book_id: int) -> StockLevel | None:
+    """The book's stock row, unlocked."""
+    row = session.execute(select(stock).where(stock.c.book_id == book_id)).first()
+    return _level(row) if row else None
+
+
+def current_stock(session: Session, book_ids: Iterable[int]) -> dict[int, StockLevel]:
+    """Levels after this transaction's own writes."""
+    rows = session.execute(select(stock).where(stock.c.book_id.in_(sorted(set(book_ids))))).all()
+    return {row.book_id: _level(row) for row in rows}
+
+
+def add_level(session: Session, level: StockLevel) -> None:
+    """Insert a book's first stock row (a concurrent insert fails and the event is retried)."""
+    session.execute(insert(stock).values(book_id=level.book_id, available=level.available,
+                                         stock_version=level.stock_version,
+                                         deleted=level.deleted, updated_at=utcnow()))
+
+
+def set_level(session: Session, book_id: int, *, available: int | None = None,
+              stock_version: int | None = None, deleted: bool | None = None) -> None:
+    """Overwrite the given fields of a book's stock row."""
+    values = {"available": available, "stock_version": stock_version, "deleted": deleted}
+    values = {k: v for k, v in values.items() if v is not None}
+    session.execute(update(stock).where(stock.c.book_id == book_id)
+                    .values(**values, updated_at=utcnow()))
+
+
+def take(session: Session, lines: Iterable[Line]) -> None:
+    """Decrement stock; the WHERE clause refuses to go below zero even if a lock was missed."""
+    for line in lines:
+        result = session.execute(
+            update(stock)
+            .where(stock.c.book_id == line.book_id, stock.c.available >= line.quantity)
+            .values(available=stock.c.available - line.quantity, updated_at=utcnow()))
+        if result.rowcount != 1:
+            raise StockConflict(f"stock of book {line.book_id} changed concurrently")
+
+
+def give_back(session: Session, lines: Iterable[Line]) -> None:
+    """Increment stock (a released reservation)."""
+    for line in lines:
+        session.execute(update(stock).where(stock.c.book_id == line.book_id)
+                        .values(available=stock.c.available + line.quantity,
+                                updated_at=utcnow()))
+
+
+def lock_reservation(session: Session, order_id: int):
+    """The order's reservation row, locked; None when the order is new here."""
+    return session.execute(select(reservation).where(reservation.c.order_id == order_id)
+                           .with_for_update()).first()
+
+
+def get_reservation(session: Session, order_id: int):
+    """The order's reservation row, unlocked."""
+    return session.execute(select(reservation).where(reservation.c.order_id == order_id)).first()
+
+
+def add_reservation(session: Session, *, order_id: int, user_id: int | None,
+                    status: ReservationStatus, items: list[dict], reason: str | None) -> None:
+    """Record the order's outcome (unique per order: a racing writer fails and is retried)."""
+    now = utcnow()
+    session.execute(insert(reservation).values(
+        order_id=order_id, user_id=user_id, status=status.value, items=items, reason=reason,
+        created_at=now, updated_at=now))
+
+
+def set_reservation_status(session: Session, order_id: int, status: ReservationStatus) -> None:
+    """Move a reservation to its next state."""
+    session.execute(update(reservation).where(reservation.c.order_id == order_id)
+                    .values(status=status.value, updated_at=utcnow()))

@@ -1,0 +1,1 @@
+"""Pure inventory rules: stock levels, version ordering, all-or-none reservations, tombstones."""

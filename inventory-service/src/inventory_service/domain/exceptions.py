@@ -1,0 +1,18 @@
+"""Errors of the inventory domain."""
+from __future__ import annotations
+
+
+class RetryLater(Exception):
+    """The event cannot be applied yet; raising it makes the bus redeliver it with backoff."""
+
+
+class BookNotKnownYet(RetryLater):
+    """An order names a book whose catalog event has not arrived yet."""
+
+    def __init__(self, book_ids: list[int]):
+        super().__init__(f"books not known yet: {book_ids}")
+        self.book_ids = book_ids
+
+
+class StockConflict(RetryLater):
+    """A conditional stock update matched no row (a concurrent writer won); try again."""

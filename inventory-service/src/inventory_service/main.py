@@ -1,0 +1,29 @@
+"""inventory-service: the only writer of stock; reserves and releases for the order saga."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bookstore_shared.bus import Bus
+from bookstore_shared.serve import serve
+from bookstore_shared.web import create_service_app
+
+from .bootstrap import bootstrap
+from .config import Settings
+from .entrypoints import api
+
+
+def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
+    """The inventory app: internal read endpoints, probes, and the event consumers in its lifespan."""
+    settings = settings or Settings()
+    inventory = bootstrap(settings, bus=bus)
+    app = create_service_app(service=settings.service_name, title="Bookstore inventory",
+                             routers=[api.router], prefixes=("",),
+                             checks=inventory.runtime.checks(),
+                             lifespan=inventory.runtime.lifespan())
+    app.state.runtime = inventory.runtime
+    app.state.inventory = inventory
+    return app
+
+
+if __name__ == "__main__":
+    serve(create_app(), Settings())
