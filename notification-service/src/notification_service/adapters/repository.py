@@ -1,0 +1,131 @@
+"""Reads and writes of the users read model and the outgoing email rows."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from bookstore_shared.events import utcnow
+
+from ..domain.emails import BookRef, EmailContent, message_id_for
+from .orm import OUTGOING_EMAIL as E
+from .orm import USER_CONTACT as U
+
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+
+
+@dataclass(frozen=True)
+class Contact:
+    user_id: int
+    username: str
+    email: str
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    id: int
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    books: tuple[BookRef, ...]
+    message_id: str
+    status: str
+    attempts: int
+    last_error: str | None
+
+
+def save_contact(session: Session, *, user_id: int, username: str, email: str) -> None:
+    """Insert or refresh a user's contact details."""
+    values = {"username": username, "email": email}
+    changed = session.execute(update(U).where(U.c.user_id == user_id).values(**values)).rowcount
+    if not changed and find_contact(session, user_id) is None:
+        session.execute(insert(U).values(user_id=user_id, registered_at=utcnow(), **values))
+
+
+def find_contact(session: Session, user_id: int) -> Contact | None:
+    row = session.execute(select(U.c.user_id, U.c.username, U.c.email)
+                          .where(U.c.user_id == user_id)).first()
+    return Contact(*row) if row else None
+
+
+def add_email(session: Session, *, event_id: str, user_id: int | None, recipient: str,
+              content: EmailContent) -> None:
+    """Stage one email (unique per event and kind) in the caller's transaction."""
+    now = utcnow()
+    books = [{"book_id": b.book_id, "title": b.title} for b in content.books]
+    session.execute(insert(E).values(
+        event_id=event_id, kind=content.kind, user_id=user_id, recipient=recipient,
+        subject=content.subject[:255], body=content.body, attachments=json.dumps(books),
+        message_id=message_id_for(event_id, content.kind), status=PENDING, attempts=0,
+        next_attempt_at=now, created_at=now))
+
+
+def _to_email(row) -> OutgoingEmail:
+    books = tuple(BookRef(b["book_id"], b.get("title")) for b in json.loads(row.attachments))
+    return OutgoingEmail(row.id, row.kind, row.recipient, row.subject, row.body, books,
+                         row.message_id, row.status, row.attempts, row.last_error)
+
+
+def claim_due(session: Session, *, lease: timedelta, limit: int = 20) -> list[OutgoingEmail]:
+    """Claim due emails for this sender until `now + lease` (compare-and-set, replica-safe).
+
+    A row still `sending` after its lease ran out belongs to a sender that died mid-send: it is
+    claimed again and resent with the same Message-ID.
+    """
+    now = utcnow()
+    claimable = and_(E.c.status.in_([PENDING, SENDING]), E.c.next_attempt_at <= now,
+                     or_(E.c.claimed_until.is_(None), E.c.claimed_until < now))
+    ids = session.execute(select(E.c.id).where(claimable).order_by(E.c.id).limit(limit)).scalars()
+    claimed = []
+    for email_id in list(ids):
+        won = session.execute(update(E).where(E.c.id == email_id, claimable).values(
+            status=SENDING, claimed_until=now + lease, attempts=E.c.attempts + 1)).rowcount
+        session.commit()
+        if won:
+            claimed.append(email_id)
+    if not claimed:
+        return []
+    rows = session.execute(select(E).where(E.c.id.in_(claimed)).order_by(E.c.id)).all()
+    return [_to_email(r) for r in rows]
+
+
+def mark_sent(session: Session, email_id: int) -> None:
+    session.execute(update(E).where(E.c.id == email_id).values(
+        status=SENT, sent_at=utcnow(), claimed_until=None, last_error=None))
+    session.commit()
+
+
+def release(session: Session, email_id: int) -> None:
+    """Give back a claimed email that was not attempted (the sender is stopping)."""
+    session.execute(update(E).where(E.c.id == email_id, E.c.status == SENDING).values(
+        status=PENDING, claimed_until=None, attempts=E.c.attempts - 1))
+    session.commit()
+
+
+def mark_failed(session: Session, email_id: int, *, error: str,
+                retry_at: datetime | None) -> None:
+    """Schedule another attempt at `retry_at`, or dead-letter the email when it is None."""
+    values = {"status": PENDING, "next_attempt_at": retry_at} if retry_at else {"status": DEAD}
+    session.execute(update(E).where(E.c.id == email_id).values(
+        claimed_until=None, last_error=error[:500], **values))
+    session.commit()
+
+
+def list_emails(session: Session, *, status: str | None = None,
+                limit: int = 100) -> list[OutgoingEmail]:
+    query = select(E).order_by(E.c.id.desc()).limit(limit)
+    if status:
+        query = query.where(E.c.status == status)
+    return [_to_email(r) for r in session.execute(query).all()]
+
+
+def replay_dead(session: Session) -> int:
+    """Give every dead-lettered email a fresh set of attempts; returns how many."""
+    count = session.execute(update(E).where(E.c.status == DEAD).values(
+        status=PENDING, attempts=0, next_attempt_at=utcnow(), last_error=None)).rowcount
+    session.commit()
+    return count

@@ -1,0 +1,99 @@
+"""Email content and MIME building (pure; no I/O)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate
+
+# Order statuses that earn the buyer a short email (PROCESSING has the purchase email instead).
+EMAILED_STATUSES = {"SHIPPED", "DELIVERED", "CANCELLED"}
+MAX_FILENAME_STEM = 100
+
+
+@dataclass(frozen=True)
+class BookRef:
+    """A purchased book whose PDF goes along with the purchase email."""
+
+    book_id: int
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    """What an email says; `kind` keeps one email per (event, kind)."""
+
+    kind: str
+    subject: str
+    body: str
+    books: tuple[BookRef, ...] = field(default=())
+
+
+def welcome(*, username: str) -> EmailContent:
+    """The registration email."""
+    return EmailContent("welcome", "Welcome to Bookstore",
+                        f"Hello {username},\n\nyour Bookstore account is ready. Happy reading!\n")
+
+
+def purchase(*, username: str, order_id: int, books: list[BookRef]) -> EmailContent:
+    """The purchase confirmation; the books' PDFs are attached when it is sent."""
+    titles = "\n".join(f"  - {b.title or f'Book #{b.book_id}'}" for b in books)
+    body = (f"Hello {username},\n\nthank you for your order #{order_id}. It is confirmed.\n\n"
+            f"Your books:\n{titles}\n\nThe PDF of each book is attached to this email.\n")
+    return EmailContent("purchase", f"Your Bookstore order #{order_id} is confirmed", body,
+                        tuple(books))
+
+
+def status_change(*, username: str, order_id: int, status: str,
+                  reason: str | None = None) -> EmailContent | None:
+    """A short email for SHIPPED, DELIVERED and CANCELLED; None for other statuses."""
+    if status not in EMAILED_STATUSES:
+        return None
+    lines = {"SHIPPED": "has been shipped", "DELIVERED": "has been delivered",
+             "CANCELLED": "has been cancelled"}
+    body = f"Hello {username},\n\nyour order #{order_id} {lines[status]}.\n"
+    if status == "CANCELLED" and reason:
+        body += f"Reason: {reason.replace('_', ' ')}.\n"
+    return EmailContent(f"status_{status.lower()}",
+                        f"Your Bookstore order #{order_id}: {status.lower()}", body)
+
+
+def attachment_filename(title: str | None, *, fallback: str = "book") -> str:
+    """A safe, readable `.pdf` filename from a book title (ASCII, no path separators)."""
+    text = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode()
+    text = re.sub(r"[^A-Za-z0-9._ -]+", " ", text)
+    text = re.sub(r"\s+", " ", text).strip(" .-_")
+    stem = text[:MAX_FILENAME_STEM].rstrip(" .-_") or fallback
+    if stem.lower().endswith(".pdf"):
+        stem = stem[:-4].rstrip(" .-_") or fallback
+    return f"{stem}.pdf"
+
+
+def message_id_for(event_id: str, kind: str, *, domain: str = "bookstore.local") -> str:
+    """A stable Message-ID: the same email always carries the same id (recipients can dedupe)."""
+    return f"<{event_id}.{kind}@{domain}>"
+
+
+def build_message(*, sender: str, recipient: str, subject: str, body: str, message_id: str,
+                  attachments: list[tuple[str, bytes]] = ()) -> EmailMessage:
+    """A MIME message; each attachment is (filename, PDF bytes) sent as application/pdf."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = recipient
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = message_id
+    msg.set_content(body)
+    for filename, data in attachments:
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
+    return msg
+
+
+def unique_filename(name: str, used: set[str]) -> str:
+    """`name`, or `name (2).pdf`, ... so two attachments never share a filename."""
+    stem, n, candidate = name[:-4], 2, name
+    while candidate.lower() in used:
+        candidate, n = f"{stem} ({n}).pdf", n + 1
+    used.add(candidate.lower())
+    return candidate

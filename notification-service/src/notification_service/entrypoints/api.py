@@ -1,0 +1,69 @@
+"""HTTP routes: `POST /notify` (admin broadcast) and the admin view of outgoing emails."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel
+
+from bookstore_shared.errors import ApiError
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import NotificationBroadcast
+from bookstore_shared.security import AdminUser
+
+from ..adapters import repository
+from ..domain.messages import normalise_broadcast
+
+router = APIRouter()
+
+
+class NotificationCreate(BaseModel):
+    message: Any = None
+
+
+class EmailRead(BaseModel):
+    id: int
+    kind: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str | None
+
+
+@router.post("/notify")
+def notify(request: Request, user: AdminUser,
+           payload: Annotated[NotificationCreate | None, Body()] = None) -> dict:
+    """Broadcast a message to every connected client on every replica (admin only)."""
+    settings = request.app.state.settings
+    try:
+        message = normalise_broadcast(payload.message if payload else None,
+                                      max_chars=settings.broadcast_max_chars)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    runtime = request.app.state.runtime
+    with runtime.sessions() as session:
+        runtime.outbox.add(session, Envelope.wrap(NotificationBroadcast(message=message),
+                                                  producer="notification"))
+        session.commit()
+    return {"message": "Notification sent"}
+
+
+@router.get("/notify/emails")
+def list_emails(request: Request, user: AdminUser, status: str | None = None,
+                limit: int = 100) -> list[EmailRead]:
+    """Outgoing emails, newest first; `?status=dead` lists the dead-lettered ones (admin only)."""
+    with request.app.state.runtime.sessions() as session:
+        rows = repository.list_emails(session, status=status, limit=min(max(limit, 1), 500))
+    return [EmailRead(id=r.id, kind=r.kind, recipient=r.recipient, subject=r.subject,
+                      status=r.status, attempts=r.attempts, last_error=r.last_error)
+            for r in rows]
+
+
+@router.post("/notify/emails/replay")
+def replay_dead_emails(request: Request, user: AdminUser) -> dict:
+    """Send every dead-lettered email again with a fresh set of attempts (admin only)."""
+    with request.app.state.runtime.sessions() as session:
+        count = repository.replay_dead(session)
+    request.app.state.mail_sender.wake()
+    return {"message": "Dead-lettered emails requeued", "count": count}

@@ -1,0 +1,94 @@
+"""`GET /ws` (and `/api/ws`): authenticated WebSocket receiving the owner's order events and
+broadcasts. A bad, expired or revoked token gets close code 1008 before anything is sent."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from fastapi import APIRouter, WebSocket
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from bookstore_shared.security import ACCESS_COOKIE, InvalidToken, Principal, TokenVerifier
+
+from ..domain.messages import CLOSE_POLICY_VIOLATION
+from ..service_layer.hub import Connection, Hub
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+PONG = '{"type": "pong"}'
+
+
+def socket_token(ws: WebSocket) -> str | None:
+    """The JWT from `?token=`, else `Authorization: Bearer`, else the login cookie."""
+    if token := ws.query_params.get("token"):
+        return token
+    scheme, _, value = ws.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return ws.cookies.get(ACCESS_COOKIE) or None
+
+
+async def authenticate(ws: WebSocket, verifier: TokenVerifier) -> Principal | None:
+    token = socket_token(ws)
+    if not token:
+        return None
+    try:  # off the loop: an unknown key id makes the verifier fetch the JWKS over HTTP
+        return await run_in_threadpool(verifier.verify, token)
+    except InvalidToken:
+        return None
+
+
+@router.websocket("/ws")
+async def notifications_socket(ws: WebSocket) -> None:
+    """Order status updates of the token's owner and global broadcasts, as JSON text frames."""
+    hub: Hub = ws.app.state.hub
+    verifier: TokenVerifier = ws.app.state.token_verifier
+    await ws.accept()
+    principal = await authenticate(ws, verifier)
+    if principal is None:
+        await ws.close(code=CLOSE_POLICY_VIOLATION, reason="authentication required")
+        return
+    conn = Connection(user_id=principal.user_id, session_id=principal.session_id,
+                      max_queue=ws.app.state.ws_queue_size)
+    hub.register(conn)
+    try:
+        if verifier.revoked.is_revoked(principal.session_id):  # revoked while we verified
+            conn.request_close(CLOSE_POLICY_VIOLATION, "session revoked")
+        await _serve(ws, conn)
+    finally:
+        hub.unregister(conn)
+
+
+async def _serve(ws: WebSocket, conn: Connection) -> None:
+    tasks = {asyncio.create_task(_pump(ws, conn)), asyncio.create_task(_listen(ws, conn)),
+             asyncio.create_task(conn.closing.wait())}
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    if conn.close_code and ws.application_state == WebSocketState.CONNECTED:
+        # a slow client's transport may be jammed: never wait on it for long
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.close(code=conn.close_code, reason=conn.close_reason), 2)
+
+
+async def _pump(ws: WebSocket, conn: Connection) -> None:
+    """Send queued messages in order."""
+    while True:
+        await ws.send_text(await conn.queue.get())
+
+
+async def _listen(ws: WebSocket, conn: Connection) -> None:
+    """Read client frames until it leaves; an app-level `ping` is answered with a pong."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if message.get("text", "").strip().lower() in ("ping", '{"type": "ping"}',
+                                                           '{"type":"ping"}'):
+                conn.offer(PONG)

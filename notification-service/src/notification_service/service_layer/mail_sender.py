@@ -1,0 +1,132 @@
+"""The mail sender: a thread that sends staged emails, retries with backoff, then dead-letters.
+
+Exactly-once as far as SMTP allows: a row is claimed (leased) before sending and marked sent
+right after. The one remaining window is a crash after the SMTP server accepted the message and
+before the row is marked sent: the lease then runs out and the email is sent again, with the
+same Message-ID, so mail clients and deduplicating MTAs can recognise the repeat.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy.orm import sessionmaker
+from tenacity import RetryCallState, wait_exponential
+
+from bookstore_shared.events import utcnow
+
+from ..adapters import repository
+from ..adapters.catalog import CatalogClient
+from ..adapters.mail import MailTransport
+from ..domain import emails
+
+log = logging.getLogger(__name__)
+
+
+def backoff_schedule(*, base_s: float, max_s: float) -> Callable[[int], float]:
+    """Seconds to wait after the n-th failed attempt: exponential, capped (tenacity's policy)."""
+    policy = wait_exponential(multiplier=base_s, min=base_s, max=max_s)
+
+    def delay(attempt: int) -> float:
+        state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})
+        state.attempt_number = max(1, attempt)
+        return float(policy(state))
+
+    return delay
+
+
+class MailSender:
+    """Sends due `outgoing_email` rows; woken at once when a consumer stages one."""
+
+    def __init__(self, *, sessions: sessionmaker, transport: MailTransport, catalog: CatalogClient,
+                 sender: str, max_attempts: int, backoff: Callable[[int], float],
+                 lease: timedelta = timedelta(minutes=5), idle_s: float = 2.0):
+        self._sessions = sessions
+        self._transport = transport
+        self._catalog = catalog
+        self._sender = sender
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self._lease = lease
+        self._idle = idle_s
+        self._wakeup = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="mail-sender")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wakeup.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.send_due() == 0:
+                    self._wakeup.wait(self._idle)
+                    self._wakeup.clear()
+            except Exception as exc:  # noqa: BLE001 - database down: try again shortly
+                log.warning("mail sender paused", extra={"error": f"{type(exc).__name__}: {exc}"})
+                self._stop.wait(1.0)
+
+    def send_due(self) -> int:
+        """Attempt every due email once; returns how many were attempted."""
+        with self._sessions() as session:
+            batch = repository.claim_due(session, lease=self._lease)
+            for email in batch:
+                if self._stop.is_set():
+                    repository.release(session, email.id)  # not attempted: hand it back now
+                    continue
+                self._attempt(session, email)
+            return len(batch)
+
+    def _attempt(self, session, email: repository.OutgoingEmail) -> None:
+        try:
+            self._transport.send(self._build(email))
+        except Exception as exc:  # noqa: BLE001 - every failure is retried, then dead-lettered
+            error = f"{type(exc).__name__}: {exc}"
+            if email.attempts >= self._max_attempts:
+                log.error("email dead-lettered", extra={"email_id": email.id, "error": error,
+                                                        "attempts": email.attempts})
+                repository.mark_failed(session, email.id, error=error, retry_at=None)
+            else:
+                delay = self._backoff(email.attempts)
+                log.warning("email failed, will retry", extra={
+                    "email_id": email.id, "attempt": email.attempts, "retry_in_s": delay,
+                    "error": error})
+                repository.mark_failed(session, email.id, error=error,
+                                       retry_at=utcnow() + timedelta(seconds=delay))
+            return
+        repository.mark_sent(session, email.id)
+        log.info("email sent", extra={"email_id": email.id, "kind": email.kind})
+
+    def _build(self, email: repository.OutgoingEmail):
+        attachments, notes, used = [], [], set()
+        for book in email.books:
+            pdf = self._catalog.fetch_pdf(book.book_id)
+            if pdf is None:
+                notes.append(f"The PDF of {book.title or f'book #{book.book_id}'} is not "
+                             "available any more.")
+                continue
+            name = emails.attachment_filename(book.title or _stem(pdf.filename),
+                                              fallback=f"book-{book.book_id}")
+            name = emails.unique_filename(name, used)
+            attachments.append((name, pdf.data))
+        body = email.body + ("\n" + "\n".join(notes) + "\n" if notes else "")
+        return emails.build_message(sender=self._sender, recipient=email.recipient,
+                                    subject=email.subject, body=body,
+                                    message_id=email.message_id, attachments=attachments)
+
+
+def _stem(filename: str | None) -> str | None:
+    return filename[:-4] if filename and filename.lower().endswith(".pdf") else filename
