@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 endif
 VENV_PY := .venv/bin/python
 
-.PHONY: install run test lint tap bench clean
+.PHONY: install run test lint tap bench clean asyncapi
 
 install: .venv/.synced ## create the virtualenv from the lock file (uv workspace)
 
@@ -32,3 +32,6 @@ tap: install ## print the event stream: make tap ARGS='order.# --json'
 
 clean:
 	rm -rf .venv .tools var
+
+asyncapi: install ## regenerate docs/asyncapi.yaml from the event contracts
+	$(VENV_PY) -m bookstore_shared.asyncapi > docs/asyncapi.yaml

@@ -1,0 +1,105 @@
+"""Generate `docs/asyncapi.yaml` from the event contracts (`python -m bookstore_shared.asyncapi`)."""
+from __future__ import annotations
+
+import sys
+
+import yaml
+from pydantic.json_schema import models_json_schema
+
+from .events.contracts import REGISTRY
+
+# Who publishes and who consumes each routing key (ARCHITECTURE.md, "Events").
+ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "user.registered": ("auth", ("notification",)),
+    "auth.session_revoked": ("auth", ("gateway", "notification")),
+    "book.created": ("catalog", ("inventory", "order", "ai")),
+    "book.updated": ("catalog", ("inventory", "order", "ai")),
+    "book.deleted": ("catalog", ("inventory", "order", "ai")),
+    "book.summarized": ("ai", ("catalog",)),
+    "order.placed": ("order", ("inventory",)),
+    "inventory.reserved": ("inventory", ("order",)),
+    "inventory.rejected": ("inventory", ("order",)),
+    "inventory.released": ("inventory", ("catalog",)),
+    "inventory.stock_changed": ("inventory", ("catalog", "order")),
+    "order.confirmed": ("order", ("shipping", "notification", "catalog")),
+    "order.cancelled": ("order", ("inventory", "shipping", "notification")),
+    "order.status_changed": ("order", ("notification",)),
+    "shipment.updated": ("shipping", ("order",)),
+    "notification.broadcast": ("notification", ("notification",)),
+}
+
+ENVELOPE_DESCRIPTION = (
+    "Every event travels in this envelope. Consumers ignore unknown fields; a breaking change "
+    "of a payload gets a new version.")
+
+
+def _message_name(event_type: str) -> str:
+    return "".join(part.capitalize() for part in event_type.replace("_", ".").split("."))
+
+
+def _envelope_schema(event_type: str, version: int, payload_ref: str) -> dict:
+    return {
+        "type": "object", "description": ENVELOPE_DESCRIPTION,
+        "required": ["id", "type", "version", "occurred_at", "producer", "correlation_id", "data"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid", "description": "idempotency key"},
+            "type": {"type": "string", "const": event_type},
+            "version": {"type": "integer", "const": version},
+            "occurred_at": {"type": "string", "format": "date-time"},
+            "producer": {"type": "string"},
+            "correlation_id": {"type": "string",
+                               "description": "the originating request's X-Request-ID"},
+            "causation_id": {"type": ["string", "null"],
+                             "description": "id of the event that caused this one"},
+            "data": {"$ref": payload_ref},
+        },
+    }
+
+
+def build_document(exchange: str = "bookstore.events") -> dict:
+    """The AsyncAPI 2.6 document for every registered event."""
+    models = [(model, "validation") for versions in REGISTRY.values() for model in versions.values()]
+    refs, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    schemas: dict = dict(defs.get("$defs", {}))
+    messages: dict = {}
+    channels: dict = {}
+    for event_type, versions in sorted(REGISTRY.items()):
+        version, model = max(versions.items())
+        name = _message_name(event_type)
+        schemas[f"{name}Envelope"] = _envelope_schema(
+            event_type, version, refs[(model, "validation")]["$ref"])
+        messages[name] = {
+            "name": event_type, "title": name, "contentType": "application/json",
+            "summary": (model.__doc__ or name).strip().splitlines()[0],
+            "payload": {"$ref": f"#/components/schemas/{name}Envelope"},
+        }
+        producer, consumers = ROUTES[event_type]
+        channels[event_type] = {
+            "description": f"Published by {producer}; consumed by {', '.join(consumers)}.",
+            "subscribe": {"operationId": f"on{name}", "message": {"$ref":
+                                                                 f"#/components/messages/{name}"}},
+            "bindings": {"amqp": {"is": "routingKey", "exchange": {
+                "name": exchange, "type": "topic", "durable": True, "autoDelete": False,
+                "vhost": "/"}, "bindingVersion": "0.2.0"}},
+        }
+    return {
+        "asyncapi": "2.6.0",
+        "info": {"title": "Bookstore events", "version": "1.0.0", "description": (
+            "Integration events of the Bookstore services, on one durable topic exchange "
+            "(`<instance>.events`); the routing key is the event type. Generated from "
+            "shared/src/bookstore_shared/events/contracts.py — do not edit by hand.")},
+        "servers": {"rabbitmq": {"url": "rabbitmq:5672", "protocol": "amqp",
+                                 "description": "RabbitMQ; exchange `<instance>.events`"}},
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def render() -> str:
+    """The document as YAML text (stable key order)."""
+    return yaml.safe_dump(build_document(), sort_keys=False, allow_unicode=True, width=100)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

@@ -1,0 +1,52 @@
+"""Watching the event stream: filters and one-line rendering, shared by `bookstore tap` and the
+gateway's admin event feed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import orjson
+
+from .bus import topic_matches
+from .events import Envelope
+
+
+@dataclass
+class EventFilter:
+    """Routing patterns, a correlation id, or one order's whole saga."""
+
+    patterns: Sequence[str] = ("#",)
+    correlation_id: str | None = None
+    order_id: int | None = None
+    _order_correlations: set[str] = field(default_factory=set)
+
+    def accepts(self, env: Envelope) -> bool:
+        if not any(topic_matches(p, env.type) for p in self.patterns):
+            return False
+        if self.correlation_id and env.correlation_id != self.correlation_id:
+            return False
+        if self.order_id is not None:
+            if env.data.get("order_id") == self.order_id:
+                # later events of the same saga without an order id (stock changes) share it
+                self._order_correlations.add(env.correlation_id)
+                return True
+            return env.correlation_id in self._order_correlations and "order_id" not in env.data
+        return True
+
+
+def short_payload(data: dict, limit: int = 120) -> str:
+    """The payload as compact JSON, cut to `limit` characters."""
+    text = orjson.dumps(data).decode()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_line(env: Envelope) -> str:
+    """`time  routing key  corr=…  producer  payload` — one readable line per event."""
+    when = env.occurred_at.strftime("%H:%M:%S.%f")[:-3]
+    return (f"{when}  {env.type:<24} corr={env.correlation_id[:12]:<12} "
+            f"{env.producer:<12} {short_payload(env.data)}")
+
+
+def render_json(env: Envelope) -> str:
+    """The whole envelope as one JSON line."""
+    return orjson.dumps(env.model_dump(mode="json")).decode()

@@ -1,0 +1,38 @@
+from bookstore_shared.eventfeed import EventFilter, render_line
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import (OrderPlaced, OrderStatusChanged, StockChanged,
+                                               UserRegistered)
+
+
+def placed(order_id: int, corr: str) -> Envelope:
+    return Envelope.wrap(OrderPlaced(order_id=order_id, user_id=1,
+                                     items=[{"book_id": 1, "quantity": 1}]),
+                         producer="order", correlation_id=corr)
+
+
+def test_following_an_order_keeps_its_saga_and_drops_other_orders():
+    f = EventFilter(order_id=42)
+    mine, other = placed(42, "c-42"), placed(7, "c-7")
+    stock = Envelope.wrap(StockChanged(book_id=1, stock=3), producer="inventory",
+                          correlation_id="c-42")
+    other_stock = Envelope.wrap(StockChanged(book_id=1, stock=2), producer="inventory",
+                                correlation_id="c-7")
+    status = Envelope.wrap(OrderStatusChanged(order_id=42, user_id=1, status="PROCESSING"),
+                           producer="order", correlation_id="c-42")
+    assert [f.accepts(e) for e in (mine, other, stock, other_stock, status)] == \
+        [True, False, True, False, True]
+
+
+def test_patterns_and_correlation_ids_filter():
+    user = Envelope.wrap(UserRegistered(user_id=1, username="a", email="a@x.io"), producer="auth",
+                         correlation_id="req-1")
+    assert EventFilter(patterns=["user.*"]).accepts(user)
+    assert not EventFilter(patterns=["order.#"]).accepts(user)
+    assert EventFilter(correlation_id="req-1").accepts(user)
+    assert not EventFilter(correlation_id="req-2").accepts(user)
+
+
+def test_a_line_shows_time_key_correlation_producer_and_payload():
+    line = render_line(placed(42, "corr-abc"))
+    assert "order.placed" in line and "corr=corr-abc" in line and "order" in line
+    assert '"order_id":42' in line
