@@ -1,0 +1,1 @@
+"""Database tables, repositories and clients of the AI service."""

@@ -1,0 +1,42 @@
+"""The AI service's tables (its own schema; nobody else reads them)."""
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+
+from bookstore_shared.db import new_metadata
+from bookstore_shared.inbox import inbox_table
+from bookstore_shared.outbox import outbox_table
+
+metadata = new_metadata()
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+# One row per summarisation request: queued by the consumer, run by a worker thread, which
+# writes the result and its `book.summarized` event in one transaction.
+summary_job = Table(
+    "summary_job", metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("book_id", BigInteger, nullable=False),
+    Column("pdf_key", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("fetch_attempts", Integer, nullable=False, default=0),
+    Column("available_at", DateTime(timezone=True), nullable=False),
+    Column("lease_token", String(36), nullable=True),
+    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
+    Column("correlation_id", String(128), nullable=True),
+    Column("causation_id", String(36), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("result_status", String(16), nullable=True),
+    Column("summary", Text, nullable=True),
+    Column("description", String(600), nullable=True),
+    Column("provider", String(32), nullable=True),
+    Column("model", String(100), nullable=True),
+    Column("error", String(300), nullable=True),
+    Index("ix_summary_job_book", "book_id", "pdf_key"),
+    Index("ix_summary_job_pickup", "status", "available_at"),
+)
+
+OUTBOX = outbox_table(metadata)
+INBOX = inbox_table(metadata)

@@ -1,0 +1,1 @@
+"""How events and HTTP requests reach the AI service."""
