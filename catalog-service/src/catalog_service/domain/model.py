@@ -53,7 +53,7 @@ def parse_stock(raw: object) -> int:
     if text.startswith("-"):
         raise InvalidField("stock", "must not be negative")
     if not _STOCK.match(text):
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             raise InvalidField("stock", f"must not exceed {MAX_STOCK}")
         raise InvalidField("stock", "must be a whole number")
     value = int(text)
