@@ -1,9 +1,8 @@
 """AI service settings (OPENAI_* and BOOKSTORE_AI_* names are a public interface)."""
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
-
 from bookstore_shared.settings import BaseServiceSettings
+from pydantic import AliasChoices, Field, SecretStr
 
 # Room kept for the instructions around a chunk (system + user prompt text).
 PROMPT_RESERVE_TOKENS = 1_000

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from prometheus_client import Counter
-from starlette.concurrency import run_in_threadpool
-
 from bookstore_shared.bus import Bus
 from bookstore_shared.serve import serve
 from bookstore_shared.web import create_service_app
+from fastapi import FastAPI
+from prometheus_client import Counter
+from starlette.concurrency import run_in_threadpool
 
 from .bootstrap import bootstrap
 from .config import Settings

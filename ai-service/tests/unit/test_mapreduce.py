@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from ai_service.domain.exceptions import SummaryFailed
 from ai_service.domain.mapreduce import MapReduceSummarizer
 from ai_service.domain.text import estimate_tokens

@@ -1,9 +1,14 @@
 """Chunking and text helpers."""
 from __future__ import annotations
 
-
-from ai_service.domain.text import (CHARS_PER_TOKEN, clamp_description, estimate_tokens,
-                                    group_within, split_into_chunks, split_sentences)
+from ai_service.domain.text import (
+    CHARS_PER_TOKEN,
+    clamp_description,
+    estimate_tokens,
+    group_within,
+    split_into_chunks,
+    split_sentences,
+)
 
 
 def _words(text: str) -> list[str]:

@@ -6,10 +6,14 @@ import re
 from email.utils import parsedate_to_datetime
 
 import openai
-from tenacity import (RetryCallState, Retrying, retry_if_exception, stop_after_attempt,
-                      wait_exponential_jitter)
-
 from bookstore_shared.events import utcnow
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from ..domain.exceptions import SummaryFailed
 

@@ -1,11 +1,10 @@
 """The AI service's tables (its own schema; nobody else reads them)."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
-
 from bookstore_shared.db import new_metadata
 from bookstore_shared.inbox import inbox_table
 from bookstore_shared.outbox import outbox_table
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
 
 metadata = new_metadata()
 

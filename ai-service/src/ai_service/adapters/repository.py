@@ -4,10 +4,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from bookstore_shared.events import utcnow
 from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
-
-from bookstore_shared.events import utcnow
 
 from ..domain.model import ACTIVE, Job, JobStatus, Outcome
 from .orm import summary_job as t

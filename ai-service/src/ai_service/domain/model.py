@@ -59,16 +59,16 @@ class Outcome:
     error: str | None = None
 
     @classmethod
-    def ready(cls, result: Summary, *, provider: str, model: str) -> "Outcome":
+    def ready(cls, result: Summary, *, provider: str, model: str) -> Outcome:
         return cls("ready", provider, model, summary=result.summary, description=result.description)
 
     @classmethod
-    def no_text(cls, *, provider: str, model: str) -> "Outcome":
+    def no_text(cls, *, provider: str, model: str) -> Outcome:
         return cls("no_text", provider, model,
                    error="the PDF has no extractable text (it may be a scanned image)")
 
     @classmethod
-    def failed(cls, reason: str, *, provider: str, model: str) -> "Outcome":
+    def failed(cls, reason: str, *, provider: str, model: str) -> Outcome:
         return cls("failed", provider, model, error=reason[:300])
 
 

@@ -1,11 +1,10 @@
 """Book events -> job handlers (the inbox wrapper commits and acks)."""
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookChanged, BookDeleted
 from bookstore_shared.runtime import ServiceRuntime
+from sqlalchemy.orm import Session
 
 from ..adapters.repository import JobRepository
 from ..adapters.wakeup import JobSignal

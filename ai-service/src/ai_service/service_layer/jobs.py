@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookSummarized
 from bookstore_shared.outbox import Outbox
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..adapters.repository import JobRepository
 from ..domain.exceptions import BookGone, PdfUnavailable, SummaryFailed
@@ -69,7 +68,7 @@ def run_job(job: Job, ctx: JobContext) -> str:
         outcome = Outcome.failed(f"the PDF could not be fetched: {exc}", **names)
     except SummaryFailed as exc:  # e.g. an unreadable PDF
         outcome = Outcome.failed(exc.reason, **names)
-    except Exception as exc:  # noqa: BLE001 - a bug must not leave the job leased for ever
+    except Exception as exc:
         log.exception("summary job crashed", extra={"job_id": job.id})
         outcome = Outcome.failed(f"internal error ({type(exc).__name__})", **names)
     return _close(job, ctx, outcome=outcome)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from ..adapters.wakeup import JobSignal
 from ..domain.model import Job
@@ -71,7 +71,7 @@ class JobWorker:
                 if self.run_once() is None:
                     self._signal.wait(self._poll)
                 backoff = 0.5
-            except Exception:  # noqa: BLE001 - e.g. the database is down: keep the thread alive
+            except Exception:
                 log.exception("summary worker error; retrying")
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
