@@ -23,6 +23,24 @@ HOW_TO_PROVIDE = (
 )
 
 
+def pytest_configure(config) -> None:
+    """Import the installed service packages before collection.
+
+    With --import-mode=importlib, a test under a folder named like its package (`gateway/tests/...`)
+    would otherwise make pytest import that folder as a namespace package `gateway`, hiding the
+    installed one.
+    """
+    import importlib
+
+    from .launcher import SERVICES
+
+    for _, package in SERVICES:
+        try:
+            importlib.import_module(package)
+        except ImportError:
+            pass
+
+
 @dataclass(frozen=True)
 class Infrastructure:
     mysql_url: str

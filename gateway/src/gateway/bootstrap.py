@@ -1,0 +1,71 @@
+"""Composition root: settings -> bus subscription, denylist, upstream client, limiter."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+
+from bookstore_shared.bus import Bus
+from bookstore_shared.runtime import make_bus
+from bookstore_shared.security import RevokedSessions
+
+from .adapters.revocations import RevocationSync, session_revoked_handler
+from .adapters.upstream import UpstreamClient
+from .config import Settings
+from .domain.ratelimit import FixedWindowLimiter
+from .domain.routing import UPSTREAM_SERVICES
+
+
+@dataclass
+class Gateway:
+    """Everything the gateway's entry points share."""
+
+    settings: Settings
+    bus: Bus
+    owns_bus: bool
+    revoked: RevokedSessions
+    client: UpstreamClient
+    sync: RevocationSync
+    limiter: FixedWindowLimiter | None
+
+    def lifespan(self):
+        """Open the upstream session, start the bus (when owned) and the denylist sync; undo."""
+
+        @asynccontextmanager
+        async def _lifespan(app):
+            await self.client.open()
+            if self.owns_bus:
+                await run_in_threadpool(self.bus.start)
+            sync = asyncio.create_task(self.sync.run())
+            try:
+                yield
+            finally:
+                sync.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sync
+                await self.client.close()
+                if self.owns_bus:
+                    await run_in_threadpool(self.bus.stop)
+
+        return _lifespan
+
+
+def bootstrap(settings: Settings, bus: Bus | None = None) -> Gateway:
+    """Wire the gateway; a passed bus (standalone mode, tests) is started and stopped by its owner."""
+    revoked = RevokedSessions()
+    owns_bus = bus is None
+    bus = bus or make_bus(settings)
+    # Every replica needs every revocation: an exclusive queue per process, not a shared one.
+    bus.subscribe("gateway", ["auth.session_revoked"], session_revoked_handler(revoked),
+                  exclusive=True)
+    client = UpstreamClient({s: settings.service_url(s) for s in UPSTREAM_SERVICES},
+                            pool_size=settings.upstream_pool_size,
+                            connect_timeout_s=settings.connect_timeout_s,
+                            upstream_timeout_s=settings.upstream_timeout_s)
+    limiter = (FixedWindowLimiter(settings.rate_limit_per_min)
+               if settings.rate_limit_per_min else None)
+    return Gateway(settings=settings, bus=bus, owns_bus=owns_bus, revoked=revoked, client=client,
+                   sync=RevocationSync(client, revoked, bus), limiter=limiter)

@@ -1,0 +1,85 @@
+"""The gateway's ASGI entry: public paths go to their service, the gateway's own paths to FastAPI.
+
+No framework routing on the hot path: a dict lookup picks the service, then the proxy streams.
+"""
+from __future__ import annotations
+
+from starlette.middleware.cors import CORSMiddleware
+
+from bookstore_shared.context import correlation_id_var, request_id_var
+from bookstore_shared.security import RevokedSessions
+from bookstore_shared.web import incoming_id
+
+from ..domain.ratelimit import FixedWindowLimiter
+from ..domain.routing import is_websocket_path, route
+from ..domain.tokens import request_token, revoked_session
+from .proxy import HttpProxy, send_json
+from .websocket import POLICY_VIOLATION, WebSocketProxy
+
+REVOKED = {"message": "Invalid or expired token", "error": "session revoked"}
+EXPOSED_HEADERS = ["X-Request-ID", "X-Total-Count", "Retry-After"]
+
+
+def _ids(headers: dict[bytes, bytes]) -> tuple[str, str]:
+    rid = incoming_id(headers.get(b"x-request-id", b"").decode("latin-1") or None)
+    cid = headers.get(b"x-correlation-id")
+    return rid, incoming_id(cid.decode("latin-1")) if cid else rid
+
+
+class Edge:
+    """Dispatches every ASGI connection; `inner` serves probes, docs and JSON 404s."""
+
+    def __init__(self, inner, *, http: HttpProxy, websocket: WebSocketProxy,
+                 revoked: RevokedSessions, limiter: FixedWindowLimiter | None = None,
+                 cors_origins: list[str] | None = None, gateway=None):
+        self.inner = inner
+        self.state = inner.state
+        self.gateway = gateway
+        self._http = http
+        self._websocket = websocket
+        self._revoked = revoked
+        self._limiter = limiter
+        self._entry = self._dispatch
+        if cors_origins:
+            self._entry = CORSMiddleware(self._dispatch, allow_origins=cors_origins,
+                                         allow_credentials=True, allow_methods=["*"],
+                                         allow_headers=["*"], expose_headers=EXPOSED_HEADERS,
+                                         max_age=600)
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self._entry(scope, receive, send)
+
+    async def _dispatch(self, scope, receive, send) -> None:
+        kind = scope["type"]
+        service = route(scope["path"]) if kind in ("http", "websocket") else None
+        if service is None or (kind == "websocket" and not is_websocket_path(scope["path"])):
+            return await self.inner(scope, receive, send)
+        headers = dict(scope["headers"])
+        rid, cid = _ids(headers)
+        rid_token, cid_token = request_id_var.set(rid), correlation_id_var.set(cid)
+        try:
+            if kind == "http":
+                await self._proxy_http(scope, receive, send, service, headers, rid, cid)
+            else:
+                token = request_token(headers, scope.get("query_string") or b"")
+                if revoked_session(token, self._revoked.is_revoked):
+                    return await self._websocket.refuse(receive, send, code=POLICY_VIOLATION,
+                                                        reason="session revoked")
+                await self._websocket(scope, receive, send, service=service, request_id=rid,
+                                      correlation_id=cid)
+        finally:
+            request_id_var.reset(rid_token)
+            correlation_id_var.reset(cid_token)
+
+    async def _proxy_http(self, scope, receive, send, service, headers, rid, cid) -> None:
+        if self._limiter is not None:
+            peer = scope.get("client")
+            wait = self._limiter.hit(peer[0] if peer else "unknown")
+            if wait is not None:
+                return await send_json(send, 429, {"message": "Too many requests"},
+                                       request_id=rid,
+                                       headers=((b"retry-after", str(wait).encode()),))
+        if revoked_session(request_token(headers), self._revoked.is_revoked):
+            return await send_json(send, 401, REVOKED, request_id=rid)
+        await self._http(scope, receive, send, service=service, headers=headers, request_id=rid,
+                         correlation_id=cid)

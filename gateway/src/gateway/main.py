@@ -1,0 +1,39 @@
+"""The gateway: `create_app()` for tests and the launcher; `python -m gateway.main` to run it."""
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from bookstore_shared.bus import Bus
+from bookstore_shared.serve import serve
+from bookstore_shared.web import create_service_app
+
+from .bootstrap import bootstrap
+from .config import Settings
+from .entrypoints.edge import Edge
+from .entrypoints.openapi import MergedDocument, docs_router
+from .entrypoints.proxy import HttpProxy, ProxyMetrics
+from .entrypoints.websocket import WebSocketProxy
+
+_FASTAPI_DOC_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Edge:
+    """The gateway's ASGI app: the proxy in front, FastAPI behind it for the gateway's own paths."""
+    settings = settings or Settings()
+    gateway = bootstrap(settings, bus)
+    document = MergedDocument(gateway.client, ttl_s=settings.openapi_cache_s)
+    inner = create_service_app(service="gateway", title="Bookstore gateway",
+                               routers=[docs_router(document)],
+                               checks={"broker": gateway.bus.is_healthy},
+                               lifespan=gateway.lifespan())
+    # FastAPI's own document would describe only the gateway; the merged one replaces it.
+    inner.router.routes[:] = [r for r in inner.router.routes
+                              if not (type(r) is Route and r.path in _FASTAPI_DOC_PATHS)]
+    metrics = ProxyMetrics(inner.state.metrics_registry)
+    return Edge(inner, http=HttpProxy(gateway.client, metrics),
+                websocket=WebSocketProxy(gateway.client), revoked=gateway.revoked,
+                limiter=gateway.limiter, cors_origins=settings.cors_origins, gateway=gateway)
+
+
+if __name__ == "__main__":
+    serve(create_app(), Settings())
