@@ -1,0 +1,113 @@
+"""An order service on the real MySQL, with an in-process bus the tests feed and observe."""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import orjson
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bookstore_shared.bus import InProcessBus
+from bookstore_shared.events import Envelope
+from bookstore_shared.security import StaticKeys, TokenVerifier
+from order_service.adapters.orm import INBOX, OUTBOX
+from order_service.config import Settings
+from order_service.main import create_app
+
+from .fakes import FakeCatalog, TokenMint
+
+_book_ids = itertools.count(1000)
+
+
+def wait_until(check: Callable[[], object], *, timeout: float = 5.0, what: str = "condition"):
+    """Poll `check` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+@dataclass
+class Harness:
+    app: FastAPI
+    client: TestClient
+    bus: InProcessBus
+    catalog: FakeCatalog
+    mint: TokenMint
+    published: list[Envelope] = field(default_factory=list)
+
+    @property
+    def sessions(self):
+        return self.app.state.container.sessions
+
+    def auth(self, user_id: int, *, admin: bool = False, **extra: str) -> dict:
+        return {"Authorization": f"Bearer {self.mint.token(user_id, admin=admin)}", **extra}
+
+    def new_book(self, *, price: str = "10.00", stock: int = 100, title: str = "A Book") -> int:
+        """A book only the catalog knows so far (the service fetches it on first order)."""
+        book_id = next(_book_ids)
+        self.catalog.add(book_id, title=title, price=price, stock=stock)
+        return book_id
+
+    def place(self, user_id: int, body: dict, **headers: str) -> int:
+        response = self.client.post("/orders", json=body, headers=self.auth(user_id, **headers))
+        assert response.status_code == 201, response.text
+        return response.json()["order_id"]
+
+    def order(self, order_id: int, user_id: int = 0, *, admin: bool = True) -> dict:
+        response = self.client.get(f"/orders/{order_id}", headers=self.auth(user_id, admin=admin))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def deliver(self, payload, *, envelope: Envelope | None = None) -> Envelope:
+        """Publish an event to the service and wait until its effect is committed."""
+        env = envelope or Envelope.wrap(payload, producer="test")
+        self.bus.publish([env])
+        wait_until(lambda: self.processed(env), what=f"{env.type} processed")
+        return env
+
+    def processed(self, env: Envelope) -> bool:
+        with self.sessions() as s:
+            return s.execute(select(INBOX.c.event_id).where(INBOX.c.event_id == env.id)).first() \
+                is not None
+
+    def outbox(self, order_id: int | None = None) -> list[tuple[str, dict]]:
+        """Events the service staged, in order, optionally for one order."""
+        with self.sessions() as s:
+            rows = s.execute(select(OUTBOX.c.event_type, OUTBOX.c.body)
+                             .order_by(OUTBOX.c.id)).all()
+        events = [(r.event_type, orjson.loads(r.body)["data"]) for r in rows]
+        return [e for e in events if order_id is None or e[1].get("order_id") == order_id]
+
+    def statuses(self, order_id: int) -> list[str]:
+        return [d["status"] for t, d in self.outbox(order_id) if t == "order.status_changed"]
+
+
+@pytest.fixture(scope="module")
+def harness(infra, new_instance, tmp_path_factory) -> Iterator[Harness]:
+    """The app with its lifespan running on a fresh MySQL schema."""
+    catalog = FakeCatalog().start()
+    bus = InProcessBus(retry_delays_ms=[50, 100, 200])
+    settings = Settings(_env_file=None, mysql_url=infra.mysql_url, instance=new_instance(),
+                        catalog_url=catalog.url, data_dir=tmp_path_factory.mktemp("order"))
+    app = create_app(settings, bus=bus)
+    mint = TokenMint()
+    app.state.token_verifier = TokenVerifier(StaticKeys(mint.jwks))
+    try:
+        with TestClient(app) as client:
+            harness = Harness(app, client, bus, catalog, mint)
+            bus.subscribe("recorder", ["#"], harness.published.append)
+            bus.start()
+            yield harness
+            bus.stop()
+    finally:
+        catalog.stop()

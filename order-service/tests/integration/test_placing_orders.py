@@ -1,0 +1,174 @@
+"""Placing orders on the real MySQL: shapes, prices, errors, stock and Idempotency-Key."""
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import BookCreated, BookDeleted, StockChanged
+
+from .conftest import wait_until
+
+
+def placed_items(harness, order_id):
+    [(kind, data)] = [e for e in harness.outbox(order_id) if e[0] == "order.placed"]
+    return data["items"]
+
+
+def test_the_seed_body_places_a_pending_order_priced_by_the_catalog(harness):
+    book = harness.new_book(price="12.34", title="Dune")
+    response = harness.client.post("/orders", json={"book_id": book, "quantity": 2,
+                                                    "price": "0.01"}, headers=harness.auth(1))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["message"] == "Order placed successfully"
+    order = harness.order(body["order_id"], 1, admin=False)
+    assert order["status"] == "PENDING"
+    assert order["items"] == [{"book_id": book, "quantity": 2, "unit_price": 12.34,
+                               "title": "Dune"}]
+    assert order["total"] == 24.68 and order["cancel_reason"] is None
+    assert placed_items(harness, body["order_id"]) == [
+        {"book_id": book, "quantity": 2, "unit_price": "12.34", "title": "Dune"}]
+    assert harness.statuses(body["order_id"]) == ["PENDING"]
+
+
+def test_the_original_items_count_shape_places_that_many_copies(harness):
+    book = harness.new_book()
+    order_id = harness.place(2, {"book_id": book, "items": 3})
+    assert [(i["book_id"], i["quantity"]) for i in placed_items(harness, order_id)] == [(book, 3)]
+
+
+def test_a_multi_item_order_merges_duplicates_and_totals_exactly(harness):
+    a, b = harness.new_book(price="0.10"), harness.new_book(price="19.99")
+    order_id = harness.place(3, {"items": [{"book_id": a, "quantity": 1},
+                                           {"book_id": b, "quantity": 7},
+                                           {"book_id": a, "quantity": 2}]})
+    order = harness.order(order_id)
+    assert [(i["book_id"], i["quantity"]) for i in order["items"]] == [(a, 3), (b, 7)]
+    assert order["total"] == 140.23
+    assert [(i["book_id"], i["quantity"]) for i in placed_items(harness, order_id)] == [
+        (a, 3), (b, 7)]
+
+
+def test_a_book_known_from_catalog_events_is_priced_without_asking_the_catalog(harness):
+    book_id = 990_001
+    harness.deliver(BookCreated(book_id=book_id, title="Evented", author="A",
+                                price=Decimal("7.50"), stock=5))
+    order_id = harness.place(4, {"book_id": book_id, "quantity": 1})
+    assert harness.order(order_id)["items"][0]["unit_price"] == 7.5
+    assert book_id not in harness.catalog.requests
+
+
+def test_an_unknown_book_is_404_and_stores_nothing(harness):
+    before = len(harness.outbox())
+    response = harness.client.post("/orders", json={"book_id": 424242, "quantity": 1},
+                                   headers=harness.auth(5))
+    assert (response.status_code, response.json()) == (404, {"message": "Book not found"})
+    assert len(harness.outbox()) == before
+
+
+def test_a_deleted_book_cannot_be_ordered(harness):
+    book = harness.new_book()
+    harness.deliver(BookDeleted(book_id=book))
+    response = harness.client.post("/orders", json={"book_id": book, "quantity": 1},
+                                   headers=harness.auth(5))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 1001, 10**15, 1.5, "2", True, None])
+def test_bad_quantities_are_400_with_a_clear_error(harness, quantity):
+    book = harness.new_book()
+    response = harness.client.post("/orders", json={"book_id": book, "quantity": quantity},
+                                   headers=harness.auth(6))
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid order request",
+                               "error": "quantity must be an integer between 1 and 1000"}
+
+
+def test_malformed_json_and_missing_fields_are_400_not_500(harness):
+    headers = {**harness.auth(6), "Content-Type": "application/json"}
+    assert harness.client.post("/orders", content=b"{nope", headers=headers).status_code == 400
+    assert harness.client.post("/orders", json={}, headers=headers).status_code == 400
+    assert harness.client.post("/orders", json=[1], headers=headers).status_code == 400
+
+
+def test_placing_without_a_token_is_401(harness):
+    response = harness.client.post("/orders", json={"book_id": 1, "quantity": 1})
+    assert response.status_code == 401
+
+
+def test_stock_known_to_be_short_is_refused_early(harness):
+    book = harness.new_book(stock=2)
+    harness.deliver(StockChanged(book_id=book, stock=1, stock_version=5))
+    harness.catalog.add(book, stock=1)
+    response = harness.client.post("/orders", json={"book_id": book, "quantity": 2},
+                                   headers=harness.auth(7))
+    assert response.status_code == 400
+    assert response.json() == {"message": "Insufficient stock",
+                               "error": "Order processing failed, try again"}
+
+
+def test_a_restock_the_events_have_not_brought_yet_is_not_refused(harness):
+    book = harness.new_book(stock=0)
+    harness.deliver(StockChanged(book_id=book, stock=0, stock_version=1))
+    harness.catalog.add(book, stock=3)
+    assert harness.place(7, {"book_id": book, "quantity": 3})
+
+
+def test_the_same_idempotency_key_twice_gives_the_same_order(harness):
+    book = harness.new_book()
+    first = harness.client.post("/orders", json={"book_id": book, "quantity": 1},
+                                headers=harness.auth(8, **{"Idempotency-Key": "k-1"}))
+    again = harness.client.post("/orders", json={"items": [{"book_id": book, "quantity": 1}]},
+                                headers=harness.auth(8, **{"Idempotency-Key": "k-1"}))
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert len([e for e in harness.outbox(first.json()["order_id"])
+                if e[0] == "order.placed"]) == 1
+
+
+def test_a_key_reused_with_a_different_body_is_409(harness):
+    book = harness.new_book()
+    harness.place(9, {"book_id": book, "quantity": 1}, **{"Idempotency-Key": "k-2"})
+    response = harness.client.post("/orders", json={"book_id": book, "quantity": 2},
+                                   headers=harness.auth(9, **{"Idempotency-Key": "k-2"}))
+    assert (response.status_code, response.json()) == (
+        409, {"message": "Idempotency-Key reused with a different request"})
+
+
+def test_keys_belong_to_one_user(harness):
+    book = harness.new_book()
+    mine = harness.place(10, {"book_id": book, "quantity": 1}, **{"Idempotency-Key": "shared"})
+    theirs = harness.place(11, {"book_id": book, "quantity": 1}, **{"Idempotency-Key": "shared"})
+    assert mine != theirs
+
+
+def test_a_key_longer_than_200_characters_is_400(harness):
+    book = harness.new_book()
+    response = harness.client.post("/orders", json={"book_id": book, "quantity": 1},
+                                   headers=harness.auth(12, **{"Idempotency-Key": "k" * 201}))
+    assert response.status_code == 400
+
+
+def test_concurrent_retries_with_one_key_create_one_order(harness):
+    book = harness.new_book()
+    before = len([e for e in harness.outbox() if e[0] == "order.placed"])
+
+    def post(_):
+        return harness.client.post("/orders", json={"book_id": book, "quantity": 1},
+                                   headers=harness.auth(13, **{"Idempotency-Key": "race"}))
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(8)))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["order_id"] for a in answers}) == 1
+    assert len([e for e in harness.outbox() if e[0] == "order.placed"]) == before + 1
+
+
+def test_every_placed_event_reaches_the_bus_after_commit(harness):
+    book = harness.new_book()
+    order_id = harness.place(14, {"book_id": book, "quantity": 1})
+    env: Envelope = wait_until(lambda: next((e for e in harness.published
+                                             if e.type == "order.placed"
+                                             and e.data["order_id"] == order_id), None))
+    assert env.producer == "order" and env.data["user_id"] == 14
