@@ -32,7 +32,9 @@ def http_errors() -> Iterator[None]:
     except e.NotOrderOwner:
         raise ApiError(403, "Unauthorized") from None
     except e.OrderNotCancellable as exc:
-        raise ApiError(400, "Order cannot be cancelled", status=exc.status) from None
+        refused = ApiError(400, "Order cannot be cancelled")
+        refused.extra["status"] = exc.status  # `status` is also ApiError's own argument name
+        raise refused from None
     except CatalogUnavailable:
         raise ApiError(503, "Order processing failed, try again",
                        error="the catalog is unavailable", headers={"Retry-After": "1"}) from None

@@ -1,0 +1,113 @@
+"""The saga's events move orders in order; late and duplicate events change nothing."""
+from bookstore_shared.events.contracts import (InventoryRejected, InventoryReserved, OrderLine,
+                                               ShipmentUpdated)
+
+
+def placed(harness, user_id=20, quantity=2, price="5.25"):
+    book = harness.new_book(price=price, title="Saga")
+    order_id = harness.place(user_id, {"book_id": book, "quantity": quantity})
+    return order_id, book
+
+
+def reserved(order_id, book, quantity=2):
+    return InventoryReserved(order_id=order_id, items=[OrderLine(book_id=book, quantity=quantity)])
+
+
+def test_a_reservation_moves_the_order_to_processing_and_confirms_it(harness):
+    order_id, book = placed(harness)
+    harness.deliver(reserved(order_id, book))
+    assert harness.order(order_id)["status"] == "PROCESSING"
+    events = harness.outbox(order_id)
+    assert [t for t, _ in events] == ["order.placed", "order.status_changed",
+                                      "order.status_changed", "order.confirmed"]
+    assert events[2][1]["status"] == "PROCESSING" and events[2][1]["previous_status"] == "PENDING"
+    assert events[3][1]["items"] == [{"book_id": book, "quantity": 2, "unit_price": "5.25",
+                                      "title": "Saga"}]
+    assert events[3][1]["user_id"] == 20
+
+
+def test_a_rejection_cancels_the_order_with_the_inventory_reason(harness):
+    order_id, book = placed(harness)
+    harness.deliver(InventoryRejected(order_id=order_id, reason="insufficient_stock",
+                                      book_ids=[book]))
+    order = harness.order(order_id)
+    assert (order["status"], order["cancel_reason"]) == ("CANCELLED", "insufficient_stock")
+    [(_, cancelled)] = [e for e in harness.outbox(order_id) if e[0] == "order.cancelled"]
+    assert cancelled["reason"] == "insufficient_stock"
+    assert cancelled["previous_status"] == "PENDING"
+    assert cancelled["items"][0]["book_id"] == book
+
+
+def test_shipment_updates_take_the_order_to_shipped_then_delivered(harness):
+    order_id, book = placed(harness)
+    harness.deliver(reserved(order_id, book))
+    harness.deliver(ShipmentUpdated(shipment_id=1, order_id=order_id, status="PREPARING"))
+    assert harness.order(order_id)["status"] == "PROCESSING"
+    harness.deliver(ShipmentUpdated(shipment_id=1, order_id=order_id, status="SHIPPED"))
+    assert harness.order(order_id)["status"] == "SHIPPED"
+    harness.deliver(ShipmentUpdated(shipment_id=1, order_id=order_id, status="DELIVERED"))
+    assert harness.order(order_id)["status"] == "DELIVERED"
+    assert harness.statuses(order_id) == ["PENDING", "PROCESSING", "SHIPPED", "DELIVERED"]
+
+
+def test_delivered_arriving_before_shipped_applies_both_in_order(harness):
+    order_id, book = placed(harness)
+    harness.deliver(reserved(order_id, book))
+    harness.deliver(ShipmentUpdated(shipment_id=2, order_id=order_id, status="DELIVERED"))
+    harness.deliver(ShipmentUpdated(shipment_id=2, order_id=order_id, status="SHIPPED"))
+    assert harness.order(order_id)["status"] == "DELIVERED"
+    assert harness.statuses(order_id) == ["PENDING", "PROCESSING", "SHIPPED", "DELIVERED"]
+
+
+def test_a_shipment_update_for_a_cancelled_order_is_ignored(harness):
+    order_id, book = placed(harness)
+    harness.deliver(reserved(order_id, book))
+    assert harness.client.post(f"/orders/{order_id}/cancel",
+                               headers=harness.auth(20)).status_code == 200
+    before = harness.outbox(order_id)
+    harness.deliver(ShipmentUpdated(shipment_id=3, order_id=order_id, status="SHIPPED"))
+    assert harness.order(order_id)["status"] == "CANCELLED"
+    assert harness.outbox(order_id) == before
+
+
+def test_a_reservation_after_a_cancel_publishes_nothing_new(harness):
+    order_id, book = placed(harness)
+    assert harness.client.post(f"/orders/{order_id}/cancel",
+                               headers=harness.auth(20)).status_code == 200
+    before = harness.outbox(order_id)
+    assert [t for t, _ in before].count("order.cancelled") == 1
+    harness.deliver(reserved(order_id, book))
+    assert harness.order(order_id)["status"] == "CANCELLED"
+    assert harness.outbox(order_id) == before
+
+
+def test_a_second_reservation_or_a_late_rejection_changes_nothing(harness):
+    order_id, book = placed(harness)
+    harness.deliver(reserved(order_id, book))
+    before = harness.outbox(order_id)
+    harness.deliver(reserved(order_id, book))
+    harness.deliver(InventoryRejected(order_id=order_id, reason="insufficient_stock"))
+    assert harness.order(order_id)["status"] == "PROCESSING"
+    assert harness.outbox(order_id) == before
+
+
+def test_every_event_delivered_twice_has_one_effect(harness):
+    order_id, book = placed(harness)
+    for payload in (reserved(order_id, book),
+                    ShipmentUpdated(shipment_id=4, order_id=order_id, status="SHIPPED"),
+                    ShipmentUpdated(shipment_id=4, order_id=order_id, status="DELIVERED")):
+        env = harness.deliver(payload)
+        after_first = harness.outbox(order_id)
+        harness.bus.publish([env])  # the replay, then a marker processed after it
+        harness.deliver(ShipmentUpdated(shipment_id=4, order_id=order_id, status="PREPARING"))
+        assert harness.outbox(order_id) == after_first
+    assert harness.statuses(order_id) == ["PENDING", "PROCESSING", "SHIPPED", "DELIVERED"]
+
+
+def test_a_rejection_delivered_twice_cancels_once(harness):
+    order_id, _ = placed(harness)
+    env = harness.deliver(InventoryRejected(order_id=order_id, reason="insufficient_stock"))
+    harness.bus.publish([env])
+    # one consumer thread handles the queue in order: once this is processed, so is the replay
+    harness.deliver(ShipmentUpdated(shipment_id=5, order_id=order_id, status="PREPARING"))
+    assert [t for t, _ in harness.outbox(order_id)].count("order.cancelled") == 1
