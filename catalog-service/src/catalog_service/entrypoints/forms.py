@@ -141,14 +141,26 @@ async def _read_multipart(request: Request, form: BookForm, boundary: bytes,
         "on_headers_finished", "on_part_data", "on_part_end")}
     parser = MultipartParser(boundary, callbacks)
     sink = None
+    too_large, dropped = False, 0
     try:
         async for chunk in request.stream():
-            parser.write(chunk)
+            if too_large:  # keep reading (bounded) so the client can read our 413
+                dropped += len(chunk)
+                if dropped > max_file + FIELDS_ALLOWANCE:
+                    break
+                continue
+            try:
+                parser.write(chunk)
+            except UploadTooLarge:
+                too_large = True
+                continue
             if collector.pending:
                 if sink is None:
                     sink = await run_in_threadpool(open, form.pdf.path, "wb")
                 data, collector.pending = b"".join(collector.pending), []
                 await run_in_threadpool(sink.write, data)
+        if too_large:
+            raise UploadTooLarge()
         parser.finalize()
         if form.pdf is not None and sink is None:
             sink = await run_in_threadpool(open, form.pdf.path, "wb")  # an empty file
@@ -182,10 +194,6 @@ async def read_book_form(request: Request, *, storage: FileStorage, max_file: in
         elif content_type or int(length or 0) > 0:
             raise ApiError(415, "Unsupported media type",
                            error="send multipart/form-data (or JSON without a file)")
-    except UploadTooLarge:
-        form.discard()
-        await _drain(request, 2 * max_file + FIELDS_ALLOWANCE)
-        raise
     except BaseException:
         form.discard()
         raise
