@@ -23,12 +23,12 @@ HOW_TO_PROVIDE = (
 )
 
 
-def pytest_configure(config) -> None:
-    """Import the installed service packages before collection.
+def _import_service_packages() -> None:
+    """Import the installed service packages before any test module or conftest.
 
     With --import-mode=importlib, a test under a folder named like its package (`gateway/tests/...`)
     would otherwise make pytest import that folder as a namespace package `gateway`, hiding the
-    installed one.
+    installed one. Runs when this plugin loads, before the conftests below the root are imported.
     """
     import importlib
 
@@ -39,6 +39,9 @@ def pytest_configure(config) -> None:
             importlib.import_module(package)
         except ImportError:
             pass
+
+
+_import_service_packages()
 
 
 @dataclass(frozen=True)
