@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String,
                         Table, Text)
+from sqlalchemy.dialects import mysql
 
 from bookstore_shared.db import new_metadata
 from bookstore_shared.outbox import outbox_table
@@ -10,6 +11,9 @@ from bookstore_shared.outbox import outbox_table
 metadata = new_metadata()
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
+# Rate-limit windows need sub-second timestamps; MySQL's DATETIME drops fractions by default.
+_PRECISE_AT = DateTime(timezone=True).with_variant(mysql.DATETIME(timezone=True, fsp=6),
+                                                   "mysql", "mariadb")
 
 user = Table(
     "user", metadata,
@@ -59,7 +63,7 @@ login_failure = Table(
     Column("id", _ID, primary_key=True, autoincrement=True),
     Column("account_key", String(255), nullable=False),
     Column("client_address", String(64), nullable=False),
-    Column("failed_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("failed_at", _PRECISE_AT, nullable=False, index=True),
     Index("ix_login_failure_account", "account_key", "failed_at"),
     Index("ix_login_failure_client", "client_address", "failed_at"),
 )

@@ -2,10 +2,10 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 06:41:57.345778
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 
 revision = '0001'
@@ -25,7 +25,8 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('account_key', sa.String(length=255), nullable=False),
     sa.Column('client_address', sa.String(length=64), nullable=False),
-    sa.Column('failed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('failed_at', sa.DateTime(timezone=True).with_variant(
+        mysql.DATETIME(timezone=True, fsp=6), 'mysql', 'mariadb'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failure'))
     )
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
