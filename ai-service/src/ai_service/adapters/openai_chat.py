@@ -77,7 +77,7 @@ class OpenAIChat:
                                      timeout=timeout_s, max_retries=0)
         self._attempts = max_attempts
         self._max_backoff = max_backoff_s
-        self._backoff = wait_exponential_jitter(initial=backoff_s, max=max_backoff_s,
+        self._backoff = wait_exponential_jitter(multiplier=backoff_s, max=max_backoff_s,
                                                 jitter=backoff_s)
 
     def _wait(self, state: RetryCallState) -> float:
