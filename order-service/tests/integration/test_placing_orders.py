@@ -172,3 +172,19 @@ def test_every_placed_event_reaches_the_bus_after_commit(harness):
                                              if e.type == "order.placed"
                                              and e.data["order_id"] == order_id), None))
     assert env.producer == "order" and env.data["user_id"] == 14
+
+
+def test_older_stock_news_never_overwrites_newer(harness):
+    from datetime import timedelta
+
+    book = harness.new_book(stock=10)
+    harness.place(15, {"book_id": book, "quantity": 1})  # fetched from the catalog: stock 10
+    fresh = Envelope.wrap(StockChanged(book_id=book, stock=1, stock_version=1), producer="test")
+    stale = Envelope.wrap(StockChanged(book_id=book, stock=9, stock_version=1), producer="test")
+    stale = stale.model_copy(update={"occurred_at": fresh.occurred_at - timedelta(seconds=1)})
+    harness.deliver(None, envelope=fresh)
+    harness.deliver(None, envelope=stale)
+    harness.catalog.add(book, stock=1)
+    response = harness.client.post("/orders", json={"book_id": book, "quantity": 2},
+                                   headers=harness.auth(15))
+    assert response.status_code == 400 and response.json()["message"] == "Insufficient stock"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .orm import book
@@ -58,10 +58,13 @@ class BookReadModel:
                   at: datetime) -> None:
         """Newer stock wins: by version when both sides have one, else by time."""
         at = utc_naive(at)
+        later = or_(book.c.stock_synced_at.is_(None), book.c.stock_synced_at <= at)
         if stock_version is not None:
-            newer = or_(book.c.stock_version.is_(None), book.c.stock_version <= stock_version)
+            # admin writes bump the version; reservations keep it, so equal versions go by time
+            newer = or_(book.c.stock_version.is_(None), book.c.stock_version < stock_version,
+                        and_(book.c.stock_version == stock_version, later))
         else:
-            newer = or_(book.c.stock_synced_at.is_(None), book.c.stock_synced_at <= at)
+            newer = later
         self.session.execute(update(book).where(book.c.id == book_id, newer).values(
             stock=stock, stock_version=stock_version, stock_synced_at=at))
 
