@@ -1,0 +1,61 @@
+"""Composition root of shipping-service."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+
+from bookstore_shared.bus import Bus
+from bookstore_shared.runtime import ServiceRuntime
+
+from .adapters.orm import INBOX, OUTBOX
+from .config import Settings
+from .entrypoints import consumers
+from .service_layer.scheduler import ShipmentScheduler
+
+
+@dataclass
+class Shipping:
+    """Everything the service runs on."""
+
+    settings: Settings
+    runtime: ServiceRuntime
+    scheduler: ShipmentScheduler
+
+    def start(self) -> None:
+        """Database, bus and relay first, then the schedule (it resumes from the database)."""
+        self.runtime.start()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.runtime.stop()
+
+    def checks(self) -> dict:
+        """Readiness: the runtime's checks and a working scheduler."""
+        return {**self.runtime.checks(), "scheduler": lambda: self.scheduler.healthy}
+
+    def lifespan(self):
+        """A FastAPI lifespan that starts and stops everything off the event loop."""
+
+        @asynccontextmanager
+        async def _lifespan(app):
+            await run_in_threadpool(self.start)
+            try:
+                yield
+            finally:
+                await run_in_threadpool(self.stop)
+
+        return _lifespan
+
+
+def bootstrap(settings: Settings, bus: Bus | None = None) -> Shipping:
+    """Wire database, bus, outbox relay, consumers and scheduler (nothing connects yet)."""
+    runtime = ServiceRuntime(settings, outbox_table=OUTBOX, inbox_table=INBOX,
+                             migrations_dir=Path(__file__).parent / "migrations", bus=bus)
+    consumers.register(runtime, settings.timings)
+    scheduler = ShipmentScheduler(runtime.sessions, runtime.outbox, settings.timings,
+                                  max_idle_s=settings.scheduler_max_idle_s)
+    return Shipping(settings=settings, runtime=runtime, scheduler=scheduler)

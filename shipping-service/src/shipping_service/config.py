@@ -1,0 +1,29 @@
+"""Settings of shipping-service."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import AliasChoices, Field
+
+from bookstore_shared.settings import BaseServiceSettings
+
+from .domain.model import Timings
+
+
+class Settings(BaseServiceSettings):
+    """Simulated delays of a shipment's steps, and how long the scheduler may idle."""
+
+    service_name: str = "shipping"
+    ship_after_s: float = Field(5.0, ge=0, validation_alias=AliasChoices("BOOKSTORE_SHIP_AFTER_S"))
+    deliver_after_s: float = Field(10.0, ge=0,
+                                   validation_alias=AliasChoices("BOOKSTORE_DELIVER_AFTER_S"))
+    # The scheduler is woken at once by its own new shipments; this only bounds how late it
+    # notices shipments created by another replica that stopped before advancing them.
+    scheduler_max_idle_s: float = Field(
+        2.0, gt=0, validation_alias=AliasChoices("BOOKSTORE_SCHEDULER_MAX_IDLE_S"))
+
+    @property
+    def timings(self) -> Timings:
+        """The delays as the domain uses them."""
+        return Timings(ship_after=timedelta(seconds=self.ship_after_s),
+                       deliver_after=timedelta(seconds=self.deliver_after_s))

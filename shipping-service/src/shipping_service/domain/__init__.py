@@ -1,0 +1,1 @@
+"""Pure shipping rules: the shipment state machine and its schedule."""

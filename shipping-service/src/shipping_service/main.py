@@ -1,0 +1,28 @@
+"""shipping-service: shipments and their durable, restart-safe progress."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bookstore_shared.bus import Bus
+from bookstore_shared.serve import serve
+from bookstore_shared.web import create_service_app
+
+from .bootstrap import bootstrap
+from .config import Settings
+from .entrypoints import api
+
+
+def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
+    """The shipping app: internal read endpoint, probes, consumers and scheduler in its lifespan."""
+    settings = settings or Settings()
+    shipping = bootstrap(settings, bus=bus)
+    app = create_service_app(service=settings.service_name, title="Bookstore shipping",
+                             routers=[api.router], prefixes=("",), checks=shipping.checks(),
+                             lifespan=shipping.lifespan())
+    app.state.runtime = shipping.runtime
+    app.state.shipping = shipping
+    return app
+
+
+if __name__ == "__main__":
+    serve(create_app(), Settings())

@@ -1,0 +1,89 @@
+"""Shipments move PREPARING -> SHIPPED -> DELIVERED on a schedule kept in the database."""
+import pytest
+
+from shipping_service.adapters import repository as repo
+
+pytestmark = pytest.mark.integration
+
+
+def shipment_row(shipping, order_id):
+    with shipping.runtime.sessions() as session:
+        return repo.get_by_order(session, order_id)
+
+
+def test_a_confirmed_order_is_shipped_then_delivered_after_the_delays(make_settings,
+                                                                      start_shipping, probe, ev):
+    shipping = start_shipping(make_settings(ship=0.4, deliver=0.4))
+    (confirm,) = probe.publish(ev.confirmed(1))
+
+    probe.wait_until(lambda p: "DELIVERED" in ev.statuses(p, 1), timeout=10)
+    updates = probe.of_type("shipment.updated")
+    assert ev.statuses(probe, 1) == ["PREPARING", "SHIPPED", "DELIVERED"]
+    assert len({u.data["shipment_id"] for u in updates}) == 1
+    assert updates[0].causation_id == confirm.id
+    row = shipment_row(shipping, 1)
+    assert row.status == "DELIVERED" and row.next_step_at is None
+    assert (row.shipped_at - row.created_at).total_seconds() >= 0.39
+    assert (row.delivered_at - row.shipped_at).total_seconds() >= 0.3
+
+
+def test_cancelling_before_shipping_cancels_the_shipment(make_settings, start_shipping, probe,
+                                                         ev):
+    shipping = start_shipping(make_settings(ship=1.5, deliver=0.3))
+    probe.publish(ev.confirmed(2))
+    probe.wait_until(lambda p: ev.statuses(p, 2) == ["PREPARING"], timeout=10)
+    probe.publish(ev.cancelled(2))
+
+    probe.wait_until(lambda p: "CANCELLED" in ev.statuses(p, 2), timeout=10)
+    probe.settle(2.0)
+    assert ev.statuses(probe, 2) == ["PREPARING", "CANCELLED"]
+    assert shipment_row(shipping, 2).status == "CANCELLED"
+
+
+def test_a_cancellation_after_shipping_changes_nothing(make_settings, start_shipping, probe, ev):
+    shipping = start_shipping(make_settings(ship=0.2, deliver=1.0))
+    probe.publish(ev.confirmed(3))
+    probe.wait_until(lambda p: "SHIPPED" in ev.statuses(p, 3), timeout=10)
+    probe.publish(ev.cancelled(3))
+
+    probe.wait_until(lambda p: "DELIVERED" in ev.statuses(p, 3), timeout=10)
+    assert ev.statuses(probe, 3) == ["PREPARING", "SHIPPED", "DELIVERED"]
+    assert shipment_row(shipping, 3).status == "DELIVERED"
+
+
+def test_a_cancellation_before_the_confirmation_prevents_the_shipment(make_settings,
+                                                                      start_shipping, probe, ev):
+    shipping = start_shipping(make_settings())
+    probe.publish(ev.cancelled(4, previous="PENDING"))
+    probe.settle(0.5)
+    probe.publish(ev.confirmed(4))
+    probe.settle(1.5)
+
+    assert ev.statuses(probe, 4) == []
+    assert shipment_row(shipping, 4).tombstone
+
+
+def test_a_redelivered_or_repeated_confirmation_creates_one_shipment(make_settings,
+                                                                     start_shipping, probe, ev):
+    start_shipping(make_settings(ship=0.3, deliver=0.3))
+    (confirm,) = probe.publish(ev.confirmed(5))
+    probe.publish(confirm, ev.confirmed(5))
+
+    probe.wait_until(lambda p: "DELIVERED" in ev.statuses(p, 5), timeout=10)
+    probe.settle(1.0)
+    assert ev.statuses(probe, 5) == ["PREPARING", "SHIPPED", "DELIVERED"]
+
+
+def test_two_replicas_share_the_schedule_and_advance_each_shipment_once(make_settings,
+                                                                        start_shipping, probe,
+                                                                        ev):
+    settings = make_settings(ship=0.3, deliver=0.3)
+    start_shipping(settings), start_shipping(settings)
+    probe.publish(*(ev.confirmed(100 + n) for n in range(40)))
+
+    probe.wait_until(lambda p: sum(1 for (_, s) in ev.status_counts(p) if s == "DELIVERED") == 40,
+                     timeout=20)
+    probe.settle(1.0)
+    counts = ev.status_counts(probe)
+    assert set(counts.values()) == {1}
+    assert len(counts) == 120
