@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Iterator
 
 import pytest
-
-from bookstore_shared.events.contracts import (BookCreated, BookDeleted, BookUpdated,
-                                               OrderCancelled, OrderLine, OrderPlaced)
+from bookstore_shared.events.contracts import (
+    BookCreated,
+    BookDeleted,
+    BookUpdated,
+    OrderCancelled,
+    OrderLine,
+    OrderPlaced,
+)
 from bookstore_shared.probe import EventProbe
 from inventory_service.adapters import repository as repo
 from inventory_service.bootstrap import Inventory, bootstrap

@@ -1,12 +1,21 @@
 """Reservation rules: all items or none, tombstones, version ordering (pure, no I/O)."""
 import pytest
-
 from inventory_service.domain.exceptions import BookNotKnownYet, RetryLater
-from inventory_service.domain.model import (BOOK_UNAVAILABLE, INSUFFICIENT_STOCK, CancelledAction,
-                                            Decision, Line, PlacedAction, ReservationStatus,
-                                            StockLevel, decide_reservation, merge_lines,
-                                            on_order_cancelled, on_order_placed,
-                                            should_apply_stock)
+from inventory_service.domain.model import (
+    BOOK_UNAVAILABLE,
+    INSUFFICIENT_STOCK,
+    CancelledAction,
+    Decision,
+    Line,
+    PlacedAction,
+    ReservationStatus,
+    StockLevel,
+    decide_reservation,
+    merge_lines,
+    on_order_cancelled,
+    on_order_placed,
+    should_apply_stock,
+)
 
 
 def levels(*items: StockLevel) -> dict[int, StockLevel]:

@@ -6,7 +6,8 @@ taking any from the services' queues.
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Self
 
 import pika
 from pydantic import BaseModel
@@ -42,7 +43,7 @@ class EventProbe:
         """Events seen so far with this routing key."""
         return [e for e in self.events if e.type == event_type]
 
-    def wait_until(self, condition: Callable[["EventProbe"], bool], *,
+    def wait_until(self, condition: Callable[[EventProbe], bool], *,
                    timeout: float = 20.0) -> None:
         """Drain until `condition(self)` holds; AssertionError with a summary on timeout."""
         deadline = time.monotonic() + timeout
@@ -90,7 +91,7 @@ class EventProbe:
         if self._conn.is_open:
             self._conn.close()
 
-    def __enter__(self) -> "EventProbe":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

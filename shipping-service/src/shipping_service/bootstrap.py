@@ -5,10 +5,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from starlette.concurrency import run_in_threadpool
-
 from bookstore_shared.bus import Bus
 from bookstore_shared.runtime import ServiceRuntime
+from starlette.concurrency import run_in_threadpool
 
 from .adapters.orm import INBOX, OUTBOX
 from .config import Settings

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-
 from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, OrderLine
 from bookstore_shared.probe import EventProbe
 from shipping_service.bootstrap import Shipping, bootstrap

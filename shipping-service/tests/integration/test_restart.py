@@ -5,7 +5,6 @@ import sys
 import time
 
 import pytest
-
 from bookstore_shared.launcher import wait_ready
 from bookstore_shared.testing import free_port_base
 
@@ -24,9 +23,9 @@ def shipping_process(infra, instance_name, tmp_path):
     procs: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        log = open(tmp_path / "shipping.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "shipping_service.main"], env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        with open(tmp_path / "shipping.log", "ab") as log:  # the child keeps its own copy
+            proc = subprocess.Popen([sys.executable, "-m", "shipping_service.main"], env=env,
+                                    stdout=log, stderr=subprocess.STDOUT)
         procs.append(proc)
         wait_ready(url, timeout=30)
         return proc

@@ -1,6 +1,5 @@
 """Shipments move PREPARING -> SHIPPED -> DELIVERED on a schedule kept in the database."""
 import pytest
-
 from shipping_service.adapters import repository as repo
 
 pytestmark = pytest.mark.integration

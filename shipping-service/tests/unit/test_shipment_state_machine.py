@@ -1,14 +1,22 @@
 """The shipment state machine and its schedule (pure, no I/O)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from shipping_service.config import Settings
-from shipping_service.domain.model import (CancelledAction, ConfirmedAction, InvalidTransition,
-                                           ShipmentStatus, Step, Timings, advance,
-                                           on_order_cancelled, on_order_confirmed, start)
+from shipping_service.domain.model import (
+    CancelledAction,
+    ConfirmedAction,
+    InvalidTransition,
+    ShipmentStatus,
+    Step,
+    Timings,
+    advance,
+    on_order_cancelled,
+    on_order_confirmed,
+    start,
+)
 
-T0 = datetime(2024, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 TIMINGS = Timings(ship_after=timedelta(seconds=5), deliver_after=timedelta(seconds=10))
 
 

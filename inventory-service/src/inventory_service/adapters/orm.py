@@ -1,12 +1,21 @@
 """Tables of the inventory schema."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Column, DateTime, Integer,
-                        String, Table, false)
-
 from bookstore_shared.db import new_metadata
 from bookstore_shared.inbox import inbox_table
 from bookstore_shared.outbox import outbox_table
+from sqlalchemy import (
+                        JSON,
+                        BigInteger,
+                        Boolean,
+                        CheckConstraint,
+                        Column,
+                        DateTime,
+                        Integer,
+                        String,
+                        Table,
+                        false,
+)
 
 metadata = new_metadata()
 
@@ -17,6 +26,8 @@ stock = Table(
     # The latest admin stock version applied (from the catalog's book events).
     Column("stock_version", BigInteger, nullable=True),
     Column("deleted", Boolean, nullable=False, server_default=false()),
+    # Incremented by every change of `available`: the order of stock reports across replicas.
+    Column("revision", BigInteger, nullable=False, server_default="0"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("available >= 0", name="available_not_negative"),
 )

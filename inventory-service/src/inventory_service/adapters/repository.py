@@ -1,12 +1,11 @@
 """Reads and writes of stock and reservation rows (SQLAlchemy Core, inside the caller's session)."""
 from __future__ import annotations
 
-from typing import Iterable
-
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from collections.abc import Iterable
 
 from bookstore_shared.events import utcnow
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from ..domain.exceptions import StockConflict
 from ..domain.model import Line, ReservationStatus, StockLevel
@@ -14,7 +13,8 @@ from .orm import reservation, stock
 
 
 def _level(row) -> StockLevel:
-    return StockLevel(row.book_id, row.available, row.stock_version, bool(row.deleted))
+    return StockLevel(row.book_id, row.available, row.stock_version, bool(row.deleted),
+                      row.revision)
 
 
 def lock_levels(session: Session, book_ids: Iterable[int]) -> dict[int, StockLevel]:
@@ -41,7 +41,8 @@ def add_level(session: Session, level: StockLevel) -> None:
     """Insert a book's first stock row (a concurrent insert fails and the event is retried)."""
     session.execute(insert(stock).values(book_id=level.book_id, available=level.available,
                                          stock_version=level.stock_version,
-                                         deleted=level.deleted, updated_at=utcnow()))
+                                         deleted=level.deleted, revision=1,
+                                         updated_at=utcnow()))
 
 
 def set_level(session: Session, book_id: int, *, available: int | None = None,
@@ -50,7 +51,7 @@ def set_level(session: Session, book_id: int, *, available: int | None = None,
     values = {"available": available, "stock_version": stock_version, "deleted": deleted}
     values = {k: v for k, v in values.items() if v is not None}
     session.execute(update(stock).where(stock.c.book_id == book_id)
-                    .values(**values, updated_at=utcnow()))
+                    .values(**values, revision=stock.c.revision + 1, updated_at=utcnow()))
 
 
 def take(session: Session, lines: Iterable[Line]) -> None:
@@ -59,7 +60,8 @@ def take(session: Session, lines: Iterable[Line]) -> None:
         result = session.execute(
             update(stock)
             .where(stock.c.book_id == line.book_id, stock.c.available >= line.quantity)
-            .values(available=stock.c.available - line.quantity, updated_at=utcnow()))
+            .values(available=stock.c.available - line.quantity,
+                    revision=stock.c.revision + 1, updated_at=utcnow()))
         if result.rowcount != 1:
             raise StockConflict(f"stock of book {line.book_id} changed concurrently")
 
@@ -69,7 +71,7 @@ def give_back(session: Session, lines: Iterable[Line]) -> None:
     for line in lines:
         session.execute(update(stock).where(stock.c.book_id == line.book_id)
                         .values(available=stock.c.available + line.quantity,
-                                updated_at=utcnow()))
+                                revision=stock.c.revision + 1, updated_at=utcnow()))
 
 
 def lock_reservation(session: Session, order_id: int):

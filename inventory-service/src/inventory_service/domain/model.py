@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from .exceptions import BookNotKnownYet
 
@@ -20,6 +20,7 @@ class StockLevel:
     available: int
     stock_version: int | None = None
     deleted: bool = False
+    revision: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """Internal read endpoints for operators and tests (not under /api, not in the OpenAPI document)."""
 from __future__ import annotations
 
-from typing import Annotated, Iterator
-
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from collections.abc import Iterator
+from typing import Annotated
 
 from bookstore_shared.db import session_scope
 from bookstore_shared.errors import ApiError
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from ..adapters import repository as repo
 

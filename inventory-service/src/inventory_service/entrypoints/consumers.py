@@ -1,10 +1,9 @@
 """Incoming events -> handlers (typed payloads validated on receipt)."""
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from bookstore_shared.events import Envelope
 from bookstore_shared.runtime import ServiceRuntime
+from sqlalchemy.orm import Session
 
 from ..service_layer import handlers
 

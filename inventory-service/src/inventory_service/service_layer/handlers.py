@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import logging
 
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import (
+    BookChanged,
+    BookDeleted,
+    InventoryRejected,
+    InventoryReleased,
+    InventoryReserved,
+    OrderCancelled,
+    OrderLine,
+    OrderPlaced,
+    StockChanged,
+)
+from bookstore_shared.outbox import Outbox
 from sqlalchemy.orm import Session
 
-from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import (BookChanged, BookDeleted, InventoryRejected,
-                                               InventoryReleased, InventoryReserved, OrderCancelled,
-                                               OrderLine, OrderPlaced, StockChanged)
-from bookstore_shared.outbox import Outbox
-
 from ..adapters import repository as repo
-from ..domain.model import (ORDER_CANCELLED, CancelledAction, Line, PlacedAction,
-                            ReservationStatus, StockLevel, decide_reservation, merge_lines,
-                            on_order_cancelled, on_order_placed, should_apply_stock)
+from ..domain.model import (
+    ORDER_CANCELLED,
+    CancelledAction,
+    Line,
+    PlacedAction,
+    ReservationStatus,
+    StockLevel,
+    decide_reservation,
+    merge_lines,
+    on_order_cancelled,
+    on_order_placed,
+    should_apply_stock,
+)
 
 log = logging.getLogger(__name__)
 PRODUCER = "inventory"
@@ -28,7 +45,8 @@ def _lines(items: list[OrderLine]) -> list[Line]:
 def _stock_changed(session: Session, book_ids, cause: Envelope) -> list[Envelope]:
     levels = repo.current_stock(session, book_ids)
     return [Envelope.wrap(StockChanged(book_id=lvl.book_id, stock=lvl.available,
-                                       stock_version=lvl.stock_version),
+                                       stock_version=lvl.stock_version,
+                                       revision=lvl.revision),
                           producer=PRODUCER, causation=cause)
             for lvl in sorted(levels.values(), key=lambda lvl: lvl.book_id)]
 

@@ -97,6 +97,9 @@ class StockChanged(EventPayload):
     book_id: int
     stock: int
     stock_version: int | None = None
+    # Grows with every change inventory makes to the book's stock (admin sets, reservations,
+    # releases): replicas publish through separate relays, so order reports by it, not by arrival.
+    revision: int | None = None
 
 
 class OrderConfirmed(EventPayload):

@@ -1,12 +1,11 @@
 """Tables of the shipping schema."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, String, Table, false
-from sqlalchemy.dialects import mysql
-
 from bookstore_shared.db import new_metadata
 from bookstore_shared.inbox import inbox_table
 from bookstore_shared.outbox import outbox_table
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, String, Table, false
+from sqlalchemy.dialects import mysql
 
 metadata = new_metadata()
 

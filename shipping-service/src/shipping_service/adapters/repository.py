@@ -1,7 +1,7 @@
 """Reads and writes of shipment rows (SQLAlchemy Core, inside the caller's session)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ def as_utc(value: datetime | None) -> datetime | None:
     """Timestamps come back naive from MySQL and SQLite; they are stored in UTC."""
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 def lock_by_order(session: Session, order_id: int):

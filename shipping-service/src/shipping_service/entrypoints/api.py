@@ -1,15 +1,15 @@
 """Internal read endpoint for operators and tests (not under /api, not in the OpenAPI document)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Iterator
-
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from typing import Annotated
 
 from bookstore_shared.db import session_scope
 from bookstore_shared.errors import ApiError
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from ..adapters import repository as repo
 

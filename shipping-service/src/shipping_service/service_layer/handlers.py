@@ -5,15 +5,23 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from bookstore_shared.events import Envelope, utcnow
 from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, ShipmentUpdated
 from bookstore_shared.outbox import Outbox
+from sqlalchemy.orm import Session
 
 from ..adapters import repository as repo
-from ..domain.model import (CancelledAction, ConfirmedAction, ShipmentStatus, Step, Timings,
-                            advance, on_order_cancelled, on_order_confirmed, start)
+from ..domain.model import (
+    CancelledAction,
+    ConfirmedAction,
+    ShipmentStatus,
+    Step,
+    Timings,
+    advance,
+    on_order_cancelled,
+    on_order_confirmed,
+    start,
+)
 
 log = logging.getLogger(__name__)
 PRODUCER = "shipping"

@@ -4,11 +4,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
-
 from bookstore_shared.events import utcnow
 from bookstore_shared.outbox import Outbox
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..adapters import repository as repo
 from ..domain.model import Timings

@@ -4,8 +4,8 @@ Revision ID: 0001
 Revises:
 Create Date: 2024-11-26
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0001"
 down_revision = None
@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("available", sa.Integer(), nullable=False),
         sa.Column("stock_version", sa.BigInteger(), nullable=True),
         sa.Column("deleted", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("revision", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("available >= 0", name=op.f("ck_stock_available_not_negative")),
         sa.PrimaryKeyConstraint("book_id", name=op.f("pk_stock")),
