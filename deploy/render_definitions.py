@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import topology  # noqa: E402
+import topology
 
 VHOST = "bookstore"
 OUT = Path(__file__).resolve().parent / "rabbitmq" / "definitions.json"

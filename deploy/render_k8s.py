@@ -14,7 +14,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from render_dockerfiles import PORT_BASE, SERVICES  # noqa: E402
+from render_dockerfiles import PORT_BASE, SERVICES
 
 OUT = Path(__file__).resolve().parent / "k8s" / "services"
 UID = 10001
@@ -46,7 +46,7 @@ def _probe(path: str, **extra) -> dict:
 
 def manifests(name: str) -> list[dict]:
     """Deployment, Service and HorizontalPodAutoscaler of one service."""
-    _, folder, _, offset = next(s for s in SERVICES if s[0] == name)
+    offset = next(s[3] for s in SERVICES if s[0] == name)
     port = PORT_BASE + offset
     low, high, requests, limits = SIZING[name]
     labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "bookstore"}

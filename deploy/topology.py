@@ -6,6 +6,7 @@ channel, which yields the exact exchange, queues, arguments and bindings the ser
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import tempfile
@@ -72,6 +73,7 @@ class RecordingChannel:
         self.bindings.append((exchange, queue, routing_key))
 
 
+@functools.cache
 def subscriptions(pkg: str) -> list[Subscription]:
     """What one service subscribes to when its app is created (nothing is started)."""
     main = importlib.import_module(f"{pkg}.main")

@@ -7,11 +7,9 @@ import re
 import tomllib
 
 import pytest
-
+import render_dockerfiles
 from bookstore_shared.launcher import SERVICES as LAUNCHED
 from bookstore_shared.settings import SERVICE_PORT_OFFSETS
-
-import render_dockerfiles
 
 from .conftest import ROOT
 
