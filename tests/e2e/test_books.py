@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import time
 import uuid
-
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest

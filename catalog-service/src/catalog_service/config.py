@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
-
 from bookstore_shared.settings import BaseServiceSettings
+from pydantic import AliasChoices, Field
 
 
 class Settings(BaseServiceSettings):

@@ -3,22 +3,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from bookstore_shared.bus import RabbitBus
+from bookstore_shared.events import Envelope
+from bookstore_shared.security import StaticKeys, TokenVerifier
+from catalog_service.config import Settings
+from catalog_service.main import create_app
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 from fpdf import FPDF
 from jose import jwk, jwt
-
-from bookstore_shared.bus import RabbitBus
-from bookstore_shared.events import Envelope
-from bookstore_shared.security import StaticKeys, TokenVerifier
-
-from catalog_service.config import Settings
-from catalog_service.main import create_app
 
 pytestmark = pytest.mark.integration
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from catalog_service.adapters.orm import BOOK
+from sqlalchemy import select
 
 from .conftest import make_pdf
 

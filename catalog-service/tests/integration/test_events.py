@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
-
 from bookstore_shared.bus import RabbitBus
 from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import BookSummarized, OrderConfirmed, OrderLine, StockChanged
-
+from bookstore_shared.events.contracts import (
+    BookSummarized,
+    OrderConfirmed,
+    OrderLine,
+    StockChanged,
+)
 from catalog_service.adapters.orm import BOOK, OUTBOX
+from sqlalchemy import select
 
 from .conftest import make_pdf
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 from catalog_service.adapters.orm import BOOK
 from catalog_service.adapters.storage import check_key
+from sqlalchemy import select
 
 from .conftest import make_pdf, stored_files
 

@@ -2,10 +2,13 @@
 from decimal import Decimal
 
 import pytest
-
 from catalog_service.domain.exceptions import InvalidField, MissingFields
-from catalog_service.domain.model import (parse_price, parse_stock, validate_changes,
-                                          validate_new_book)
+from catalog_service.domain.model import (
+    parse_price,
+    parse_stock,
+    validate_changes,
+    validate_new_book,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [("19.99", "19.99"), ("0", "0.00"), ("7.5", "7.50"),

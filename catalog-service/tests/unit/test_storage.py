@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import pytest
-
 from catalog_service.adapters.storage import InvalidKey, LocalDirectoryStorage, check_key
 
 

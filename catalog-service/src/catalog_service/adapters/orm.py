@@ -1,11 +1,10 @@
 """The catalog's tables (its own schema): books, who may download which PDF, outbox, inbox."""
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, DateTime, Integer, Numeric, String, Table, Text)
-
 from bookstore_shared.db import new_metadata
 from bookstore_shared.inbox import inbox_table
 from bookstore_shared.outbox import outbox_table
+from sqlalchemy import BigInteger, Column, DateTime, Integer, Numeric, String, Table, Text
 
 metadata = new_metadata()
 

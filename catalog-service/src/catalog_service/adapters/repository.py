@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bookstore_shared.events import utcnow
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
-from bookstore_shared.events import utcnow
 
 from ..domain.book import Book, Generated
 from ..domain.model import StockState

@@ -47,7 +47,7 @@ def parse_price(raw: object) -> Decimal:
 
 def parse_stock(raw: object) -> int:
     """A whole number of copies, 0 <= stock <= MAX_STOCK."""
-    if isinstance(raw, bool) or isinstance(raw, float):
+    if isinstance(raw, (bool, float)):
         raise InvalidField("stock", "must be a whole number")
     text = str(raw).strip() if raw is not None else ""
     if text.startswith("-"):
@@ -132,7 +132,7 @@ class StockState:
     published_version: int
 
     @classmethod
-    def new(cls, stock: int) -> "StockState":
+    def new(cls, stock: int) -> StockState:
         """A new book: version 1 published, nothing confirmed yet."""
         return cls(confirmed_stock=stock, confirmed_version=0, published_stock=stock,
                    published_version=1)
@@ -144,11 +144,11 @@ class StockState:
             return self.published_stock
         return self.confirmed_stock
 
-    def publish(self, stock: int) -> "StockState":
+    def publish(self, stock: int) -> StockState:
         """An admin set the stock: a new version to publish."""
         return replace(self, published_stock=stock, published_version=self.published_version + 1)
 
-    def observe(self, stock: int, version: int | None) -> "StockState":
+    def observe(self, stock: int, version: int | None) -> StockState:
         """Inventory reported `stock` as of `version`; stale reports are ignored."""
         if version is None:
             version = self.confirmed_version

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
-
 from bookstore_shared.security import AdminUser
+from fastapi import APIRouter, Query, Response
 
 from ..domain.model import validate_changes, validate_new_book
 from ..service_layer import handlers, views

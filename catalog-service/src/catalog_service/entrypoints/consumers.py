@@ -1,10 +1,9 @@
 """Events the catalog consumes, each turned into one reaction (idempotent through the inbox)."""
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from bookstore_shared.events import Envelope
 from bookstore_shared.runtime import ServiceRuntime
+from sqlalchemy.orm import Session
 
 from ..service_layer import reactions
 

@@ -1,11 +1,11 @@
 """Dependencies of the routes: the catalog container, the streamed book form, book ids."""
 from __future__ import annotations
 
-from typing import Annotated, AsyncIterator
-
-from fastapi import Depends, Request
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from bookstore_shared.security import AdminUser
+from fastapi import Depends, Request
 
 from ..domain.exceptions import BookNotFound
 from ..service_layer.handlers import CatalogDeps, NewPdf

@@ -5,8 +5,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ..adapters.storage import InvalidKey
-from ..domain.exceptions import (BookNotFound, CatalogError, InvalidField, InvalidPdf,
-                                 MissingFields, NoPdf, NothingToUpdate, UploadTooLarge)
+from ..domain.exceptions import (
+    BookNotFound,
+    CatalogError,
+    InvalidField,
+    InvalidPdf,
+    MissingFields,
+    NoPdf,
+    NothingToUpdate,
+    UploadTooLarge,
+)
 
 
 def _answer(exc: Exception, max_upload_mb: float) -> tuple[int, dict]:

@@ -24,7 +24,7 @@ class BookRead(BaseModel):
     description: str | None = None
 
     @classmethod
-    def of(cls, book: Book) -> "BookRead":
+    def of(cls, book: Book) -> BookRead:
         return cls(id=book.id, title=book.title, author=book.author, price=money(book.price),
                    stock=book.stock.shown, description=book.shown_description)
 
@@ -40,7 +40,7 @@ class BookInternal(BaseModel):
     stock_version: int
 
     @classmethod
-    def of(cls, book: Book) -> "BookInternal":
+    def of(cls, book: Book) -> BookInternal:
         return cls(id=book.id, title=book.title, author=book.author,
                    price=str(book.price.quantize(Decimal("0.01"))), stock=book.stock.shown,
                    stock_version=book.stock.published_version)

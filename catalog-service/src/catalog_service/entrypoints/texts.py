@@ -1,11 +1,10 @@
 """Per-book routes for signed-in readers: generated summary and description, and the PDF."""
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse, StreamingResponse
-
 from bookstore_shared.errors import ApiError
 from bookstore_shared.security import AdminUser, CurrentUser
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from ..domain.book import Book
 from ..domain.exceptions import NoPdf

@@ -5,12 +5,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from bookstore_shared.db import session_scope
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookCreated, BookDeleted, BookUpdated
 from bookstore_shared.outbox import Outbox
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..adapters.pdf import check_pdf
 from ..adapters.repository import BookRepository

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.orm import Session
-
 from bookstore_shared.events.contracts import BookSummarized, OrderConfirmed, StockChanged
+from sqlalchemy.orm import Session
 
 from ..adapters.repository import BookRepository
 
