@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from bookstore_shared.events import utcnow
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain.book import Book, Generated
@@ -69,9 +68,11 @@ class BookRepository:
         book.id = int(result.inserted_primary_key[0])
         return book.id
 
-    def save(self, book: Book) -> None:
+    def save(self, book: Book, *, summarized: bool = False) -> None:
+        now = utcnow()
+        extra = {"ai_updated_at": now} if summarized else {}
         self.session.execute(update(BOOK).where(BOOK.c.id == book.id)
-                             .values(**_columns(book), updated_at=utcnow()))
+                             .values(**_columns(book), **extra, updated_at=now))
 
     def delete(self, book_id: int) -> None:
         self.session.execute(delete(PDF_GRANT).where(PDF_GRANT.c.book_id == book_id))
@@ -98,12 +99,10 @@ class BookRepository:
             PDF_GRANT.c.user_id == user_id, PDF_GRANT.c.book_id == book_id)).first()
         if exists:
             return
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(PDF_GRANT).values(
-                    user_id=user_id, book_id=book_id, order_id=order_id, granted_at=utcnow()))
-        except IntegrityError:
-            pass  # a concurrent grant of the same pair won
+        # A concurrent grant of the same pair makes this insert fail; the event is then
+        # redelivered and finds the row above.
+        self.session.execute(insert(PDF_GRANT).values(
+            user_id=user_id, book_id=book_id, order_id=order_id, granted_at=utcnow()))
 
     def may_download(self, *, user_id: int, book_id: int) -> bool:
         return self.session.execute(select(PDF_GRANT.c.user_id).where(

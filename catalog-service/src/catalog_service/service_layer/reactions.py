@@ -21,7 +21,7 @@ def book_summarized(session: Session, event: BookSummarized) -> None:
                              description=event.description, provider=event.provider,
                              model=event.model, error=event.error)
     if stored:
-        repo.save(book)
+        repo.save(book, summarized=True)
     else:
         log.info("summary of a replaced PDF ignored", extra={"book_id": event.book_id})
 
