@@ -11,11 +11,9 @@ import uuid
 
 import pika
 import pytest
-
+import topology
 from bookstore_shared.bus import RabbitBus
 from bookstore_shared.launcher import SERVICES
-
-import topology
 
 from .conftest import DEPLOY
 
