@@ -99,6 +99,7 @@ class SmtpSink:
     def __init__(self, port: int):
         self.port = port
         self.raw: list[bytes] = []
+        self._parsed: list = []
         self.lock = threading.Lock()
         self._controller: Controller | None = None
         self.start()
@@ -114,9 +115,9 @@ class SmtpSink:
 
     def messages(self, subject_contains: str = "") -> list:
         with self.lock:
-            raw = list(self.raw)
-        parsed = [message_from_bytes(r, policy=policy.default) for r in raw]
-        return [m for m in parsed if subject_contains in str(m["Subject"])]
+            fresh = self.raw[len(self._parsed):]
+        self._parsed.extend(message_from_bytes(r, policy=policy.default) for r in fresh)
+        return [m for m in self._parsed if subject_contains in str(m["Subject"])]
 
     def wait_for(self, subject_contains: str, count: int = 1, timeout: float = 20.0) -> list:
         deadline = time.monotonic() + timeout

@@ -4,11 +4,15 @@ from __future__ import annotations
 from sqlalchemy import (BigInteger, Column, DateTime, Integer, String, Table, Text,
                         UniqueConstraint)
 
+from sqlalchemy.dialects import mysql
+
 from bookstore_shared.db import new_metadata
 from bookstore_shared.inbox import inbox_table
 from bookstore_shared.outbox import outbox_table
 
 metadata = new_metadata()
+# Retry schedules are sub-second: keep microseconds on MySQL (plain DATETIME drops them).
+PreciseTime = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 # Read model of users, fed by user.registered: who an order's user_id should be mailed to.
 USER_CONTACT = Table(
@@ -36,8 +40,8 @@ OUTGOING_EMAIL = Table(
     Column("message_id", String(255), nullable=False, unique=True),
     Column("status", String(16), nullable=False, index=True),  # pending|sending|sent|dead
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", PreciseTime, nullable=False),
+    Column("claimed_until", PreciseTime, nullable=True),
     Column("last_error", String(500), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),

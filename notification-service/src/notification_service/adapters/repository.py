@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bookstore_shared.events import utcnow
@@ -91,6 +91,18 @@ def claim_due(session: Session, *, lease: timedelta, limit: int = 20) -> list[Ou
         return []
     rows = session.execute(select(E).where(E.c.id.in_(claimed)).order_by(E.c.id)).all()
     return [_to_email(r) for r in rows]
+
+
+def seconds_until_next_due(session: Session) -> float | None:
+    """How long until the earliest pending email is due (None when nothing waits)."""
+    earliest = session.execute(select(func.min(E.c.next_attempt_at))
+                               .where(E.c.status == PENDING)).scalar()
+    session.rollback()
+    if earliest is None:
+        return None
+    if earliest.tzinfo is None:  # MySQL hands back naive UTC
+        earliest = earliest.replace(tzinfo=utcnow().tzinfo)
+    return max(0.0, (earliest - utcnow()).total_seconds())
 
 
 def mark_sent(session: Session, email_id: int) -> None:

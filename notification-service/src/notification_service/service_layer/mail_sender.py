@@ -73,11 +73,17 @@ class MailSender:
         while not self._stop.is_set():
             try:
                 if self.send_due() == 0:
-                    self._wakeup.wait(self._idle)
+                    self._wakeup.wait(self._pause())
                     self._wakeup.clear()
             except Exception as exc:  # noqa: BLE001 - database down: try again shortly
                 log.warning("mail sender paused", extra={"error": f"{type(exc).__name__}: {exc}"})
                 self._stop.wait(1.0)
+
+    def _pause(self) -> float:
+        """Sleep until the next retry is due, at most `idle_s` (a wake-up cuts it short)."""
+        with self._sessions() as session:
+            due_in = repository.seconds_until_next_due(session)
+        return self._idle if due_in is None else min(self._idle, due_in + 0.01)
 
     def send_due(self) -> int:
         """Attempt every due email once; returns how many were attempted."""

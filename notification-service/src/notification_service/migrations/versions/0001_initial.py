@@ -6,6 +6,7 @@ Create Date: 2024-01-01 00:00:00
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 revision = "0001"
 down_revision = None
@@ -13,6 +14,7 @@ branch_labels = None
 depends_on = None
 
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_PRECISE = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def upgrade() -> None:
@@ -37,8 +39,8 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(255), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", _PRECISE, nullable=False),
+        sa.Column("claimed_until", _PRECISE, nullable=True),
         sa.Column("last_error", sa.String(500), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
