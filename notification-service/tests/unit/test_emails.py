@@ -15,6 +15,7 @@ from notification_service.service_layer.mail_sender import backoff_schedule
     ("../../etc/passwd", "etc passwd.pdf"),
     ("A/B\\C: \"D\"?", "A B C D.pdf"),
     ("report.pdf", "report.pdf"),
+    ("The Lighthouse: Keeper's Log", "The Lighthouse Keeper's Log.pdf"),
     ("", "book.pdf"),
     ("日本語", "book.pdf"),
     (None, "book.pdf"),

@@ -62,7 +62,7 @@ def status_change(*, username: str, order_id: int, status: str,
 def attachment_filename(title: str | None, *, fallback: str = "book") -> str:
     """A safe, readable `.pdf` filename from a book title (ASCII, no path separators)."""
     text = unicodedata.normalize("NFKD", title or "").encode("ascii", "ignore").decode()
-    text = re.sub(r"[^A-Za-z0-9._ -]+", " ", text)
+    text = re.sub(r"[^A-Za-z0-9._ '(),&-]+", " ", text)
     text = re.sub(r"\s+", " ", text).strip(" .-_")
     stem = text[:MAX_FILENAME_STEM].rstrip(" .-_") or fallback
     if stem.lower().endswith(".pdf"):

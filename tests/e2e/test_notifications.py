@@ -1,0 +1,157 @@
+"""Notifications on the whole system through the gateway: per-user WebSockets, broadcasts, and the
+purchase email (at a real SMTP server) carrying the uploaded PDF byte for byte."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from email import message_from_bytes, policy
+
+import httpx
+import orjson
+import pytest
+from aiosmtpd.controller import Controller
+from websockets.sync.client import connect
+
+from bookstore_shared.launcher import settings_from, start_processes
+from bookstore_shared.testing import system_env
+
+from .test_books import make_pdf
+
+STATUSES = ["PENDING", "PROCESSING", "SHIPPED", "DELIVERED"]
+
+
+class SmtpSink:
+    """aiosmtpd on 127.0.0.1 keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.raw: list[bytes] = []
+        self._lock = threading.Lock()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+        with self._lock:
+            self.raw.append(envelope.content)
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, subject: str, timeout: float = 30.0) -> list:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = [m for m in (message_from_bytes(r, policy=policy.default)
+                                     for r in self.raw) if subject in str(m["Subject"])]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+
+class MailSystem:
+    """The whole system sending its mail to `sink`, with its first admin and two users."""
+
+    def __init__(self, url: str, sink: SmtpSink):
+        self.url, self.sink = url, sink
+        self.ws_url = url.replace("http://", "ws://") + "/ws"
+        self.client = httpx.Client(base_url=url, timeout=15)
+        self._admin: dict | None = None
+
+    @property
+    def admin(self) -> dict:
+        """The system's first admin, created on first use."""
+        if self._admin is None:
+            self._admin = self.user(admin=True)
+        return self._admin
+
+    def user(self, *, admin: bool = False) -> dict:
+        name = ("admin" if admin else "u") + uuid.uuid4().hex[:10]
+        body = {"username": name, "email": f"{name}@example.com", "password": "correct horse 1"}
+        r = self.client.post("/create_admin" if admin else "/register", json=body)
+        assert r.status_code == 201, r.text
+        r = self.client.post("/login", json={"email": body["email"], "password": body["password"]})
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+        self.client.cookies.clear()  # the shared client must not stay logged in
+        return {"email": body["email"], "token": token,
+                "headers": {"Authorization": f"Bearer {token}"}}
+
+
+@pytest.fixture(scope="module")
+def mail_system(infra, new_instance, tmp_path_factory):
+    """A second system whose notification service mails an aiosmtpd server."""
+    sink = SmtpSink()
+    env = system_env(infra, new_instance(), str(tmp_path_factory.mktemp("mail-data")),
+                     BOOKSTORE_SMTP_HOST="127.0.0.1", BOOKSTORE_SMTP_PORT=str(sink.port))
+    procs = start_processes(env, log_dir=str(tmp_path_factory.mktemp("mail-logs")))
+    system = MailSystem(settings_from(env).service_url("gateway"), sink)
+    try:
+        yield system
+    finally:
+        system.client.close()
+        procs.stop()
+        sink.stop()
+
+
+def recv_json(ws, timeout: float = 20.0) -> dict:
+    return orjson.loads(ws.recv(timeout=timeout))
+
+
+def test_an_order_reaches_only_its_owner_in_order_and_the_buyer_is_mailed_the_pdf(mail_system):
+    admin, ann, bob = mail_system.admin, mail_system.user(), mail_system.user()
+    pdf = make_pdf(3)
+    r = mail_system.client.post("/books", headers=admin["headers"], data={
+        "title": "The Lighthouse: Keeper's Log", "author": "Ann Author", "price": "9.90",
+        "stock": "5"}, files={"pdf": ("upload.pdf", pdf, "application/pdf")})
+    assert r.status_code == 201, r.text
+    book_id = r.json()["book_id"]
+
+    with connect(f"{mail_system.ws_url}?token={ann['token']}") as a, \
+            connect(f"{mail_system.ws_url}?token={bob['token']}") as b:
+        time.sleep(0.5)  # both sockets registered at the notification service
+        r = mail_system.client.post("/orders", headers=ann["headers"],
+                                    json={"book_id": book_id, "quantity": 1})
+        assert r.status_code == 201, r.text
+        order_id = r.json()["order_id"]
+        seen = [recv_json(a) for _ in STATUSES]
+        assert seen == [{"type": "order_status", "order_id": order_id, "status": s}
+                        for s in STATUSES]
+
+        r = mail_system.client.post("/notify", headers=admin["headers"],
+                                    json={"message": "Store closes at 6"})
+        assert (r.status_code, r.json()) == (200, {"message": "Notification sent"})
+        assert recv_json(a) == {"type": "global", "message": "Store closes at 6"}
+        # Bob's first message is the broadcast: none of Ann's order events reached him
+        assert recv_json(b) == {"type": "global", "message": "Store closes at 6"}
+
+    [mail] = mail_system.sink.wait_for(f"#{order_id} is confirmed")
+    assert mail["To"] == ann["email"]
+    parts = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True))
+             for p in mail.iter_attachments()]
+    assert parts == [("The Lighthouse Keeper's Log.pdf", "application/pdf", pdf)]
+
+
+def test_notify_through_the_gateway_is_for_admins_and_needs_a_message(mail_system):
+    admin, user = mail_system.admin, mail_system.user()
+    r = mail_system.client.post("/notify", headers=user["headers"], json={"message": "hi"})
+    assert (r.status_code, r.json()) == (403, {"message": "Admin access required"})
+    assert mail_system.client.post("/notify", json={"message": "hi"}).status_code == 401
+    r = mail_system.client.post("/api/notify", headers=admin["headers"], json={"message": " "})
+    assert (r.status_code, r.json()) == (400, {"message": "Message is required"})
+
+
+def test_a_socket_without_a_token_gets_nothing_and_is_closed_with_1008(mail_system):
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    try:
+        with connect(mail_system.ws_url) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    except InvalidStatus as refused:  # refused at the handshake is allowed too
+        assert refused.response.status_code == 401
