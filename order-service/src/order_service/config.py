@@ -1,9 +1,8 @@
 """Order service settings."""
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
-
 from bookstore_shared.settings import BaseServiceSettings
+from pydantic import AliasChoices, Field
 
 
 class Settings(BaseServiceSettings):

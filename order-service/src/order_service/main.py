@@ -1,12 +1,11 @@
 """The order service: `python -m order_service.main`."""
 from __future__ import annotations
 
-from fastapi import FastAPI
-
 from bookstore_shared.bus import Bus
 from bookstore_shared.security import JwksKeys, TokenVerifier
 from bookstore_shared.serve import serve
 from bookstore_shared.web import create_service_app
+from fastapi import FastAPI
 
 from .bootstrap import bootstrap
 from .config import Settings

@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 import orjson
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from sqlalchemy import select
-
 from bookstore_shared.bus import InProcessBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.security import StaticKeys, TokenVerifier
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from order_service.adapters.orm import INBOX, OUTBOX
 from order_service.config import Settings
 from order_service.main import create_app
+from sqlalchemy import select
 
 from .fakes import FakeCatalog, TokenMint
 

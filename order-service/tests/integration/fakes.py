@@ -42,7 +42,7 @@ class FakeCatalog:
         self.books[book_id] = {"id": book_id, "title": title, "author": "Someone",
                                "price": price, "stock": stock, "stock_version": 1}
 
-    def start(self) -> "FakeCatalog":
+    def start(self) -> FakeCatalog:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

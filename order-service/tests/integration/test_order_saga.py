@@ -1,6 +1,10 @@
 """The saga's events move orders in order; late and duplicate events change nothing."""
-from bookstore_shared.events.contracts import (InventoryRejected, InventoryReserved, OrderLine,
-                                               ShipmentUpdated)
+from bookstore_shared.events.contracts import (
+    InventoryRejected,
+    InventoryReserved,
+    OrderLine,
+    ShipmentUpdated,
+)
 
 
 def placed(harness, user_id=20, quantity=2, price="5.25"):

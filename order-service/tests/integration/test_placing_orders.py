@@ -3,7 +3,6 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookCreated, BookDeleted, StockChanged
 
@@ -11,7 +10,7 @@ from .conftest import wait_until
 
 
 def placed_items(harness, order_id):
-    [(kind, data)] = [e for e in harness.outbox(order_id) if e[0] == "order.placed"]
+    [(_, data)] = [e for e in harness.outbox(order_id) if e[0] == "order.placed"]
     return data["items"]
 
 

@@ -3,11 +3,10 @@ import time
 
 import pika
 import pytest
-from fastapi.testclient import TestClient
-
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import InventoryReserved, OrderLine, ShipmentUpdated
 from bookstore_shared.security import StaticKeys, TokenVerifier
+from fastapi.testclient import TestClient
 from order_service.config import Settings
 from order_service.main import create_app
 

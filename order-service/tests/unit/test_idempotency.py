@@ -1,6 +1,5 @@
 """The Idempotency-Key rules."""
 import pytest
-
 from order_service.domain.exceptions import IdempotencyConflict, InvalidIdempotencyKey
 from order_service.domain.idempotency import check_replay, fingerprint, validate_key
 from order_service.domain.requests import RequestedItem as R

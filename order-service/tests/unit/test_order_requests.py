@@ -1,6 +1,5 @@
 """Order bodies: the three accepted shapes, merging, and every kind of bad quantity."""
 import pytest
-
 from order_service.domain.exceptions import InvalidOrderRequest
 from order_service.domain.requests import RequestedItem as R
 from order_service.domain.requests import parse_order_request

@@ -2,10 +2,16 @@
 from decimal import Decimal
 
 import pytest
-
 from order_service.domain.exceptions import OrderNotCancellable
-from order_service.domain.model import (ALLOWED, CANCELLED_BY_USER, Order, OrderLine, OrderStatus,
-                                        StatusChange, can_transition)
+from order_service.domain.model import (
+    ALLOWED,
+    CANCELLED_BY_USER,
+    Order,
+    OrderLine,
+    OrderStatus,
+    StatusChange,
+    can_transition,
+)
 
 S = OrderStatus
 

@@ -72,7 +72,7 @@ class BookReadModel:
         """A deleted book stays deleted (ids are never reused)."""
         at = utc_naive(at)
         inserted = self.session.execute(_insert_ignore().values(
-            id=book_id, title="", price=Decimal("0"), deleted=True, synced_at=at))
+            id=book_id, title="", price=Decimal(0), deleted=True, synced_at=at))
         if inserted.rowcount != 1:
             self.session.execute(update(book).where(book.c.id == book_id)
                                  .values(deleted=True, synced_at=at))

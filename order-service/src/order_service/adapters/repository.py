@@ -1,7 +1,7 @@
 """Orders and idempotency records in the order schema (SQLAlchemy Core, one session per unit of work)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ class ConcurrentModification(RuntimeError):
 def utc_naive(moment: datetime) -> datetime:
     """Timestamps are stored as naive UTC (MySQL DATETIME has no zone)."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 
@@ -25,7 +25,7 @@ def as_utc(moment: datetime | None) -> datetime | None:
     """A stored timestamp back as an aware UTC datetime."""
     if moment is None or moment.tzinfo is not None:
         return moment
-    return moment.replace(tzinfo=timezone.utc)
+    return moment.replace(tzinfo=UTC)
 
 
 class OrderRepository:

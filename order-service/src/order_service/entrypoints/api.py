@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
-
 from bookstore_shared.security import CurrentUser, Principal
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 
 from ..domain.idempotency import validate_key
 from ..domain.requests import parse_order_request

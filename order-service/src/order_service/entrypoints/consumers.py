@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Callable
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from bookstore_shared.events import Envelope
+from sqlalchemy.orm import Session
 
 from ..service_layer import books, saga
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def handlers(container: "Container") -> dict[str, Callable[[Session, Envelope], None]]:
+def handlers(container: Container) -> dict[str, Callable[[Session, Envelope], None]]:
     """The routing keys this service consumes and what each one does."""
     outbox = container.outbox
     return {
@@ -31,7 +31,7 @@ def handlers(container: "Container") -> dict[str, Callable[[Session, Envelope], 
     }
 
 
-def register(container: "Container") -> None:
+def register(container: Container) -> None:
     """Subscribe once (a second subscription on the same queue would compete for messages)."""
     table = handlers(container)
 

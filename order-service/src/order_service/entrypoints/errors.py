@@ -1,8 +1,8 @@
 """Domain errors → the contract's HTTP answers."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from bookstore_shared.errors import ApiError
 

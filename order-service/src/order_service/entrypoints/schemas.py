@@ -25,7 +25,7 @@ class OrderRead(BaseModel):
     cancel_reason: str | None
 
     @classmethod
-    def of(cls, order: Order) -> "OrderRead":
+    def of(cls, order: Order) -> OrderRead:
         return cls(id=order.id, user_id=order.user_id, status=order.status.value,
                    items=[OrderLineRead(book_id=line.book_id, quantity=line.quantity,
                                         unit_price=float(line.unit_price), title=line.title)

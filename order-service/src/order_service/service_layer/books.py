@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-
-from sqlalchemy.orm import Session, sessionmaker
+from datetime import UTC, datetime
 
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookChanged, BookDeleted, StockChanged
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..adapters.books import BookReadModel, KnownBook
 from ..adapters.catalog import Catalog, CatalogBook, CatalogUnavailable
@@ -70,7 +69,7 @@ def resolve_books(*, sessions: sessionmaker, catalog: Catalog,
     fetched = _ask_catalog(catalog, missing, required=True) + _ask_catalog(catalog, short,
                                                                            required=False)
     if fetched:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with sessions() as session:
             model = BookReadModel(session)
             for answer in fetched:

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import (OrderCancelled, OrderConfirmed, OrderLine,
-                                               OrderPlaced, OrderStatusChanged)
+from bookstore_shared.events.contracts import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderLine,
+    OrderPlaced,
+    OrderStatusChanged,
+)
 
 from ..domain.model import Order, OrderStatus, StatusChange
 

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
-
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from datetime import UTC, datetime
 
 from bookstore_shared.outbox import Outbox
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
 
 from ..adapters.catalog import Catalog
 from ..adapters.repository import IdempotencyRepository, OrderRepository
@@ -56,7 +55,7 @@ def place_order(*, sessions: sessionmaker, outbox: Outbox, catalog: Catalog, use
         OrderLine(book_id=item.book_id, quantity=item.quantity,
                   unit_price=books[item.book_id].price, title=books[item.book_id].title)
         for item in items])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         with sessions() as session:
             OrderRepository(session).add(order, now=now)
@@ -89,7 +88,7 @@ def cancel_order(*, sessions: sessionmaker, outbox: Outbox, order_id: int,
         repo = OrderRepository(session)
         order = _check_access(repo.get(order_id, for_update=True), caller)
         change = order.cancel()
-        repo.save_status(order, now=datetime.now(timezone.utc))
+        repo.save_status(order, now=datetime.now(UTC))
         outbox.add(session, *change_events(order, [change]))
         session.commit()
     log.info("order cancelled", extra={"order_id": order_id, "previous": change.previous.value})

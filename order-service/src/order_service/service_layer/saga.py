@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-
-from sqlalchemy.orm import Session
+from datetime import UTC, datetime
 
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import InventoryRejected, InventoryReserved, ShipmentUpdated
 from bookstore_shared.outbox import Outbox
+from sqlalchemy.orm import Session
 
 from ..adapters.repository import OrderRepository
 from ..domain.model import Order, StatusChange
@@ -36,7 +35,7 @@ def _apply(session: Session, outbox: Outbox, repo: OrderRepository, order: Order
             "order_id": order.id, "event_type": env.type, "event_id": env.id,
             "status": order.status.value})
         return
-    repo.save_status(order, now=datetime.now(timezone.utc))
+    repo.save_status(order, now=datetime.now(UTC))
     outbox.add(session, *change_events(order, changes, causation=env))
 
 
