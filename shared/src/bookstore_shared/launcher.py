@@ -91,13 +91,15 @@ def wait_ready(url: str, *, timeout: float = 60.0, procs: ServiceProcesses | Non
 
 def start_processes(env: dict[str, str], *, log_dir: str | None = None,
                     services: list[tuple[str, str]] | None = None) -> ServiceProcesses:
-    """One process per service, each waited for until ready."""
+    """One process per service, started together, then each waited for until ready."""
     procs = ServiceProcesses(env=env)
     settings = settings_from(env)
     try:
-        for name, pkg in services or available_services(env):
+        chosen = services or available_services(env)
+        for name, pkg in chosen:  # all at once: each service waits for nothing but its own start
             procs.start(name, pkg, log_dir=log_dir)
-            wait_ready(settings.service_url(name), procs=procs)
+        for name, _pkg in chosen:
+            wait_ready(settings.service_url(name), procs=procs, timeout=120)
     except BaseException:
         procs.stop()
         raise
