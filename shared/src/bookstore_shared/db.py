@@ -117,12 +117,14 @@ def upgrade_to_head(engine: Engine, migrations_dir: Path) -> None:
     cfg.set_main_option("script_location", str(migrations_dir))
     with engine.begin() as conn:
         is_mysql = conn.dialect.name in ("mysql", "mariadb")
+        # one lock per schema: replicas of a service take turns, other services don't wait
+        lock = f"migrate:{engine.url.database}"[:64]
         if is_mysql:
-            conn.execute(text("SELECT GET_LOCK('bookstore_migrate', 120)"))
+            conn.execute(text("SELECT GET_LOCK(:lock, 120)"), {"lock": lock})
         try:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
         finally:
             if is_mysql:
-                conn.execute(text("SELECT RELEASE_LOCK('bookstore_migrate')"))
+                conn.execute(text("SELECT RELEASE_LOCK(:lock)"), {"lock": lock})
     log.info("migrations applied", extra={"migrations": str(migrations_dir)})
