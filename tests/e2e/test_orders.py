@@ -122,7 +122,7 @@ def test_cancelling_after_shipping_is_400_with_the_current_status(system, admin_
     assert stock_of(system, book) == 1
 
 
-def test_an_order_larger_than_the_stock_ends_cancelled_and_takes_nothing(system, admin_headers,
+def test_an_order_larger_than_the_known_stock_is_refused_and_takes_nothing(system, admin_headers,
                                                                          new_user):
     user = new_user()
     book = add_book(system, admin_headers, stock=1)
@@ -130,6 +130,25 @@ def test_an_order_larger_than_the_stock_ends_cancelled_and_takes_nothing(system,
     assert (r.status_code, r.json()) == (400, {"message": "Insufficient stock",
                                                "error": "Order processing failed, try again"})
     assert stock_of(system, book) == 1
+
+
+def test_two_orders_for_the_last_copy_sell_it_once(system, admin_headers, new_user):
+    user = new_user()
+    book = add_book(system, admin_headers, stock=1)
+    answers = [place(system, user, {"book_id": book, "quantity": 1}) for _ in range(2)]
+    placed = [a.json()["order_id"] for a in answers if a.status_code == 201]
+    refused = [a for a in answers if a.status_code != 201]
+    assert all(a.status_code == 400 and a.json()["message"] == "Insufficient stock"
+               for a in refused)
+    finals = {}
+    for order_id in placed:
+        finals[order_id] = watch_statuses(system, user, order_id, TERMINAL)[-1]
+    assert list(finals.values()).count("DELIVERED") == 1
+    for order_id, status in finals.items():
+        if status == "CANCELLED":
+            order = system.client.get(f"/orders/{order_id}", headers=user).json()
+            assert order["cancel_reason"] == "insufficient_stock"
+    assert stock_of(system, book) == 0
 
 
 def test_another_users_order_is_403(system, admin_headers, new_user):
