@@ -33,7 +33,9 @@ def system(infra: Infrastructure, new_instance, tmp_path_factory) -> Iterator[Ru
     procs = start_processes(env, log_dir=str(log_dir))
     url = settings_from(env).service_url("gateway")
     try:
+        # The shared client keeps no cookies: a login must not make later requests authenticated.
         with httpx.Client(base_url=url, timeout=10) as client:
+            client.event_hooks["response"].append(lambda _response: client.cookies.clear())
             yield RunningSystem(url, env, procs, client)
     finally:
         procs.stop()
