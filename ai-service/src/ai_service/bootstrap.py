@@ -8,7 +8,6 @@ from bookstore_shared.bus import Bus
 from bookstore_shared.runtime import ServiceRuntime
 
 from .adapters.catalog import CatalogClient
-from .adapters.openai_chat import OpenAIChat
 from .adapters.orm import INBOX, OUTBOX
 from .adapters.pdf import extract_pages
 from .adapters.repository import JobRepository
@@ -39,6 +38,8 @@ def summary_engine(settings: Settings) -> SummaryEngine:
     """OpenAI map-reduce when a key is configured, else the offline extractive summarizer."""
     if settings.openai_api_key is None:
         return SummaryEngine(OFFLINE_PROVIDER, OFFLINE_MODEL, summarize_extractive)
+    from .adapters.openai_chat import OpenAIChat  # the client is heavy: import it only when used
+
     chat = OpenAIChat(api_key=settings.openai_api_key.get_secret_value(), model=settings.ai_model,
                       base_url=settings.openai_base_url, timeout_s=settings.ai_timeout_s,
                       max_attempts=settings.ai_max_attempts, backoff_s=settings.ai_backoff_s,

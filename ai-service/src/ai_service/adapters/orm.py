@@ -5,10 +5,13 @@ from bookstore_shared.db import new_metadata
 from bookstore_shared.inbox import inbox_table
 from bookstore_shared.outbox import outbox_table
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy.dialects import mysql
 
 metadata = new_metadata()
 
 _ID = BigInteger().with_variant(Integer, "sqlite")
+# Microseconds on MySQL too: leases and retry times are compared with sub-second precision.
+_TS = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 # One row per summarisation request: queued by the consumer, run by a worker thread, which
 # writes the result and its `book.summarized` event in one transaction.
@@ -19,14 +22,14 @@ summary_job = Table(
     Column("pdf_key", String(255), nullable=False),
     Column("status", String(16), nullable=False),
     Column("fetch_attempts", Integer, nullable=False, default=0),
-    Column("available_at", DateTime(timezone=True), nullable=False),
+    Column("available_at", _TS, nullable=False),
     Column("lease_token", String(36), nullable=True),
-    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
+    Column("lease_expires_at", _TS, nullable=True),
     Column("correlation_id", String(128), nullable=True),
     Column("causation_id", String(36), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=True),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", _TS, nullable=False),
+    Column("started_at", _TS, nullable=True),
+    Column("finished_at", _TS, nullable=True),
     Column("result_status", String(16), nullable=True),
     Column("summary", Text, nullable=True),
     Column("description", String(600), nullable=True),

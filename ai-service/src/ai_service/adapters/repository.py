@@ -69,6 +69,13 @@ class JobRepository:
                                  t.c.status == JobStatus.RUNNING).with_for_update()
         ).first() is not None
 
+    def renew(self, session: Session, job: Job, *, lease_s: float) -> bool:
+        """Extend our lease on a running job; False when it is no longer ours."""
+        return session.execute(
+            update(t).where(t.c.id == job.id, t.c.lease_token == job.token,
+                            t.c.status == JobStatus.RUNNING)
+            .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s))).rowcount == 1
+
     def finish(self, session: Session, job: Job, outcome: Outcome) -> None:
         """Record the outcome of a job."""
         session.execute(update(t).where(t.c.id == job.id).values(

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from ..adapters.wakeup import JobSignal
 from ..domain.model import Job
@@ -59,10 +60,33 @@ class JobWorker:
         job = self.claim()
         if job is None:
             return None
-        state = run_job(job, self._ctx)
+        with self._lease_kept(job):
+            state = run_job(job, self._ctx)
         if self.on_finished:
             self.on_finished(state)
         return state
+
+    @contextmanager
+    def _lease_kept(self, job: Job) -> Iterator[None]:
+        """Renew the job's lease while it runs, so no other replica takes over a long job."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self._lease / 3):
+                try:
+                    with self._ctx.sessions() as session:
+                        self._ctx.jobs.renew(session, job, lease_s=self._lease)
+                        session.commit()
+                except Exception:  # noqa: BLE001 - the next renewal may work; the lease is long
+                    log.warning("summary job lease not renewed", extra={"job_id": job.id})
+
+        thread = threading.Thread(target=renew, daemon=True, name=f"ai-lease-{job.id}")
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(5)
 
     def _run(self) -> None:
         backoff = 0.5

@@ -7,6 +7,9 @@ Create Date: 2026-11-26 06:43:06.491760
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+_TS = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), 'mysql', 'mariadb')
 from alembic import op
 
 revision = '0001'
@@ -41,14 +44,14 @@ def upgrade() -> None:
     sa.Column('pdf_key', sa.String(length=255), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('fetch_attempts', sa.Integer(), nullable=False),
-    sa.Column('available_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('available_at', _TS, nullable=False),
     sa.Column('lease_token', sa.String(length=36), nullable=True),
-    sa.Column('lease_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('lease_expires_at', _TS, nullable=True),
     sa.Column('correlation_id', sa.String(length=128), nullable=True),
     sa.Column('causation_id', sa.String(length=36), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', _TS, nullable=False),
+    sa.Column('started_at', _TS, nullable=True),
+    sa.Column('finished_at', _TS, nullable=True),
     sa.Column('result_status', sa.String(length=16), nullable=True),
     sa.Column('summary', sa.Text(), nullable=True),
     sa.Column('description', sa.String(length=600), nullable=True),
