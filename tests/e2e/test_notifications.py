@@ -12,10 +12,9 @@ import httpx
 import orjson
 import pytest
 from aiosmtpd.controller import Controller
-from websockets.sync.client import connect
-
 from bookstore_shared.launcher import settings_from, start_processes
 from bookstore_shared.testing import system_env
+from websockets.sync.client import connect
 
 from .test_books import make_pdf
 
@@ -34,7 +33,7 @@ class SmtpSink:
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+    async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.raw.append(envelope.content)
         return "250 Message accepted for delivery"
@@ -149,9 +148,8 @@ def test_a_socket_without_a_token_gets_nothing_and_is_closed_with_1008(mail_syst
     from websockets.exceptions import ConnectionClosed, InvalidStatus
 
     try:
-        with connect(mail_system.ws_url) as ws:
-            with pytest.raises(ConnectionClosed) as closed:
-                ws.recv(timeout=10)
+        with connect(mail_system.ws_url) as ws, pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
     except InvalidStatus as refused:  # refused at the handshake is allowed too
         assert refused.response.status_code == 401

@@ -4,11 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event
-
 from bookstore_shared.bus import Bus
 from bookstore_shared.runtime import ServiceRuntime
 from bookstore_shared.security import JwksKeys, KeySource, TokenVerifier
+from sqlalchemy import event
 
 from .adapters.catalog import CatalogClient
 from .adapters.mail import FileTransport, MailTransport, SmtpTransport

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-
 from bookstore_shared.settings import BaseServiceSettings
+from pydantic import AliasChoices, Field, SecretStr
 
 _DEFAULT_SMTP_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 

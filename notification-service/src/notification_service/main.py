@@ -4,12 +4,11 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from prometheus_client import Counter, Gauge
-
 from bookstore_shared.bus import Bus
 from bookstore_shared.serve import serve
 from bookstore_shared.web import create_service_app
+from fastapi import FastAPI
+from prometheus_client import Counter, Gauge
 
 from .bootstrap import Container, bootstrap
 from .config import Settings

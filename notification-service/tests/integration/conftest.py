@@ -8,11 +8,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from notification_it_support import (ServiceProcess, SigningKey, SmtpSink,  # noqa: E402
-                                     Upstream, service_env)
-
-from bookstore_shared.probe import EventProbe  # noqa: E402
-from bookstore_shared.testing import free_port_base  # noqa: E402
+from bookstore_shared.probe import EventProbe
+from bookstore_shared.testing import free_port_base
+from notification_it_support import ServiceProcess, SigningKey, SmtpSink, Upstream, service_env
 
 pytestmark = pytest.mark.integration
 

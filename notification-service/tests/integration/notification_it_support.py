@@ -54,7 +54,7 @@ class Upstream:
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):
                 match = re.fullmatch(r"/internal/books/(\d+)/pdf", self.path)
                 if self.path == "/.well-known/jwks.json":
                     self._reply(200, json.dumps(upstream.jwks).encode(), "application/json")
@@ -84,10 +84,10 @@ class Upstream:
 
 
 class _Collector:
-    def __init__(self, sink: "SmtpSink"):
+    def __init__(self, sink: SmtpSink):
         self.sink = sink
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+    async def handle_DATA(self, server, session, envelope):
         with self.sink.lock:
             self.sink.raw.append(envelope.content)
         return "250 Message accepted for delivery"
@@ -137,7 +137,7 @@ class ServiceProcess:
         self.env = env
         self.url = f"http://127.0.0.1:{int(env['BOOKSTORE_PORT_BASE']) + 6}"
         self.ws_url = self.url.replace("http://", "ws://") + "/ws"
-        self._log = open(log_path, "ab")
+        self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen([sys.executable, "-m", "notification_service.main"],
                                      env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self._wait_ready()

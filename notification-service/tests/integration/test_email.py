@@ -5,11 +5,14 @@ import time
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-
-from bookstore_shared.events.contracts import (OrderConfirmed, OrderLine, OrderStatusChanged,
-                                               UserRegistered)
+from bookstore_shared.events.contracts import (
+    OrderConfirmed,
+    OrderLine,
+    OrderStatusChanged,
+    UserRegistered,
+)
 from bookstore_shared.probe import EventProbe
+from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.integration
 

@@ -10,11 +10,15 @@ import time
 import httpx
 import orjson
 import pytest
-from websockets.sync.client import connect
-
-from bookstore_shared.events.contracts import (NotificationBroadcast, OrderConfirmed, OrderLine,
-                                               OrderStatusChanged, UserRegistered)
+from bookstore_shared.events.contracts import (
+    NotificationBroadcast,
+    OrderConfirmed,
+    OrderLine,
+    OrderStatusChanged,
+    UserRegistered,
+)
 from bookstore_shared.probe import EventProbe
+from websockets.sync.client import connect
 
 pytestmark = pytest.mark.integration
 

@@ -6,10 +6,9 @@ import time
 import httpx
 import orjson
 import pytest
+from bookstore_shared.events.contracts import OrderStatusChanged, SessionRevoked
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
-
-from bookstore_shared.events.contracts import OrderStatusChanged, SessionRevoked, UserRegistered
 
 pytestmark = pytest.mark.integration
 

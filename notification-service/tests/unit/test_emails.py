@@ -4,7 +4,6 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 
 import pytest
-
 from notification_service.domain import emails
 from notification_service.service_layer.mail_sender import backoff_schedule
 

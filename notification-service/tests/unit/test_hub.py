@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 
 import orjson
-
 from notification_service.domain import messages
 from notification_service.service_layer.hub import Connection, Hub
 

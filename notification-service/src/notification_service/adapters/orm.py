@@ -1,14 +1,11 @@
 """Tables of the notification schema: users read model, outgoing emails, outbox and inbox."""
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, DateTime, Integer, String, Table, Text,
-                        UniqueConstraint)
-
-from sqlalchemy.dialects import mysql
-
 from bookstore_shared.db import new_metadata
 from bookstore_shared.inbox import inbox_table
 from bookstore_shared.outbox import outbox_table
+from sqlalchemy import BigInteger, Column, DateTime, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.dialects import mysql
 
 metadata = new_metadata()
 # Retry schedules are sub-second: keep microseconds on MySQL (plain DATETIME drops them).

@@ -5,10 +5,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bookstore_shared.events import utcnow
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
-
-from bookstore_shared.events import utcnow
 
 from ..domain.emails import BookRef, EmailContent, message_id_for
 from .orm import OUTGOING_EMAIL as E

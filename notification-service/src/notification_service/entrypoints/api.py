@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel
-
 from bookstore_shared.errors import ApiError
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import NotificationBroadcast
 from bookstore_shared.security import AdminUser
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel
 
 from ..adapters import repository
 from ..domain.messages import normalise_broadcast

@@ -4,8 +4,11 @@ from __future__ import annotations
 import logging
 
 from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import (NotificationBroadcast, OrderStatusChanged,
-                                               SessionRevoked)
+from bookstore_shared.events.contracts import (
+    NotificationBroadcast,
+    OrderStatusChanged,
+    SessionRevoked,
+)
 from bookstore_shared.runtime import ServiceRuntime
 from bookstore_shared.security import TokenVerifier
 

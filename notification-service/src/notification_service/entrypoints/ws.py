@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import logging
 
+from bookstore_shared.security import ACCESS_COOKIE, InvalidToken, Principal, TokenVerifier
 from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
-
-from bookstore_shared.security import ACCESS_COOKIE, InvalidToken, Principal, TokenVerifier
 
 from ..domain.messages import CLOSE_POLICY_VIOLATION
 from ..service_layer.hub import Connection, Hub

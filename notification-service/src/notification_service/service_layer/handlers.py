@@ -1,10 +1,9 @@
 """Email-side event handlers: each runs inside the inbox transaction and only stages rows."""
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import OrderConfirmed, OrderStatusChanged, UserRegistered
+from sqlalchemy.orm import Session
 
 from ..adapters import repository
 from ..domain import emails

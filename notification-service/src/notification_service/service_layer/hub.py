@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from ..domain.messages import CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER, Delivery
 

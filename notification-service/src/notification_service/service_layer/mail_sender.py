@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
-
-from sqlalchemy.orm import sessionmaker
-from tenacity import RetryCallState, wait_exponential
 
 from bookstore_shared.events import utcnow
+from sqlalchemy.orm import sessionmaker
+from tenacity import RetryCallState, wait_exponential
 
 from ..adapters import repository
 from ..adapters.catalog import CatalogClient
