@@ -73,7 +73,8 @@ class SigningKey:
 def load_or_create(factory: sessionmaker[Session], configured_pem: str | None) -> SigningKey:
     """The configured key if given; else the stored key, generating it if none (first wins)."""
     if configured_pem:
-        return SigningKey.from_pem(configured_pem.strip() + "\n")
+        # Environments often carry a PEM on one line with literal "\n" separators.
+        return SigningKey.from_pem(configured_pem.replace("\\n", "\n").strip() + "\n")
     with factory() as session:
         stored = session.execute(select(signing_key.c.private_pem)
                                  .where(signing_key.c.id == 1)).scalar_one_or_none()
