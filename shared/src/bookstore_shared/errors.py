@@ -3,12 +3,21 @@ from __future__ import annotations
 
 import logging
 
+import orjson
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
+
+
+class JsonResponse(JSONResponse):
+    """JSON rendered with orjson (fast; datetimes and decimals handled by the caller's models)."""
+
+    def render(self, content) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 _DEFAULT_MESSAGES = {
     400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
@@ -50,11 +59,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError):
-        return ORJSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+        return JsonResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError):
-        return ORJSONResponse({"message": "Invalid request",
+        return JsonResponse({"message": "Invalid request",
                                "error": describe_validation_error(exc)}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
@@ -63,10 +72,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message = _DEFAULT_MESSAGES.get(exc.status_code, detail or "Error")
         if exc.status_code not in (404, 405) and detail and detail != message:
             message = detail
-        return ORJSONResponse({"message": message}, status_code=exc.status_code,
+        return JsonResponse({"message": message}, status_code=exc.status_code,
                               headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception):
         log.exception("unhandled error")
-        return ORJSONResponse({"message": "Internal server error"}, status_code=500)
+        return JsonResponse({"message": "Internal server error"}, status_code=500)

@@ -59,7 +59,7 @@ def _port_open(port: int, host: str = "127.0.0.1") -> bool:
 def free_port_base(span: int = 8) -> int:
     """A base port with `span` consecutive free ports after it."""
     for _ in range(200):
-        base = random.randrange(20000, 60000, 10)
+        base = random.randrange(10000, 32000, 10)  # below the ephemeral port range
         if not any(_port_open(base + i) for i in range(span)):
             return base
     raise RuntimeError("no free port range found")
@@ -150,7 +150,7 @@ def _delete_broker_objects(url: str, name: str) -> None:
     try:
         suffixes = ["", ".dlq"] + [f".retry.{d}" for d in (50, 100, 200, 300, 500, 2000, 8000,
                                                            30000)]
-        for service, _ in SERVICES + [("tests", "")]:
+        for service, _ in SERVICES + [("tests", ""), ("notification.ws", "")]:
             for suffix in suffixes:
                 ch = conn.channel()
                 try:

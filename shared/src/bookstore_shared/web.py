@@ -7,13 +7,13 @@ import uuid
 from typing import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import ORJSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from .context import correlation_id_var, request_id_var
-from .errors import install_error_handlers
+from .errors import JsonResponse, install_error_handlers
 
 ReadinessCheck = Callable[[], bool]
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -75,7 +75,7 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
     async def readyz():
         results = {name: await run_in_threadpool(check) for name, check in checks.items()}
         ready = all(results.values())
-        return ORJSONResponse({"status": "ready" if ready else "not ready",
+        return JsonResponse({"status": "ready" if ready else "not ready",
                                "checks": {k: "ok" if v else "failing" for k, v in results.items()}},
                               status_code=200 if ready else 503)
 
@@ -96,7 +96,7 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
     out of the OpenAPI document so each operation is documented once. Internal routers (called by
     other services, never through the gateway) are mounted only at `/` and left out of the schema.
     """
-    app = FastAPI(title=title, lifespan=lifespan, default_response_class=ORJSONResponse)
+    app = FastAPI(title=title, lifespan=lifespan, default_response_class=JsonResponse)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     install_error_handlers(app)
