@@ -32,3 +32,11 @@ def test_a_report_without_version_updates_the_confirmed_value():
     state = StockState.new(10).observe(10, 1).observe(7, None)
     assert state.shown == 7
     assert state.confirmed_version == 1
+
+
+def test_reports_of_one_version_arriving_out_of_order_keep_the_newest():
+    stock = StockState.new(10).observe(10, 1, revision=1)
+    newest = stock.observe(0, 1, revision=5)
+    assert newest.observe(1, 1, revision=4).shown == 0
+    assert newest.observe(2, 1, revision=3).shown == 0
+    assert newest.observe(3, 1, revision=6).shown == 3

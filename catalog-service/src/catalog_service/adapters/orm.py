@@ -24,6 +24,7 @@ BOOK = Table(
     # Stock read model (see domain.model.StockState).
     Column("confirmed_stock", Integer, nullable=False),
     Column("confirmed_stock_version", BigInteger, nullable=False),
+    Column("confirmed_stock_revision", BigInteger, nullable=False, default=0),
     Column("published_stock", Integer, nullable=False),
     Column("published_stock_version", BigInteger, nullable=False),
     # Generated from the PDF by the ai service.

@@ -19,7 +19,8 @@ def _to_book(row) -> Book:
         description=m["description"], pdf_key=m["pdf_key"], pdf_size=m["pdf_size"],
         pdf_sha256=m["pdf_sha256"],
         stock=StockState(m["confirmed_stock"], m["confirmed_stock_version"],
-                         m["published_stock"], m["published_stock_version"]),
+                         m["published_stock"], m["published_stock_version"],
+                         m["confirmed_stock_revision"]),
         generated=Generated(m["ai_status"], m["summary"], m["generated_description"],
                             m["ai_provider"], m["ai_model"], m["ai_error"]),
         created_at=m["created_at"], updated_at=m["updated_at"])
@@ -33,6 +34,7 @@ def _columns(book: Book) -> dict:
         "pdf_sha256": book.pdf_sha256,
         "confirmed_stock": book.stock.confirmed_stock,
         "confirmed_stock_version": book.stock.confirmed_version,
+        "confirmed_stock_revision": book.stock.confirmed_revision,
         "published_stock": book.stock.published_stock,
         "published_stock_version": book.stock.published_version,
         "ai_status": g.status, "summary": g.summary, "generated_description": g.description,

@@ -130,6 +130,7 @@ class StockState:
     confirmed_version: int
     published_stock: int
     published_version: int
+    confirmed_revision: int = 0
 
     @classmethod
     def new(cls, stock: int) -> StockState:
@@ -148,10 +149,19 @@ class StockState:
         """An admin set the stock: a new version to publish."""
         return replace(self, published_stock=stock, published_version=self.published_version + 1)
 
-    def observe(self, stock: int, version: int | None) -> StockState:
-        """Inventory reported `stock` as of `version`; stale reports are ignored."""
+    def observe(self, stock: int, version: int | None, revision: int | None = None) -> StockState:
+        """Inventory reported `stock` as of `version` and its per-book `revision`.
+
+        Reports are ordered by (version, revision): with several inventory replicas they can
+        arrive out of order, and an older one must not replace a newer one.
+        """
         if version is None:
             version = self.confirmed_version
         if version < self.confirmed_version:
             return self
-        return replace(self, confirmed_stock=stock, confirmed_version=version)
+        if revision is not None and version == self.confirmed_version \
+                and revision <= self.confirmed_revision:
+            return self
+        return replace(self, confirmed_stock=stock, confirmed_version=version,
+                       confirmed_revision=revision if revision is not None
+                       else self.confirmed_revision)

@@ -32,7 +32,7 @@ def stock_changed(session: Session, event: StockChanged) -> None:
     book = repo.get(event.book_id, for_update=True)
     if book is None:
         return
-    observed = book.stock.observe(event.stock, event.stock_version)
+    observed = book.stock.observe(event.stock, event.stock_version, event.revision)
     if observed != book.stock:
         book.stock = observed
         repo.save(book)

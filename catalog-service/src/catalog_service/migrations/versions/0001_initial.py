@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('pdf_sha256', sa.String(length=64), nullable=True),
     sa.Column('confirmed_stock', sa.Integer(), nullable=False),
     sa.Column('confirmed_stock_version', sa.BigInteger(), nullable=False),
+    sa.Column('confirmed_stock_revision', sa.BigInteger(), nullable=False),
     sa.Column('published_stock', sa.Integer(), nullable=False),
     sa.Column('published_stock_version', sa.BigInteger(), nullable=False),
     sa.Column('ai_status', sa.String(length=16), nullable=False),
