@@ -40,6 +40,7 @@ def test_request_headers_replace_client_supplied_forwarding_and_id_headers():
 
 def test_response_headers_keep_end_to_end_ones_and_carry_one_request_id():
     raw = [(b"Content-Type", b"application/json"), (b"Transfer-Encoding", b"chunked"),
+           (b"Date", b"Thu, 01 Jan 2026 00:00:00 GMT"),
            (b"Connection", b"close"), (b"X-Request-ID", b"upstream-copy"),
            (b"Set-Cookie", b"a=1"), (b"Set-Cookie", b"b=2"), (b"X-Total-Count", b"3")]
     out = response_headers(raw, request_id="r1")
@@ -47,4 +48,9 @@ def test_response_headers_keep_end_to_end_ones_and_carry_one_request_id():
     assert [v for n, v in out if n == b"set-cookie"] == [b"a=1", b"b=2"]
     assert (b"x-total-count", b"3") in out
     assert [v for n, v in out if n == b"x-request-id"] == [b"r1"]
-    assert all(n not in (b"transfer-encoding", b"connection") for n, _ in out)
+    assert all(n not in (b"transfer-encoding", b"connection", b"date") for n, _ in out)
+
+
+def test_response_headers_listed_in_connection_are_dropped():
+    raw = [(b"Connection", b"keep-alive, X-Hop"), (b"X-Hop", b"1"), (b"ETag", b"abc")]
+    assert response_headers(raw, request_id="r") == [(b"etag", b"abc"), (b"x-request-id", b"r")]

@@ -10,10 +10,14 @@ HOP_BY_HOP: frozenset[bytes] = frozenset({
     b"te", b"trailer", b"transfer-encoding", b"upgrade",
 })
 # Replaced by the gateway's own values on the way in.
-_SET_BY_GATEWAY: frozenset[bytes] = frozenset({
+_NOT_FORWARDED = HOP_BY_HOP | {
     b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-request-id",
     b"x-correlation-id", b"expect",
-})
+}
+# On the way out the gateway's server writes its own Date; the request id is the gateway's.
+_NOT_RETURNED = HOP_BY_HOP | {b"x-request-id", b"date", b"server"}
+# Tokens of `Connection:` that name no extra header.
+_CONNECTION_OPTIONS = frozenset({b"close", b"keep-alive", b"upgrade"})
 
 
 def connection_tokens(headers: Iterable[Raw]) -> frozenset[bytes]:
@@ -31,14 +35,30 @@ def is_hop_by_hop(name: bytes, listed: frozenset[bytes] = frozenset()) -> bool:
     return lowered in HOP_BY_HOP or lowered in listed
 
 
+def _listed(value: bytes) -> frozenset[bytes]:
+    names = frozenset(t.strip().lower() for t in value.split(b",")) - _CONNECTION_OPTIONS
+    return names - {b""}
+
+
 def request_headers(raw: Iterable[Raw], *, client: str | None, scheme: str, request_id: str,
                     correlation_id: str) -> list[tuple[str, str]]:
-    """Headers for the upstream request: end-to-end ones plus forwarding and id headers."""
-    raw = list(raw)
-    listed = connection_tokens(raw)
-    out = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw
-           if not is_hop_by_hop(n, listed) and n.lower() not in _SET_BY_GATEWAY]
-    host = next((v for n, v in raw if n.lower() == b"host"), None)
+    """Headers for the upstream request: end-to-end ones plus forwarding and id headers.
+
+    `raw` are ASGI headers, whose names the server has already lower-cased.
+    """
+    out: list[tuple[str, str]] = []
+    listed: frozenset[bytes] = frozenset()
+    host = None
+    for name, value in raw:
+        if name in _NOT_FORWARDED:
+            if name == b"connection":
+                listed = _listed(value)
+            continue
+        if name == b"host":
+            host = value
+        out.append((name.decode("latin-1"), value.decode("latin-1")))
+    if listed:
+        out = [(n, v) for n, v in out if n.encode("latin-1") not in listed]
     if client:
         out.append(("X-Forwarded-For", client))
     out.append(("X-Forwarded-Proto", scheme))
@@ -51,9 +71,16 @@ def request_headers(raw: Iterable[Raw], *, client: str | None, scheme: str, requ
 
 def response_headers(raw: Iterable[Raw], *, request_id: str) -> list[Raw]:
     """Headers for the client: the upstream's end-to-end headers and the request id."""
-    raw = list(raw)
-    listed = connection_tokens(raw)
-    out = [(n.lower(), v) for n, v in raw
-           if not is_hop_by_hop(n, listed) and n.lower() != b"x-request-id"]
+    out: list[Raw] = []
+    listed: frozenset[bytes] = frozenset()
+    for name, value in raw:
+        name = name.lower()
+        if name in _NOT_RETURNED:
+            if name == b"connection":
+                listed = _listed(value)
+            continue
+        out.append((name, value))
+    if listed:
+        out = [(n, v) for n, v in out if n not in listed]
     out.append((b"x-request-id", request_id.encode("latin-1")))
     return out

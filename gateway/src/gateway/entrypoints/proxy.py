@@ -62,6 +62,20 @@ class ProxyMetrics:
         self.latency = Histogram("gateway_upstream_seconds", "Time to upstream response headers",
                                  ["service"], registry=registry,
                                  buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 30))
+        self._timers: dict = {}
+        self._counters: dict = {}
+
+    def observe(self, service: str, status: int, seconds: float) -> None:
+        """Record one upstream answer (labelled children cached: this runs on every request)."""
+        timer = self._timers.get(service)
+        if timer is None:
+            timer = self._timers[service] = self.latency.labels(service)
+        counter = self._counters.get((service, status))
+        if counter is None:
+            counter = self._counters[(service, status)] = self.responses.labels(service,
+                                                                                str(status))
+        timer.observe(seconds)
+        counter.inc()
 
 
 class HttpProxy:
@@ -98,8 +112,7 @@ class HttpProxy:
             try:
                 async with self.client.session.request(method, url, headers=forwarded, data=data,
                                                        allow_redirects=False) as resp:
-                    self.metrics.latency.labels(service).observe(time.perf_counter() - started)
-                    self.metrics.responses.labels(service, str(resp.status)).inc()
+                    self.metrics.observe(service, resp.status, time.perf_counter() - started)
                     out = response_headers(resp.raw_headers, request_id=request_id)
                     if resp.content_length is not None and resp.content_length <= SMALL_BODY:
                         body = await resp.read()
