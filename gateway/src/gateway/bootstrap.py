@@ -6,11 +6,10 @@ import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from starlette.concurrency import run_in_threadpool
-
 from bookstore_shared.bus import Bus
 from bookstore_shared.runtime import make_bus
 from bookstore_shared.security import RevokedSessions
+from starlette.concurrency import run_in_threadpool
 
 from .adapters.revocations import RevocationSync, session_revoked_handler
 from .adapters.upstream import UpstreamClient

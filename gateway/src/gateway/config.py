@@ -1,9 +1,8 @@
 """Gateway settings: the shared base plus upstream timeouts, CORS and the optional rate limit."""
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
-
 from bookstore_shared.settings import BaseServiceSettings
+from pydantic import AliasChoices, Field, field_validator
 
 
 class Settings(BaseServiceSettings):

@@ -1,11 +1,10 @@
 """The gateway: `create_app()` for tests and the launcher; `python -m gateway.main` to run it."""
 from __future__ import annotations
 
-from starlette.routing import Route
-
 from bookstore_shared.bus import Bus
 from bookstore_shared.serve import serve
 from bookstore_shared.web import create_service_app
+from starlette.routing import Route
 
 from .bootstrap import bootstrap
 from .config import Settings

@@ -7,16 +7,15 @@ import hashlib
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import uvicorn
-from fastapi import APIRouter, Request, WebSocket
-from fastapi.responses import ORJSONResponse, StreamingResponse
-
 from bookstore_shared.testing import free_port_base
 from bookstore_shared.web import create_service_app
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.responses import ORJSONResponse, StreamingResponse
 from gateway.config import Settings
 from gateway.main import create_app
 
@@ -77,7 +76,7 @@ def fake_auth():
 
     @internal.get("/internal/revoked-sessions")
     async def revoked_sessions():
-        later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+        later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         return {"sessions": [{"session_id": SNAPSHOT_SID, "expires_at": later}]}
 
     app = create_service_app(service="auth", title="auth", routers=[router], checks={})

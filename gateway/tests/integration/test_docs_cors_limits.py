@@ -1,6 +1,6 @@
 """The merged OpenAPI document, Swagger UI, CORS from configuration and the optional rate limit."""
 import httpx
-
+import pytest
 from bookstore_shared.bus import InProcessBus
 from gateway.config import Settings
 from gateway.main import create_app
@@ -68,10 +68,9 @@ def test_a_socket_to_a_notification_service_that_is_down_is_closed_with_1013(por
     from websockets.sync.client import connect
 
     settings = Settings(_env_file=None, port_base=free_port_base())
-    with ThreadServer(create_app(settings, bus=InProcessBus()), settings.port):
-        with connect(f"ws://127.0.0.1:{settings.port}/ws?token=good") as ws:
-            try:
-                ws.recv(timeout=5)
-                raise AssertionError("expected the socket to close")
-            except ConnectionClosed as closed:
-                assert closed.rcvd.code == 1013
+    with ThreadServer(create_app(settings, bus=InProcessBus()), settings.port), \
+            connect(f"ws://127.0.0.1:{settings.port}/ws?token=good") as ws, \
+            pytest.raises(ConnectionClosed) as closed:
+        ws.recv(timeout=5)
+    assert closed.value.rcvd.code == 1013
+    assert closed.value.rcvd.reason == "notification is not reachable"

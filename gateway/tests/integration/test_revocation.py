@@ -1,6 +1,6 @@
 """Tokens of revoked sessions are refused at the gateway, fed by RabbitMQ and auth's snapshot."""
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bookstore_shared.bus import RabbitBus
 from bookstore_shared.events import Envelope
@@ -29,7 +29,7 @@ def test_a_session_revoked_on_the_bus_is_refused_from_then_on(client, gateway, i
     assert before.json()["headers"]["authorization"] == f"Bearer {token}"
 
     bus = RabbitBus(infra.rabbitmq_url, instance=settings.instance)
-    expires = datetime.now(timezone.utc) + timedelta(minutes=15)
+    expires = datetime.now(UTC) + timedelta(minutes=15)
     bus.publish([Envelope.wrap(SessionRevoked(session_id="sid-live-then-revoked", user_id=5,
                                               expires_at=expires), producer="auth")])
     bus.stop()

@@ -1,8 +1,8 @@
 """The optional per-client limit and the merge of the services' OpenAPI documents."""
+from bookstore_shared.security import RevokedSessions
 from gateway.adapters.revocations import apply_snapshot, expiry_seconds
 from gateway.domain.openapi import merge_documents
 from gateway.domain.ratelimit import FixedWindowLimiter
-from bookstore_shared.security import RevokedSessions
 
 
 def test_a_client_over_its_limit_is_told_how_long_to_wait():

@@ -1,6 +1,5 @@
 """The routing table: every public path of CONTRACT.md reaches its service, nothing else does."""
 import pytest
-
 from gateway.domain.routing import UPSTREAM_SERVICES, is_websocket_path, public_path, route
 
 CONTRACT_PATHS = [

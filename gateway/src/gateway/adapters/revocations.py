@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import aiohttp
-
 from bookstore_shared.bus import Bus
 from bookstore_shared.events import Envelope
 from bookstore_shared.security import RevokedSessions
@@ -36,9 +35,9 @@ def expiry_seconds(value: object) -> float:
         try:
             return float(value)
         except ValueError:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(value)
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment.replace(tzinfo=UTC)
             return moment.timestamp()
     raise ValueError(f"not a time: {value!r}")
 
@@ -46,7 +45,7 @@ def expiry_seconds(value: object) -> float:
 def apply_snapshot(body: object, revoked: RevokedSessions) -> int:
     """Add every session of auth's `{"sessions": [{"session_id", "expires_at"}]}`; returns how many."""
     if not isinstance(body, dict) or not isinstance(body.get("sessions"), list):
-        raise ValueError("unexpected revoked-sessions document")
+        raise TypeError("unexpected revoked-sessions document")
     count = 0
     for item in body["sessions"]:
         try:
@@ -85,7 +84,7 @@ class RevocationSync:
                     needed, backoff = False, self._poll
                     self.loaded.set()
                     log.info("revoked sessions loaded", extra={"count": count})
-                except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+                except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
                     log.info("revoked sessions not loaded yet, retrying",
                              extra={"error": str(exc) or type(exc).__name__})
                     await asyncio.sleep(backoff)

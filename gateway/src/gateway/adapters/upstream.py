@@ -1,7 +1,6 @@
 """The one shared keep-alive HTTP client the gateway uses to reach every service."""
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import aiohttp
@@ -67,7 +66,7 @@ class UpstreamClient:
         """Like `get_json`, but None (logged) when the service cannot answer."""
         try:
             return await self.get_json(service, path)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             log.info("upstream document unavailable",
                      extra={"service": service, "path": path, "error": str(exc) or type(exc).__name__})
             return None

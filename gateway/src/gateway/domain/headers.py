@@ -1,7 +1,7 @@
 """Which headers cross the gateway: hop-by-hop headers stop here (RFC 9110 section 7.6.1)."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 Raw = tuple[bytes, bytes]
 

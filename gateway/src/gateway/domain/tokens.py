@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import orjson
 

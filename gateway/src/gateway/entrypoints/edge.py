@@ -4,11 +4,12 @@ No framework routing on the hot path: a dict lookup picks the service, then the 
 """
 from __future__ import annotations
 
-from starlette.middleware.cors import CORSMiddleware
+import os
+import re
 
 from bookstore_shared.context import correlation_id_var, request_id_var
 from bookstore_shared.security import RevokedSessions
-from bookstore_shared.web import incoming_id
+from starlette.middleware.cors import CORSMiddleware
 
 from ..domain.ratelimit import FixedWindowLimiter
 from ..domain.routing import is_websocket_path, route
@@ -20,10 +21,19 @@ REVOKED = {"message": "Invalid or expired token", "error": "session revoked"}
 EXPOSED_HEADERS = ["X-Request-ID", "X-Total-Count", "Retry-After"]
 
 
+# The same rule as the services' (bookstore_shared.web.incoming_id), on bytes: this runs per request.
+_SAFE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _id(value: bytes | None) -> str:
+    return value.decode("latin-1") if value and _SAFE_ID.match(value) else os.urandom(16).hex()
+
+
 def _ids(headers: dict[bytes, bytes]) -> tuple[str, str]:
-    rid = incoming_id(headers.get(b"x-request-id", b"").decode("latin-1") or None)
+    """The request id (the client's if safe, else a new one) and the correlation id."""
+    rid = _id(headers.get(b"x-request-id"))
     cid = headers.get(b"x-correlation-id")
-    return rid, incoming_id(cid.decode("latin-1")) if cid else rid
+    return rid, _id(cid) if cid else rid
 
 
 class Edge:

@@ -135,7 +135,7 @@ class HttpProxy:
                         and not isinstance(exc, aiohttp.ClientConnectorError)):
                     continue
                 return await self._failed(send, exc, service, request_id, responded)
-            except (aiohttp.ClientError, asyncio.TimeoutError, ClientGone) as exc:
+            except (TimeoutError, aiohttp.ClientError, ClientGone) as exc:
                 return await self._failed(send, exc, service, request_id, responded)
 
     async def _failed(self, send, exc: BaseException, service: str, request_id: str,

@@ -68,7 +68,7 @@ class WebSocketProxy:
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": code, "reason": reason})
             return
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             log.warning("websocket upstream unreachable", extra={"service": service,
                                                                  "error": repr(exc)})
             await send({"type": "websocket.accept"})
