@@ -20,6 +20,7 @@ from gateway.config import Settings
 from gateway.main import create_app
 
 MB = 1024 * 1024
+PRODUCED = {"endless": 0}
 SNAPSHOT_SID = "sid-from-snapshot"
 
 
@@ -104,6 +105,15 @@ def fake_catalog():
     async def download(size: int):
         return StreamingResponse(pattern_chunks(size, 256 * 1024),
                                  media_type="application/octet-stream")
+
+    @router.get("/books/endless")
+    async def endless():
+        async def chunks():
+            for _ in range(800):
+                PRODUCED["endless"] += 256 * 1024
+                yield b"x" * (256 * 1024)
+                await asyncio.sleep(0)
+        return StreamingResponse(chunks(), media_type="application/octet-stream")
 
     @router.get("/books/slow")
     async def slow():

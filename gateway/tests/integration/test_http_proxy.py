@@ -4,7 +4,7 @@ import re
 import time
 import tracemalloc
 
-from .conftest import MB, pattern_chunks
+from .conftest import MB, PRODUCED, pattern_chunks
 
 
 def sha256_of(chunks) -> str:
@@ -40,6 +40,20 @@ def test_a_20_mb_download_streams_back_byte_identical(client):
         assert response.status_code == 200
         received = sha256_of(response.iter_bytes())
     assert received == sha256_of(pattern_chunks(20 * MB, 256 * 1024))
+
+
+def test_a_download_the_client_abandons_stops_being_read_from_the_service(client):
+    with client.stream("GET", "/books/endless") as response:
+        received = 0
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+            if received >= MB:
+                break
+    time.sleep(1.0)
+    produced = PRODUCED["endless"]
+    time.sleep(0.5)
+    assert PRODUCED["endless"] == produced, "the service kept producing for nobody"
+    assert produced < 100 * MB
 
 
 def test_the_request_id_is_forwarded_and_echoed_once(client):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 
 import aiohttp
 import orjson
@@ -49,6 +50,25 @@ async def _stream(receive):
 async def _read(receive) -> bytes:
     chunks = [chunk async for chunk in _stream(receive)]
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _disconnected(receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _relay_stream(resp: aiohttp.ClientResponse, send, receive) -> None:
+    """Copy a large or open-ended body chunk by chunk; stop reading upstream if the caller left."""
+    gone = asyncio.ensure_future(_disconnected(receive)) if receive is not None else None
+    try:
+        async for chunk in resp.content.iter_any():
+            if gone is not None and gone.done():
+                return  # the unread rest makes aiohttp close, not reuse, this connection
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        if gone is not None:
+            gone.cancel()
 
 
 class ProxyMetrics:
@@ -124,11 +144,9 @@ class HttpProxy:
                     responded = True
                     await send({"type": "http.response.start", "status": resp.status,
                                 "headers": out})
-                    async for chunk in resp.content.iter_any():
-                        await send({"type": "http.response.body", "body": chunk,
-                                    "more_body": True})
-                    await send({"type": "http.response.body", "body": b""})
-                    return
+                    # Once the request body is consumed, `receive` only reports a disconnect.
+                    watch = None if isinstance(data, AsyncIterator) else receive
+                    return await _relay_stream(resp, send, watch)
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
                 # A pooled connection the upstream had just closed: safe to replay once.
                 if (replayable and attempt == 1 and not responded
