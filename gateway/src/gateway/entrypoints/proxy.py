@@ -155,6 +155,11 @@ class HttpProxy:
                 return await self._failed(send, exc, service, request_id, responded)
             except (TimeoutError, aiohttp.ClientError, ClientGone) as exc:
                 return await self._failed(send, exc, service, request_id, responded)
+            except Exception:  # the client gets JSON, never a trace
+                log.exception("proxying failed", extra={"service": service})
+                if not responded:
+                    await send_json(send, 502, {"message": "Bad gateway"}, request_id=request_id)
+                return
 
     async def _failed(self, send, exc: BaseException, service: str, request_id: str,
                       responded: bool) -> None:
