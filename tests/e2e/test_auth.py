@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 import uuid
 
+import httpx
 import pytest
 
 PASSWORD = "correct horse battery"
@@ -66,17 +67,15 @@ def test_a_logged_out_token_is_refused_by_the_gateway_for_other_services_too(sys
 
 
 def test_login_sets_a_cookie_that_works_through_the_gateway(system):
-    client = system.client
-    user = _register(client)
-    r = client.post("/login", json={"email": user["email"], "password": PASSWORD})
-    assert r.status_code == 200
-    cookie = r.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
-    try:
-        me = client.get("/users/me")
+    user = _register(system.client)
+    # A browser-like client of its own: it keeps the cookie (the shared client keeps none).
+    with httpx.Client(base_url=system.url, timeout=10) as browser:
+        r = browser.post("/login", json={"email": user["email"], "password": PASSWORD})
+        assert r.status_code == 200
+        cookie = r.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+        me = browser.get("/users/me")
         assert me.status_code == 200 and me.json()["username"] == user["username"]
-    finally:
-        client.cookies.clear()
 
 
 def test_wrong_credentials_are_401_with_the_seed_message(system):

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from bookstore_shared.launcher import available_services, wait_ready
+from bookstore_shared.launcher import available_services
 from bookstore_shared.testing import free_port_base, system_env
 
 from .auth_slice import walk_the_auth_slice
@@ -20,6 +20,16 @@ def launch(env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "bookstore_shared.launcher"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
+
+
+def wait_for_ready_line(proc: subprocess.Popen, timeout: float = 120) -> None:
+    """The launcher prints the gateway URL once every service is up."""
+    deadline = time.monotonic() + timeout
+    line = ""
+    while "ready" not in line.lower():
+        line = proc.stdout.readline()
+        assert line or proc.poll() is None, "launcher exited before the system was ready"
+        assert time.monotonic() < deadline, "system not ready in time"
 
 
 def children_of(pid: int) -> list[int]:
@@ -52,7 +62,7 @@ def test_standalone_needs_nothing_configured(tmp_path):
     env.update(BOOKSTORE_DATA_DIR=str(tmp_path), BOOKSTORE_PORT_BASE=str(port))
     proc = launch(env)
     try:
-        wait_ready(f"http://127.0.0.1:{port}", timeout=60)
+        wait_for_ready_line(proc)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             walk_the_auth_slice(client)
         assert list(tmp_path.glob("*.sqlite")), "standalone mode keeps its data in SQLite files"
@@ -66,12 +76,7 @@ def test_with_mysql_and_rabbitmq_every_service_is_its_own_process(infra, new_ins
     proc = launch(env)
     url = f"http://127.0.0.1:{env['BOOKSTORE_PORT_BASE']}"
     try:
-        deadline = time.monotonic() + 120
-        line = ""
-        while "ready" not in line.lower():
-            line = proc.stdout.readline()
-            assert line or proc.poll() is None, "launcher exited before the system was ready"
-            assert time.monotonic() < deadline
+        wait_for_ready_line(proc)
         children = children_of(proc.pid)
         assert len(children) == len(available_services()), children
         with httpx.Client(base_url=url, timeout=10) as client:

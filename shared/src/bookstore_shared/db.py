@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -13,6 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from .settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
+
+# Alembic keeps its migration context in module globals: one migration at a time per process
+# (standalone mode starts every service's lifespan in one process, concurrently).
+_MIGRATION_LOCK = threading.Lock()
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -115,7 +120,7 @@ def upgrade_to_head(engine: Engine, migrations_dir: Path) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir))
-    with engine.begin() as conn:
+    with _MIGRATION_LOCK, engine.begin() as conn:
         is_mysql = conn.dialect.name in ("mysql", "mariadb")
         # one lock per schema: replicas of a service take turns, other services don't wait
         lock = f"migrate:{engine.url.database}"[:64]
