@@ -20,6 +20,8 @@ def test_a_confirmed_order_is_shipped_then_delivered_after_the_delays(make_setti
     assert ev.statuses(probe, 1) == ["PREPARING", "SHIPPED", "DELIVERED"]
     assert len({u.data["shipment_id"] for u in updates}) == 1
     assert updates[0].causation_id == confirm.id
+    # The scheduled steps have no causing event but stay in the confirmation's saga.
+    assert [u.correlation_id for u in updates] == [confirm.correlation_id] * 3
     row = shipment_row(shipping, 1)
     assert row.status == "DELIVERED" and row.next_step_at is None
     assert (row.shipped_at - row.created_at).total_seconds() >= 0.39

@@ -25,6 +25,8 @@ shipment = Table(
     Column("next_step_at", moment(), nullable=True, index=True),
     # An order cancelled before it was confirmed: no shipment, but a late confirmation is refused.
     Column("tombstone", Boolean, nullable=False, server_default=false()),
+    # The saga's correlation id, so the scheduler's later updates stay in the same saga.
+    Column("correlation_id", String(128), nullable=True),
     Column("created_at", moment(), nullable=False),
     Column("updated_at", moment(), nullable=False),
     Column("shipped_at", moment(), nullable=True),

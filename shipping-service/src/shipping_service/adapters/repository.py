@@ -32,11 +32,11 @@ def get_by_order(session: Session, order_id: int):
 
 
 def add(session: Session, *, order_id: int, step: Step, now: datetime,
-        tombstone: bool = False) -> int:
+        tombstone: bool = False, correlation_id: str | None = None) -> int:
     """Insert a shipment (unique per order: a racing writer fails and its event is retried)."""
     result = session.execute(insert(shipment).values(
         order_id=order_id, status=step.status.value, next_step_at=step.next_step_at,
-        tombstone=tombstone, created_at=now, updated_at=now,
+        tombstone=tombstone, correlation_id=correlation_id, created_at=now, updated_at=now,
         cancelled_at=now if step.status is ShipmentStatus.CANCELLED else None))
     return result.inserted_primary_key[0]
 
@@ -52,7 +52,8 @@ def move(session: Session, shipment_id: int, step: Step, now: datetime) -> None:
 def claim_due(session: Session, now: datetime, limit: int):
     """Lock due shipments; rows another replica holds are skipped, so none is advanced twice."""
     return session.execute(
-        select(shipment.c.id, shipment.c.order_id, shipment.c.status, shipment.c.next_step_at)
+        select(shipment.c.id, shipment.c.order_id, shipment.c.status, shipment.c.next_step_at,
+               shipment.c.correlation_id)
         .where(shipment.c.next_step_at <= now)
         .order_by(shipment.c.next_step_at).limit(limit)
         .with_for_update(skip_locked=True)).all()

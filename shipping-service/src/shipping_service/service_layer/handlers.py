@@ -30,9 +30,10 @@ SCHEDULE_CHANGED = "shipping_schedule_changed"
 
 
 def _updated(shipment_id: int, order_id: int, status: ShipmentStatus,
-             cause: Envelope | None) -> Envelope:
+             cause: Envelope | None, correlation_id: str | None = None) -> Envelope:
     return Envelope.wrap(ShipmentUpdated(shipment_id=shipment_id, order_id=order_id,
-                                         status=status.value), producer=PRODUCER, causation=cause)
+                                         status=status.value), producer=PRODUCER, causation=cause,
+                         correlation_id=correlation_id)
 
 
 def _status(row) -> ShipmentStatus | None:
@@ -49,7 +50,8 @@ def create_shipment(session: Session, *, event: OrderConfirmed, cause: Envelope,
         return
     now = utcnow()
     step = start(now, timings)
-    shipment_id = repo.add(session, order_id=event.order_id, step=step, now=now)
+    shipment_id = repo.add(session, order_id=event.order_id, step=step, now=now,
+                           correlation_id=cause.correlation_id)
     outbox.add(session, _updated(shipment_id, event.order_id, step.status, cause))
     session.info[SCHEDULE_CHANGED] = True
 
@@ -62,7 +64,8 @@ def cancel_shipment(session: Session, *, event: OrderCancelled, cause: Envelope,
     now = utcnow()
     cancelled = Step(ShipmentStatus.CANCELLED, None)
     if action is CancelledAction.TOMBSTONE:
-        repo.add(session, order_id=event.order_id, step=cancelled, now=now, tombstone=True)
+        repo.add(session, order_id=event.order_id, step=cancelled, now=now, tombstone=True,
+                 correlation_id=cause.correlation_id)
     elif action is CancelledAction.CANCEL:
         repo.move(session, existing.id, cancelled, now)
         outbox.add(session, _updated(existing.id, event.order_id, cancelled.status, cause))
@@ -78,5 +81,7 @@ def advance_due_shipments(session: Session, *, now: datetime, timings: Timings, 
     for row in rows:
         step = advance(ShipmentStatus(row.status), repo.as_utc(row.next_step_at), timings)
         repo.move(session, row.id, step, now)
-        outbox.add(session, _updated(row.id, row.order_id, step.status, None))
+        # Scheduled steps have no causing event; they keep the saga's correlation id.
+        outbox.add(session, _updated(row.id, row.order_id, step.status, None,
+                                     row.correlation_id))
     return len(rows)
