@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from bookstore_shared.bus import Bus
 from bookstore_shared.runtime import make_bus
-from bookstore_shared.security import RevokedSessions
+from bookstore_shared.security import JwksKeys, RevokedSessions, TokenVerifier
 from starlette.concurrency import run_in_threadpool
 
+from .adapters.eventhub import EventHub
 from .adapters.revocations import RevocationSync, session_revoked_handler
 from .adapters.upstream import UpstreamClient
 from .config import Settings
@@ -29,6 +30,8 @@ class Gateway:
     client: UpstreamClient
     sync: RevocationSync
     limiter: FixedWindowLimiter | None
+    verifier: TokenVerifier
+    hub: EventHub
 
     def lifespan(self):
         """Open the upstream session, start the bus (when owned) and the denylist sync; undo."""
@@ -66,5 +69,11 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> Gateway:
                             upstream_timeout_s=settings.upstream_timeout_s)
     limiter = (FixedWindowLimiter(settings.rate_limit_per_min)
                if settings.rate_limit_per_min else None)
+    # The gateway verifies tokens itself only for its own admin event feed.
+    verifier = TokenVerifier(JwksKeys(settings.service_url("auth") + "/.well-known/jwks.json"),
+                             revoked=revoked)
+    hub = EventHub(bus, max_clients=settings.event_feed_max_clients,
+                   buffer=settings.event_feed_buffer)
     return Gateway(settings=settings, bus=bus, owns_bus=owns_bus, revoked=revoked, client=client,
-                   sync=RevocationSync(client, revoked, bus), limiter=limiter)
+                   sync=RevocationSync(client, revoked, bus), limiter=limiter,
+                   verifier=verifier, hub=hub)

@@ -1,4 +1,5 @@
-"""Gateway settings: the shared base plus upstream timeouts, CORS and the optional rate limit."""
+"""Gateway settings: the shared base plus upstream timeouts, CORS, the optional rate limit and the
+admin event feed's bounds."""
 from __future__ import annotations
 
 from bookstore_shared.settings import BaseServiceSettings
@@ -21,6 +22,12 @@ class Settings(BaseServiceSettings):
         None, ge=1, validation_alias=AliasChoices("BOOKSTORE_RATE_LIMIT_PER_MIN"))
     openapi_cache_s: float = Field(
         10.0, ge=0, validation_alias=AliasChoices("BOOKSTORE_OPENAPI_CACHE_S"))
+    event_feed_max_clients: int = Field(
+        20, ge=0, validation_alias=AliasChoices("BOOKSTORE_EVENT_FEED_MAX_CLIENTS"))
+    event_feed_buffer: int = Field(
+        1000, ge=1, validation_alias=AliasChoices("BOOKSTORE_EVENT_FEED_BUFFER"))
+    event_feed_heartbeat_s: float = Field(
+        15.0, gt=0, validation_alias=AliasChoices("BOOKSTORE_EVENT_FEED_HEARTBEAT_S"))
 
     @field_validator("rate_limit_per_min", mode="before")
     @classmethod

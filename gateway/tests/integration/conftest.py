@@ -19,6 +19,8 @@ from fastapi.responses import ORJSONResponse, StreamingResponse
 from gateway.config import Settings
 from gateway.main import create_app
 
+from .signing import JWKS
+
 MB = 1024 * 1024
 PRODUCED = {"endless": 0}
 SNAPSHOT_SID = "sid-from-snapshot"
@@ -72,6 +74,10 @@ def fake_auth():
     @router.get("/users/me")
     async def me(request: Request):
         return {"headers": dict(request.headers)}
+
+    @router.get("/.well-known/jwks.json")
+    async def jwks():
+        return JWKS
 
     internal = APIRouter()
 

@@ -11,8 +11,9 @@ from bookstore_shared.context import correlation_id_var, request_id_var
 from bookstore_shared.security import RevokedSessions
 from starlette.middleware.cors import CORSMiddleware
 
+from ..domain.feedquery import FEED_PATHS
 from ..domain.ratelimit import FixedWindowLimiter
-from ..domain.routing import is_websocket_path, route
+from ..domain.routing import is_websocket_path, public_path, route
 from ..domain.tokens import request_token, revoked_session
 from .proxy import HttpProxy, send_json
 from .websocket import POLICY_VIOLATION, WebSocketProxy
@@ -41,7 +42,7 @@ class Edge:
 
     def __init__(self, inner, *, http: HttpProxy, websocket: WebSocketProxy,
                  revoked: RevokedSessions, limiter: FixedWindowLimiter | None = None,
-                 cors_origins: list[str] | None = None, gateway=None):
+                 cors_origins: list[str] | None = None, gateway=None, feed=None):
         self.inner = inner
         self.state = inner.state
         self.gateway = gateway
@@ -49,6 +50,7 @@ class Edge:
         self._websocket = websocket
         self._revoked = revoked
         self._limiter = limiter
+        self._feed = feed
         self._entry = self._dispatch
         if cors_origins:
             self._entry = CORSMiddleware(self._dispatch, allow_origins=cors_origins,
@@ -63,6 +65,10 @@ class Edge:
         kind = scope["type"]
         service = route(scope["path"]) if kind in ("http", "websocket") else None
         if service is None or (kind == "websocket" and not is_websocket_path(scope["path"])):
+            if (self._feed is not None and kind in ("http", "websocket")
+                    and public_path(scope["path"]) in FEED_PATHS):
+                return await self._feed(scope, receive, send,
+                                        request_id=_ids(dict(scope["headers"]))[0])
             return await self.inner(scope, receive, send)
         headers = dict(scope["headers"])
         rid, cid = _ids(headers)
