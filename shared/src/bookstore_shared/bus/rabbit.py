@@ -17,6 +17,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_never, wait_exponen
 
 from ..events import Envelope
 from .base import DeadLetter, Handler, Subscription
+from .confirms import ConfirmingPublisher, PublishNotConfirmed
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ class RabbitBus:
     """Topic exchange `<instance>.events`; queues `<instance>.<name>`, `.retry.<ms>`, `.dlq`."""
 
     def __init__(self, url: str, *, instance: str, queue_type: str = "classic",
-                 prefetch: int = 64, retry_delays_ms: Sequence[int] = (500, 2000, 8000, 30000)):
+                 prefetch: int = 64, retry_delays_ms: Sequence[int] = (500, 2000, 8000, 30000),
+                 consumers: int = 4):
         self._params = pika.URLParameters(url)
         self._params.heartbeat = 60
         self._params.blocked_connection_timeout = 30
@@ -41,10 +43,13 @@ class RabbitBus:
         self.exchange = f"{instance}.events"
         self._queue_type = queue_type
         self._prefetch = prefetch
+        # Competing consumer threads per service queue: each handler commits (an fsync) before
+        # its ack, so one thread is bound by commit latency; several share group commits.
+        self._consumers = max(1, consumers)
         self._delays = list(retry_delays_ms)
         self._subs: list[Subscription] = []
         self._threads: list[threading.Thread] = []
-        self._connected: dict[int, bool] = {}
+        self._connected: dict[tuple[int, int], bool] = {}
         self._stopping = threading.Event()
         self._local = threading.local()
         self._publisher_ok = True
@@ -85,35 +90,27 @@ class RabbitBus:
         raise BrokerUnavailable("unreachable")  # pragma: no cover - Retrying never gives up
 
     # ---- publishing ----------------------------------------------------------------------
-    def _publisher(self):
-        ch = getattr(self._local, "channel", None)
-        if ch is None or ch.is_closed or ch.connection.is_closed:
-            conn = pika.BlockingConnection(self._params)
-            ch = conn.channel()
-            ch.confirm_delivery()
-            ch.exchange_declare(self.exchange, exchange_type="topic", durable=True)
-            self._local.channel = ch
-        return ch
+    def _publisher(self) -> ConfirmingPublisher:
+        pub = getattr(self._local, "publisher", None)
+        if pub is None or not pub.is_open:
+            if pub is not None:
+                pub.close()
+            pub = ConfirmingPublisher(self._params, self.exchange)
+            self._local.publisher = pub
+        return pub
 
     def _drop_publisher(self) -> None:
-        ch = getattr(self._local, "channel", None)
-        self._local.channel = None
-        if ch is not None:
-            try:
-                ch.connection.close()
-            except Exception:  # noqa: BLE001 - it is already broken
-                pass
+        pub = getattr(self._local, "publisher", None)
+        self._local.publisher = None
+        if pub is not None:
+            pub.close()
 
     def publish(self, envelopes: Sequence[Envelope]) -> None:
-        """Publish persistent messages and wait for the broker's confirms."""
+        """Publish persistent messages as one pipelined batch and wait for every confirm."""
         try:
-            ch = self._publisher()
-            if not envelopes:
-                ch.connection.process_data_events(time_limit=0)
-            for env in envelopes:
-                ch.basic_publish(self.exchange, env.type, env.to_bytes(), _properties(env))
+            self._publisher().publish(envelopes, _properties)
             self._publisher_ok = True
-        except (AMQPError, OSError) as exc:
+        except (AMQPError, OSError, PublishNotConfirmed) as exc:
             self._publisher_ok = False
             self._drop_publisher()
             raise BrokerUnavailable(f"publish failed: {type(exc).__name__}") from exc
@@ -139,16 +136,21 @@ class RabbitBus:
         self._drop_publisher()
 
     def is_healthy(self) -> bool:
-        return self._publisher_ok and all(self._connected.get(i, False)
-                                          for i in range(len(self._subs)))
+        return self._publisher_ok and all(
+            self._connected.get((i, k), False) for i, sub in enumerate(self._subs)
+            for k in range(self._threads_for(sub)))
+
+    def _threads_for(self, sub: Subscription) -> int:
+        return 1 if sub.exclusive else self._consumers
 
     def _spawn(self, index: int, sub: Subscription) -> None:
-        t = threading.Thread(target=self._consume_forever, args=(index, sub), daemon=True,
-                             name=f"consume-{sub.queue}")
-        self._threads.append(t)
-        t.start()
+        for k in range(self._threads_for(sub)):
+            t = threading.Thread(target=self._consume_forever, args=((index, k), sub),
+                                 daemon=True, name=f"consume-{sub.queue}-{k}")
+            self._threads.append(t)
+            t.start()
 
-    def _consume_forever(self, index: int, sub: Subscription) -> None:
+    def _consume_forever(self, index: tuple[int, int], sub: Subscription) -> None:
         while not self._stopping.is_set():
             conn = None
             try:
