@@ -25,7 +25,7 @@ def make_bus(settings: BaseServiceSettings) -> Bus:
     if settings.rabbitmq_url:
         return RabbitBus(settings.rabbitmq_url, instance=settings.instance,
                          queue_type=settings.rabbitmq_queue_type, prefetch=settings.prefetch,
-                         retry_delays_ms=delays)
+                         retry_delays_ms=delays, consumers=settings.consumers)
     return InProcessBus(retry_delays_ms=delays)
 
 

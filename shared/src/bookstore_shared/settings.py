@@ -41,6 +41,7 @@ class BaseServiceSettings(BaseSettings):
     rabbitmq_queue_type: str = Field("classic", validation_alias=_env("BOOKSTORE_QUEUE_TYPE"),
                                      pattern="^(classic|quorum)$")
     prefetch: int = Field(64, validation_alias=_env("BOOKSTORE_PREFETCH"), ge=1)
+    consumers: int = Field(4, validation_alias=_env("BOOKSTORE_CONSUMERS"), ge=1, le=64)
     max_delivery_attempts: int = Field(5, validation_alias=_env("BOOKSTORE_MAX_ATTEMPTS"), ge=1)
     retry_delays_ms: str = Field("500,2000,8000,30000",
                                  validation_alias=_env("BOOKSTORE_RETRY_DELAYS_MS"),
