@@ -1,0 +1,68 @@
+"""What one order's saga looks like on the event stream (shared by the tap and feed tests)."""
+from __future__ import annotations
+
+import uuid
+
+# The saga of an order that is reserved, shipped and delivered, in causal order. The PENDING
+# status change is published with `order.placed`, so it only has to come between it and PROCESSING.
+SAGA = [
+    ("order.placed", None),
+    ("inventory.reserved", None),
+    ("order.status_changed", "PROCESSING"),
+    ("order.confirmed", None),
+    ("shipment.updated", "PREPARING"),
+    ("shipment.updated", "SHIPPED"),
+    ("order.status_changed", "SHIPPED"),
+    ("shipment.updated", "DELIVERED"),
+    ("order.status_changed", "DELIVERED"),
+]
+PENDING = ("order.status_changed", "PENDING")
+# Events of the saga that name no order: they belong to it through the correlation id.
+WITHOUT_ORDER = {"inventory.stock_changed"}
+
+
+def key(envelope: dict) -> tuple[str, str | None]:
+    """(routing key, status) of an envelope as the tap and the feed print it."""
+    return envelope["type"], envelope["data"].get("status")
+
+
+def new_request_id() -> str:
+    """A fresh X-Request-ID (it becomes the correlation id of the whole saga)."""
+    return "saga-" + uuid.uuid4().hex
+
+
+def place_order(system, headers: dict, book_id: int, *, request_id: str | None = None) -> int:
+    """POST /orders (one copy) with an X-Request-ID of our own; returns the order id."""
+    request_id = request_id or new_request_id()
+    r = system.client.post("/orders", json={"book_id": book_id, "quantity": 1},
+                           headers={**headers, "X-Request-ID": request_id})
+    assert r.status_code == 201, r.text
+    assert r.headers["x-request-id"] == request_id
+    return r.json()["order_id"]
+
+
+def assert_one_orders_saga(envelopes: list[dict], order_id: int, correlation_id: str) -> None:
+    """Exactly that order's saga, in order, every event carrying the request's correlation id."""
+    assert envelopes, "no events"
+    for env in envelopes:
+        assert env["correlation_id"] == correlation_id, env
+        if env["type"] in WITHOUT_ORDER:
+            assert "order_id" not in env["data"], env
+        else:
+            assert env["data"]["order_id"] == order_id, env
+    keys = [key(env) for env in envelopes if env["type"] not in WITHOUT_ORDER]
+    assert [k for k in keys if k != PENDING] == SAGA
+    assert keys.count(PENDING) == 1
+    assert keys.index(("order.placed", None)) < keys.index(PENDING) < keys.index(SAGA[2])
+    assert any(env["type"] == "inventory.stock_changed" for env in envelopes)
+
+
+def assert_saga_tail(envelopes: list[dict], full: list[dict], order_id: int) -> None:
+    """A watcher that joined after the POST saw the end of the same saga, in the same order."""
+    # (A stock change published a moment after the watcher joined may be missed: it names no order.)
+    ids = [env["id"] for env in envelopes if env["type"] not in WITHOUT_ORDER]
+    full_ids = [env["id"] for env in full if env["type"] not in WITHOUT_ORDER]
+    assert ids and ids == full_ids[-len(ids):], "not the tail of the saga"
+    assert all(env["data"].get("order_id", order_id) == order_id for env in envelopes)
+    # Shipping waits 0.5 s per step: a watcher that joined just after the POST sees it ship.
+    assert [key(env) for env in envelopes][-4:] == SAGA[-4:]
