@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from bookstore_shared.bus import Bus
@@ -53,7 +54,8 @@ def bootstrap(settings: Settings, *, bus: Bus | None = None, keys: KeySource | N
         catalog=catalog or CatalogClient(settings.service_url("catalog")),
         sender=settings.mail_from, max_attempts=settings.mail_max_attempts,
         backoff=backoff_schedule(base_s=settings.mail_retry_base_s,
-                                 max_s=settings.mail_retry_max_s))
+                                 max_s=settings.mail_retry_max_s),
+        lease=timedelta(seconds=settings.mail_lease_s))
 
     @event.listens_for(runtime.sessions, "after_commit")
     def _wake_sender(session) -> None:

@@ -34,6 +34,9 @@ class Settings(BaseServiceSettings):
                                      gt=0)
     mail_retry_max_s: float = Field(300.0, validation_alias=_env("BOOKSTORE_MAIL_RETRY_MAX_S"),
                                     gt=0)
+    # How long a sender owns the one email it is sending; a sender killed mid-send leaves its
+    # email to be sent again by any replica once this has passed (cover SMTP + PDF fetch time).
+    mail_lease_s: float = Field(120.0, validation_alias=_env("BOOKSTORE_MAIL_LEASE_S"), gt=0)
     # Messages a WebSocket may have waiting before the client is judged too slow and closed.
     ws_queue_size: int = Field(256, validation_alias=_env("BOOKSTORE_WS_QUEUE_SIZE"), ge=1)
     broadcast_max_chars: int = 1000

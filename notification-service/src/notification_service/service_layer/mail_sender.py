@@ -84,16 +84,21 @@ class MailSender:
             due_in = repository.seconds_until_next_due(session)
         return self._idle if due_in is None else min(self._idle, due_in + 0.01)
 
-    def send_due(self) -> int:
-        """Attempt every due email once; returns how many were attempted."""
+    def send_due(self, limit: int = 20) -> int:
+        """Attempt up to `limit` due emails once each; returns how many were attempted.
+
+        Emails are claimed one at a time, so a sender killed mid-send holds only the one it was
+        sending (until its lease runs out), never a whole batch.
+        """
+        attempted = 0
         with self._sessions() as session:
-            batch = repository.claim_due(session, lease=self._lease)
-            for email in batch:
-                if self._stop.is_set():
-                    repository.release(session, email.id)  # not attempted: hand it back now
-                    continue
-                self._attempt(session, email)
-            return len(batch)
+            while attempted < limit and not self._stop.is_set():
+                claimed = repository.claim_due(session, lease=self._lease, limit=1)
+                if not claimed:
+                    break
+                self._attempt(session, claimed[0])
+                attempted += 1
+        return attempted
 
     def _attempt(self, session, email: repository.OutgoingEmail) -> None:
         try:
