@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .settings import BaseServiceSettings
@@ -69,7 +71,12 @@ def ensure_database(url: str) -> None:
         server.dispose()
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+# A pooled connection idle longer than this is pinged before use (it may have died with a MySQL
+# restart); one used more recently is handed out as is, saving a round trip per transaction.
+PING_IF_IDLE_S = 1.0
+
+
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     """An engine with sane pooling for MySQL and WAL + busy timeout for SQLite."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -83,8 +90,35 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True,
-                         pool_recycle=1800, isolation_level="READ COMMITTED")
+    # Under load the request threadpool and the consumer threads hold more connections than a
+    # small pool keeps: every overflow connection is opened and closed again (a full MySQL
+    # handshake per transaction). The pool keeps what steady load needs.
+    engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_recycle=1800,
+                           isolation_level="READ COMMITTED")
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling, but only for connections that sat idle in the pool."""
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) <= PING_IF_IDLE_S:
+            return
+        try:
+            dbapi_conn.ping(False)
+        except Exception as exc:  # noqa: BLE001 - any failure: the pool replaces the connection
+            raise DisconnectionError(f"stale pooled connection: {type(exc).__name__}") from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
