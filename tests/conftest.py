@@ -1,14 +1,34 @@
 """System tests: the whole Bookstore, one process per service, on real MySQL and RabbitMQ."""
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import httpx
 import pytest
-
 from bookstore_shared.launcher import ServiceProcesses, settings_from, start_processes
 from bookstore_shared.testing import Infrastructure, system_env
+
+
+def login(url: str, email: str, password: str) -> dict[str, str]:
+    """Log in through the gateway; returns the Authorization header."""
+    # A client of its own: the login cookie must not make the shared client authenticated.
+    with httpx.Client(base_url=url, timeout=10) as client:
+        r = client.post("/login", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def register_and_login(url: str, *, prefix: str = "u") -> dict[str, str]:
+    """A fresh user through the gateway; returns its Authorization header."""
+    name = prefix + uuid.uuid4().hex[:10]
+    email, password = f"{name}@example.com", "correct horse battery"
+    with httpx.Client(base_url=url, timeout=10) as client:
+        r = client.post("/register", json={"username": name, "email": email,
+                                           "password": password})
+    assert r.status_code == 201, r.text
+    return login(url, email, password)
 
 
 @dataclass

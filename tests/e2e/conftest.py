@@ -7,24 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-
-def _login(url: str, email: str, password: str) -> dict[str, str]:
-    # A client of its own: the login cookie must not make the shared client authenticated.
-    with httpx.Client(base_url=url, timeout=10) as client:
-        r = client.post("/login", json={"email": email, "password": password})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def register_and_login(url: str, *, prefix: str = "u") -> dict[str, str]:
-    """A fresh user through the gateway; returns its Authorization header."""
-    name = prefix + uuid.uuid4().hex[:10]
-    email, password = f"{name}@example.com", "correct horse battery"
-    with httpx.Client(base_url=url, timeout=10) as client:
-        r = client.post("/register", json={"username": name, "email": email,
-                                           "password": password})
-    assert r.status_code == 201, r.text
-    return _login(url, email, password)
+from ..conftest import login, register_and_login
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +19,7 @@ def admin_headers(system) -> dict[str, str]:
         r = client.post("/create_admin",
                         json={"username": name, "email": email, "password": password})
     assert r.status_code == 201, f"first admin already taken in this session: {r.text}"
-    return _login(system.url, email, password)
+    return login(system.url, email, password)
 
 
 @pytest.fixture
