@@ -27,6 +27,9 @@ test: install ## the whole suite against real MySQL and RabbitMQ
 lint: install
 	.venv/bin/ruff check .
 
+bench: install ## load the whole system (real MySQL + RabbitMQ on 127.0.0.1); writes bench/results.md
+	$(VENV_PY) -m bench.run
+
 tap: install ## print the event stream: make tap ARGS='order.# --json'
 	.venv/bin/bookstore tap $(ARGS)
 

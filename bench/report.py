@@ -1,0 +1,146 @@
+"""Render results.json as bench/results.md (tables, targets, what limits each figure) + saga.svg."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .plot import saga_svg
+from .texts import limits_text
+
+
+def _f(x, digits: int = 1) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{x:,.{digits}f}"
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "**not met**"
+
+
+def _machine(r: dict) -> list[str]:
+    m = r["machine"]
+    return [(f"Measured {m['started']} on {m['cpus']} CPUs (Python {m['python']}), every service "
+            f"one process on 127.0.0.1 with MariaDB and RabbitMQ on the same machine. Load "
+            f"average before the run {_f(m['load_before'][0], 2)} (1 min), after "
+            f"{_f(m['load_after'][0], 2)}. Whole run {_f(r['total_s'], 0)} s."), ""]
+
+
+def _gateway(r: dict) -> list[str]:
+    g = r["gateway"]
+    wd, wg, rd, rg = g["wrk_direct"], g["wrk_gateway"], g["rate_direct"], g["rate_gateway"]
+    ratio = wg["rps"] / wd["rps"]
+    add50, add99 = rg["p50"] - rd["p50"], rg["p99"] - rd["p99"]
+    return [
+        "## 1. Gateway overhead", "",
+        (f"`GET {g['path']}` (100 books, ~14 KB of JSON), same tools, same run. Throughput: wrk, "
+        f"1 thread, 16 connections, 5 s each. Latency: fixed arrival rate {g['rate']} req/s for 5 s "
+        "(aiohttp open-loop generator, own process)."), "",
+        "| | direct (catalog) | through gateway | |",
+        "|---|---:|---:|---|",
+        (f"| wrk requests/s | {_f(wd['rps'])} | {_f(wg['rps'])} | ratio **{ratio:.2f}×** "
+        f"(target ≥ 0.8×: {_ok(ratio >= 0.8)}) |"),
+        (f"| wrk p50 / p99 ms | {_f(wd.get('p50'))} / {_f(wd.get('p99'))} | "
+        f"{_f(wg.get('p50'))} / {_f(wg.get('p99'))} | |"),
+        (f"| {g['rate']} req/s p50 ms | {_f(rd['p50'], 2)} | {_f(rg['p50'], 2)} | added "
+        f"**{_f(add50, 2)} ms** |"),
+        (f"| {g['rate']} req/s p99 ms | {_f(rd['p99'], 2)} | {_f(rg['p99'], 2)} | added "
+        f"**{_f(add99, 2)} ms** (target < 2 ms: {_ok(add99 < 2)}) |"), ""]
+
+
+def _saga(r: dict) -> list[str]:
+    runs = r["saga"]["runs"]
+    lines = ["## 2. Order saga", "",
+             ("`POST /orders` (one item, 20 users, 100 books) through the gateway; shipping delays "
+             "0. Times come from the events on the exchange (a tap queue bound to `#`): "
+             "*placed* is the client's send time, *PROCESSING*/*DELIVERED* the `occurred_at` of "
+             "the `order.status_changed` event. Orders/s = orders that reached PROCESSING / "
+             "(last PROCESSING − first send)."), "",
+             ("| arrival | placed | reached PROCESSING | orders/s to PROCESSING | HTTP p50/p99 ms "
+             "| →PROCESSING p50 / p90 / p99 ms | →DELIVERED p50 / p99 ms |"),
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for run in runs:
+        label = f"{run['rate']}/s" if run["rate"] else "saturation (64 in flight)"
+        h, p, d = run["http_ms"], run["to_processing_ms"], run["to_delivered_ms"]
+        lines.append(f"| {label} | {run['placed']} | {run['processing']} | "
+                     f"{_f(run['processing_per_s'])} | {_f(h['p50'])} / {_f(h['p99'])} | "
+                     f"{_f(p['p50'])} / {_f(p['p90'])} / {_f(p['p99'])} | "
+                     f"{_f(d['p50'])} / {_f(d['p99'])} |")
+    at50 = next(x for x in runs if x["rate"] == 50)
+    best = max(x["processing_per_s"] for x in runs)
+    lines += ["", (f"Targets: p99 placed→PROCESSING at 50 orders/s = "
+              f"{_f(at50['to_processing_ms']['p99'])} ms (< 100 ms: "
+              f"{_ok(at50['to_processing_ms']['p99'] < 100)}); best sustained "
+              f"{_f(best)} orders/s (≥ 150: {_ok(best >= 150)})."), "",
+              "![latency to PROCESSING and DELIVERED by arrival rate](saga.svg)", "",
+              "### Where the time goes (per hop, ms, p50 / p99)", "",
+              "| hop | " + " | ".join(f"{x['rate']}/s" if x["rate"] else "saturation"
+                                     for x in runs) + " |",
+              "|---|" + "---:|" * len(runs)]
+    for hop in runs[0]["hops_ms"]:
+        cells = [f"{_f(x['hops_ms'][hop]['p50'])} / {_f(x['hops_ms'][hop]['p99'])}"
+                 for x in runs]
+        lines.append(f"| {hop} | " + " | ".join(cells) + " |")
+    lines += ["", ("Outbox relay delay: from `occurred_at` (staged in the transaction) to the "
+              "event reaching the tap's queue (commit + relay wake-up + publish):"), "",
+              "| event | " + " | ".join(f"{x['rate']}/s" if x["rate"] else "saturation"
+                                       for x in runs) + " |",
+              "|---|" + "---:|" * len(runs)]
+    for key in runs[0]["relay_ms"]:
+        cells = [f"{_f(x['relay_ms'][key]['p50'])} / {_f(x['relay_ms'][key]['p99'])}"
+                 for x in runs]
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _raw(r: dict) -> list[str]:
+    p, m = r["raw"]["publish"], r["raw"]["mysql"]
+    best = max(x["processing_per_s"] for x in r["saga"]["runs"])
+    return ["## 3. Raw limits (same run)", "",
+            "| what | per second | |", "|---|---:|---|",
+            (f"| pika publish + confirm, one at a time (BlockingConnection) | "
+            f"{_f(p['one_at_a_time_per_s'], 0)} | {_f(p['round_trip_ms'], 2)} ms per round trip |"),
+            f"| pika publish, pipelined confirms, batches of 10 | {_f(p['batch_10_per_s'], 0)} | |",
+            (f"| pika publish, pipelined confirms, batches of 100 | "
+            f"{_f(p['batch_100_per_s'], 0)} | what the outbox relay now does |"),
+            (f"| MySQL single-row INSERT+COMMIT, 1 connection | {_f(m['tx_per_s_1_conn'], 0)} | "
+            f"{_f(m['commit_ms_1_conn'], 2)} ms per durable commit |"),
+            (f"| MySQL single-row INSERT+COMMIT, 8 connections | {_f(m['tx_per_s_8_conn'], 0)} | "
+            "group commit |"), "",
+            (f"The saga's best {_f(best)} orders/s costs about 8 committed transactions and 9 "
+            f"confirmed publishes per order (see below): ≈ {_f(best * 8, 0)} commits/s = "
+            f"{_f(100 * best * 8 / m['tx_per_s_8_conn'], 0)} % of the 8-connection MySQL figure, "
+            f"≈ {_f(best * 9, 0)} publishes/s = {_f(100 * best * 9 / p['batch_100_per_s'], 0)} % "
+            "of pipelined publishing."), ""]
+
+
+def _fanout(r: dict) -> list[str]:
+    f = r["fanout"]
+    return ["## 4. WebSocket fan-out", "",
+            (f"{f['clients']} clients on the gateway's `/ws` ({f['connected']} connected in "
+            f"{_f(f['connect_s'])} s), {f['broadcasts']} `POST /notify` one second apart; "
+            f"{f['complete_broadcasts']} broadcasts reached every client."), "",
+            "| POST /notify → | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|",
+            (f"| first client | {_f(f['first_ms']['p50'])} | {_f(f['first_ms']['p99'])} | "
+            f"{_f(f['first_ms']['max'])} |"),
+            (f"| last client | {_f(f['last_ms']['p50'])} | {_f(f['last_ms']['p99'])} | "
+            f"{_f(f['last_ms']['max'])} |"),
+            (f"| every delivery | {_f(f['each_ms']['p50'])} | {_f(f['each_ms']['p99'])} | "
+            f"{_f(f['each_ms']['max'])} |"), ""]
+
+
+def _reads(r: dict) -> list[str]:
+    g, d = r["reads"]["gateway"], r["reads"]["direct"]
+    return ["## 5. Catalog read path", "",
+            "`GET /books/{id}` over the 100 ids (wrk, 1 thread, 16 connections, 5 s).", "",
+            "| | requests/s | p50 ms | p99 ms |", "|---|---:|---:|---:|",
+            f"| through gateway | **{_f(g['rps'])}** | {_f(g.get('p50'))} | {_f(g.get('p99'))} |",
+            f"| direct (catalog) | {_f(d['rps'])} | {_f(d.get('p50'))} | {_f(d.get('p99'))} |", ""]
+
+
+def write_report(r: dict, here: Path) -> None:
+    """Write results.md and saga.svg into `here`."""
+    (here / "saga.svg").write_text(saga_svg(r["saga"]["runs"]))
+    lines = ["# Bookstore benchmarks", "", ("Generated by `make bench` (bench/run.py); raw numbers "
+             "in `results.json`."), ""]
+    lines += _machine(r) + _gateway(r) + _saga(r) + _raw(r) + _fanout(r) + _reads(r)
+    lines += limits_text(r)
+    (here / "results.md").write_text("\n".join(lines) + "\n")

@@ -1,0 +1,99 @@
+"""`make bench`: the whole system on real MySQL and RabbitMQ, loaded from 127.0.0.1; writes
+bench/results.md (and results.json, saga.svg) next to this file."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from .fanout import run_fanout
+from .raw import mysql_rates, publish_rates
+from .report import write_report
+from .saga import run_saga
+from .stats import loadgen, summary, wrk
+from .system import Bench, running_system, seed, wait_idle
+from .tap import Tap
+
+HERE = Path(__file__).parent
+RATES = (25, 50, 100, 200)
+
+
+def machine() -> dict:
+    """What the numbers were measured on, and how busy it was."""
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_before": os.getloadavg(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def gateway_overhead(bench: Bench) -> dict:
+    """Section 1: GET /books?limit=100 straight at catalog and through the gateway."""
+    path = "/books?limit=100"
+    direct, via = bench.service_url("catalog"), bench.url
+    out = {"path": path, "wrk_direct": wrk(direct + path, seconds=5),
+           "wrk_gateway": wrk(via + path, seconds=5)}
+    # moderate load: 300 req/s, or half of what the catalog alone serves if that is less
+    out["rate"] = rate = min(300, int(out["wrk_direct"]["rps"] / 2))
+    for name, base in (("rate_direct", direct), ("rate_gateway", via)):
+        run = loadgen({"url": base, "paths": [path], "mode": "rate", "rate": rate, "duration": 5,
+                       "warmup": 1})
+        out[name] = {**summary(run["latencies_ms"]), "statuses": run["statuses"],
+                     "errors": run["errors"]}
+    return out
+
+
+def catalog_reads(bench: Bench, tmp: str) -> dict:
+    """Section 5: GET /books/{id} over 100 ids, through the gateway (and direct, for scale)."""
+    script = os.path.join(tmp, "ids.lua")
+    with open(script, "w") as f:
+        f.write("ids = {" + ",".join(map(str, bench.books)) + "}\n"
+                "request = function()\n  return wrk.format('GET', '/books/' .. "
+                "ids[math.random(#ids)])\nend\n")
+    return {"gateway": wrk(bench.url, seconds=5, script=script),
+            "direct": wrk(bench.service_url("catalog"), seconds=5, script=script)}
+
+
+def saga(bench: Bench) -> dict:
+    """Section 2: fixed arrival rates, then saturation (closed loop, 64 in flight)."""
+    runs = []
+    with Tap(bench.infra.rabbitmq_url, bench.instance) as tap:
+        for rate in RATES:
+            runs.append(run_saga(bench, tap, rate=rate, seconds=5, settle_s=20))
+            wait_idle(bench)
+        runs.append(run_saga(bench, tap, rate=None, seconds=6, concurrency=64, settle_s=20))
+        wait_idle(bench)
+    return {"runs": runs}
+
+
+def main() -> None:
+    """Run every section and write the report."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
+    t0 = time.monotonic()
+    results = {"machine": machine()}
+    tmp = tempfile.mkdtemp(prefix="bookstore-bench-logs-")
+    with running_system(tmp) as bench:
+        results["startup_s"] = time.monotonic() - t0
+        seed(bench)
+        print(f"system up and seeded in {time.monotonic() - t0:.0f}s (logs: {tmp})", flush=True)
+        sections = [("raw", lambda: {"publish": publish_rates(bench),
+                                     "mysql": mysql_rates(bench)}),
+                    ("gateway", lambda: gateway_overhead(bench)),
+                    ("reads", lambda: catalog_reads(bench, tmp)),
+                    ("saga", lambda: saga(bench)),
+                    ("fanout", lambda: run_fanout(bench, clients=1000, broadcasts=10))]
+        for name, section in sections:
+            started = time.monotonic()
+            results[name] = section()
+            print(f"{name}: {time.monotonic() - started:.0f}s", flush=True)
+    results["machine"]["load_after"] = os.getloadavg()
+    results["total_s"] = time.monotonic() - t0
+    (HERE / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    write_report(results, HERE)
+    print(f"wrote {HERE / 'results.md'} in {results['total_s']:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

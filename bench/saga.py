@@ -1,0 +1,92 @@
+"""Order saga: orders at fixed arrival rates and at saturation; per-hop times from the events."""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from .stats import loadgen, summary
+from .system import Bench
+from .tap import Tap
+
+# (label, from, to): each end is an event key; "http" is the client's send time.
+HOPS = [
+    ("HTTP sent → order.placed", "http", "order.placed"),
+    ("order.placed → inventory.reserved", "order.placed", "inventory.reserved"),
+    ("inventory.reserved → PROCESSING", "inventory.reserved", "status:PROCESSING"),
+    ("PROCESSING → shipment SHIPPED", "status:PROCESSING", "shipment:SHIPPED"),
+    ("shipment SHIPPED → status SHIPPED", "shipment:SHIPPED", "status:SHIPPED"),
+    ("status SHIPPED → shipment DELIVERED", "status:SHIPPED", "shipment:DELIVERED"),
+    ("shipment DELIVERED → DELIVERED", "shipment:DELIVERED", "status:DELIVERED"),
+]
+RELAYS = ["order.placed", "inventory.reserved", "status:PROCESSING"]
+
+
+def _key(env: dict) -> str | None:
+    data = env["data"]
+    if env["type"] == "order.status_changed":
+        return f"status:{data['status']}"
+    if env["type"] == "shipment.updated":
+        return f"shipment:{data['status']}"
+    return env["type"] if "order_id" in data else None
+
+
+def _orders_spec(bench: Bench, **spec) -> dict:
+    bodies = [{"book_id": b, "quantity": 1} for b in bench.books]
+    return {"url": bench.url, "method": "POST", "paths": ["/orders"], "headers": bench.users,
+            "json_bodies": bodies, "keep": "order_id", "warmup": 0, **spec}
+
+
+def run_saga(bench: Bench, tap: Tap, *, rate: float | None, seconds: float,
+             concurrency: int = 64, settle_s: float = 30) -> dict:
+    """Place orders (at `rate`/s, or closed loop when None) and follow each to DELIVERED."""
+    tap.take()
+    spec = _orders_spec(bench, duration=seconds, concurrency=concurrency,
+                        **({"mode": "rate", "rate": rate} if rate else {"mode": "closed"}))
+    result = loadgen(spec)
+    sent = {oid: t for t, oid in result["kept"]}
+    times: dict[int, dict[str, float]] = defaultdict(dict)
+    arrivals: dict[int, dict[str, float]] = defaultdict(dict)
+    deadline = time.monotonic() + settle_s
+    while True:
+        for arrived, env in tap.take():
+            key = _key(env)
+            oid = env["data"].get("order_id")
+            if key and oid in sent:
+                times[oid].setdefault(key, env["t"])
+                arrivals[oid].setdefault(key, arrived)
+        done = sum(1 for oid in sent if "status:DELIVERED" in times[oid])
+        if done == len(sent) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return _analyse(rate, seconds, result, sent, times, arrivals)
+
+
+def _analyse(rate, seconds, result, sent, times, arrivals) -> dict:
+    def between(a: str, b: str) -> list[float]:
+        out = []
+        for oid, t0 in sent.items():
+            start = t0 if a == "http" else times[oid].get(a)
+            end = times[oid].get(b)
+            if start is not None and end is not None:
+                out.append((end - start) * 1000)
+        return out
+
+    processing = [times[o]["status:PROCESSING"] for o in sent if "status:PROCESSING" in times[o]]
+    first = min(sent.values()) if sent else 0
+    span = (max(processing) - first) if processing else float("nan")
+    return {
+        "rate": rate, "seconds": seconds, "placed": len(sent),
+        "http_errors": {k: v for k, v in result["statuses"].items() if not k.startswith("2")}
+        | result["errors"],
+        "offered_per_s": len(sent) / seconds,
+        "processing": len(processing),
+        "delivered": sum(1 for o in sent if "status:DELIVERED" in times[o]),
+        "processing_per_s": len(processing) / span if processing else 0.0,
+        "http_ms": summary(result["latencies_ms"]),
+        "to_processing_ms": summary(between("http", "status:PROCESSING")),
+        "to_delivered_ms": summary(between("http", "status:DELIVERED")),
+        "hops_ms": {label: summary(between(a, b)) for label, a, b in HOPS},
+        # occurred_at (staged in the transaction) → the event reached the exchange's queues
+        "relay_ms": {k: summary([(arrivals[o][k] - times[o][k]) * 1000 for o in sent
+                                 if k in times[o] and k in arrivals[o]]) for k in RELAYS},
+    }
