@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -117,7 +117,7 @@ def _ping_when_idle(engine: Engine) -> None:
             return
         try:
             dbapi_conn.ping(False)
-        except Exception as exc:  # noqa: BLE001 - any failure: the pool replaces the connection
+        except Exception as exc:
             raise DisconnectionError(f"stale pooled connection: {type(exc).__name__}") from exc
 
 

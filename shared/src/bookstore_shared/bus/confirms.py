@@ -8,7 +8,8 @@ way BlockingChannel.confirm_delivery does itself.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from contextlib import suppress
 
 import pika
 from pika.spec import Basic
@@ -66,7 +67,5 @@ class ConfirmingPublisher:
                 f"{len(self._unconfirmed)} unconfirmed, {self._nacked} nacked")
 
     def close(self) -> None:
-        try:
+        with suppress(Exception):  # it is already broken
             self.connection.close()
-        except Exception:  # noqa: BLE001 - it is already broken
-            pass

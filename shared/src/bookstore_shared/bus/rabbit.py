@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Sequence
 from functools import partial
-from typing import Sequence
 
 import pika
 from pika.exceptions import AMQPError
