@@ -4,10 +4,10 @@ from __future__ import annotations
 import logging
 
 import orjson
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,17 @@ def install_error_handlers(app: FastAPI) -> None:
             message = detail
         return JsonResponse({"message": message}, status_code=exc.status_code,
                               headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_: Request, exc: DBAPIError):
+        # The database is down or restarting: a clear 503 the client can retry, not a 500.
+        if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+            log.warning("database unavailable", extra={"error": type(exc.orig).__name__})
+            return JsonResponse({"message": "Service unavailable",
+                                 "error": "database unavailable, try again"},
+                                status_code=503, headers={"Retry-After": "1"})
+        log.exception("database error")
+        return JsonResponse({"message": "Internal server error"}, status_code=500)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception):
