@@ -39,7 +39,7 @@ def place_order(request: Request, user: CurrentUser,
 @router.get("/orders", response_model=list[OrderRead])
 def list_orders(request: Request, response: Response, user: CurrentUser,
                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                offset: Annotated[int, Query(ge=0)] = 0):
+                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
     """The caller's orders, newest first (total in `X-Total-Count`)."""
     orders, total = ordering.list_orders(sessions=request.app.state.container.sessions,
                                          caller=_caller(user), limit=limit, offset=offset)
