@@ -49,7 +49,12 @@ def _dlq(args, url: str, instance: str) -> int:
         letters = bus.dead_letters(args.service, limit=args.limit)
         for letter in letters:
             env = letter.envelope
-            if args.action == "list":
+            if env is None:
+                print(f"{'(malformed, not an envelope)':<36}  {letter.routing_key:<24} "
+                      f"attempts={letter.attempts}  {letter.reason}")
+                if args.action == "show":
+                    print(f"  body: {letter.body[:400]!r}")
+            elif args.action == "list":
                 print(f"{env.id}  {env.type:<24} attempts={letter.attempts}  {letter.reason}")
             else:
                 print(render_json(env))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
@@ -63,6 +63,56 @@ class RequestContextMiddleware:
             correlation_id_var.reset(t_cid)
 
 
+MAX_BODY_BYTES = 1024 * 1024  # JSON and form bodies; multipart uploads have their own limits
+_TOO_LARGE = b'{"message":"Payload too large","error":"the request body is over 1 MiB"}'
+
+
+class BodyLimitMiddleware:
+    """Pure ASGI: a non-multipart request body over `max_bytes` is a JSON 413, never read whole."""
+
+    def __init__(self, app, *, max_bytes: int = MAX_BODY_BYTES):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        if headers.get(b"content-type", b"").lower().startswith(b"multipart/"):
+            return await self.app(scope, receive, send)
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                return await _too_large(send)
+            return await self.app(scope, receive, send)
+        body, more = bytearray(), True  # chunked: read up to the limit, then hand it on whole
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                return await _too_large(send)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        return await self.app(scope, replay, send)
+
+
+async def _too_large(send) -> None:
+    await send({"type": "http.response.start", "status": 413, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(_TOO_LARGE)).encode()),
+        (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": _TOO_LARGE})
+
+
 def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -> APIRouter:
     """`/healthz` (alive), `/readyz` (dependencies reachable), `/metrics` (Prometheus)."""
     router = APIRouter(include_in_schema=False)
@@ -106,5 +156,6 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
     for router in internal_routers:
         app.include_router(router, include_in_schema=False)
     app.include_router(operations_router(registry, checks))
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=service)
     return app

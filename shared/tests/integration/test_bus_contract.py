@@ -148,3 +148,23 @@ def test_replaying_a_dead_letter_after_the_fix_processes_it_exactly_once(make_bu
     time.sleep(0.3)
     assert [e.id for e in handler.seen] == [poison.id]
     assert bus.dead_letters("tests") == []
+
+
+def test_a_malformed_message_is_parked_and_listed_with_its_bytes(infra, new_instance):
+    import pika
+
+    instance = new_instance()
+    bus = RabbitBus(infra.rabbitmq_url, instance=instance, retry_delays_ms=DELAYS)
+    handler = Recorder()
+    bus.subscribe("tests", ["user.*"], handler)
+    started(bus)
+    try:
+        with pika.BlockingConnection(pika.URLParameters(infra.rabbitmq_url)) as conn:
+            conn.channel().basic_publish(f"{instance}.events", "user.registered", b"\x00{junk")
+        eventually(lambda: len(bus.dead_letters("tests")) == 1)
+        [letter] = bus.dead_letters("tests")
+        assert (letter.envelope, letter.body, letter.attempts) == (None, b"\x00{junk", 1)
+        assert letter.routing_key == f"{instance}.tests.dlq"
+        assert "malformed envelope" in letter.reason and handler.seen == []
+    finally:
+        bus.stop()

@@ -23,12 +23,14 @@ class Subscription:
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """A message parked after its last failed attempt."""
+    """A message parked after its last failed attempt (`envelope` is None when the body is not
+    an envelope at all; `body` then holds the bytes as they arrived)."""
 
-    envelope: Envelope
+    envelope: Envelope | None
     routing_key: str
     reason: str
     attempts: int
+    body: bytes = field(default=b"", compare=False, repr=False)
 
 
 class Bus(Protocol):

@@ -219,9 +219,13 @@ class RabbitBus:
                 if method is None:
                     break
                 headers = props.headers or {}
-                letters.append(DeadLetter(Envelope.from_bytes(body), method.routing_key,
+                try:
+                    env = Envelope.from_bytes(body)
+                except ValueError:  # a malformed message is listed too, not a crash
+                    env = None
+                letters.append(DeadLetter(env, method.routing_key,
                                           str(headers.get(REASON_HEADER, "")),
-                                          int(headers.get(ATTEMPTS_HEADER, 0))))
+                                          int(headers.get(ATTEMPTS_HEADER, 0)), body))
             # closing the channel without acks puts every peeked message back
         finally:
             conn.close()
