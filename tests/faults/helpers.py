@@ -30,8 +30,17 @@ def wait_for(check: Callable, *, timeout: float = 30.0, what: str = "condition",
         time.sleep(every)
 
 
+_ADMINS: dict[str, dict[str, str]] = {}
+
+
 def first_admin(system: RunningSystem) -> dict[str, str]:
-    """Create the system's first admin; returns its Authorization header."""
+    """The system's first admin (created on first use); returns its Authorization header."""
+    if system.url not in _ADMINS:
+        _ADMINS[system.url] = _create_first_admin(system)
+    return _ADMINS[system.url]
+
+
+def _create_first_admin(system: RunningSystem) -> dict[str, str]:
     name = "admin" + uuid.uuid4().hex[:8]
     body = {"username": name, "email": f"{name}@example.com", "password": "admin password 1"}
     r = system.client.post("/create_admin", json=body)

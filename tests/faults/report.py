@@ -76,7 +76,8 @@ class Figures:
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False,
+                              capture_output=True,
                               text=True, timeout=5).stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -90,15 +91,15 @@ def write_report(path: Path, suites: list[Figures]) -> None:
     survived = sum(f.faults for f in suites if not f.failed)
     lines = [
         "# Reliability", "",
-        "Written by the fault suites in `tests/faults/` at the end of a test session "
-        f"(last run: {when}, commit {_commit()}); do not edit by hand. Reproduce everything with "
-        "`.venv/bin/python -m pytest tests/faults -q` (real MariaDB and RabbitMQ, one process per "
-        "service; part of `make test`).", "",
-        f"**{total['cases']} cases run, {total['faults']} faults injected, {survived} survived, "
-        f"{total['items']} items checked, {total['lost']} lost, {total['doubled']} doubled, "
-        f"{total['failed']} failing tests.**", "",
-        "| suite | cases | faults injected | survived | items checked | lost | doubled | time | "
-        "result |",
+        ("Written by the fault suites in `tests/faults/` at the end of a test session "
+         f"(last run: {when}, commit {_commit()}); do not edit by hand. Reproduce everything with "
+         "`.venv/bin/python -m pytest tests/faults -q` (real MariaDB and RabbitMQ, one process "
+         "per service; part of `make test`)."), "",
+        (f"**{total['cases']} cases run, {total['faults']} faults injected, {survived} survived, "
+         f"{total['items']} items checked, {total['lost']} lost, {total['doubled']} doubled, "
+         f"{total['failed']} failing tests.**"), "",
+        ("| suite | cases | faults injected | survived | items checked | lost | doubled | time | "
+         "result |"),
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for f in suites:
@@ -106,8 +107,9 @@ def write_report(path: Path, suites: list[Figures]) -> None:
         lines.append(f"| {f.title} | {f.cases} | {f.faults} | {f.faults if ok else '—'} | "
                      f"{f.items} | {f.lost} | {f.doubled} | {f.seconds:.0f} s | "
                      f"{'passed' if ok else 'FAILED'} |")
-    lines += ["", "Cases are HTTP requests, generated test cases or published messages; items are "
-              "orders, stock levels, shipments, emails or events whose outcome was verified.", ""]
+    lines += ["", ("Cases are HTTP requests, generated test cases or published messages; items "
+                   "are orders, stock levels, shipments, emails or events whose outcome was "
+                   "verified."), ""]
     for f in suites:
         lines += [f"## {f.title}", "", f.proves, "", f"Reproduce: `{f.command}`", ""]
         if f.notes:

@@ -108,7 +108,7 @@ def world(system) -> dict:
 
 @pytest.mark.parametrize("row,who", ROWS)
 def test_each_endpoint_answers_each_caller_as_the_table_says(system, world, figures, row, who):
-    name, method, path, kwargs, expected = row
+    _name, method, path, kwargs, expected = row
     ids = world["ids"]
     kwargs = dict(kwargs)
     if kwargs.pop("form", False):

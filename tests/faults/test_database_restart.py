@@ -7,8 +7,17 @@ import subprocess
 import time
 from collections import Counter
 
-from .helpers import (Purchases, add_book, all_ready, first_admin, new_user, orders_of,
-                      readiness, settle_orders, wait_for)
+from .helpers import (
+    Purchases,
+    add_book,
+    all_ready,
+    first_admin,
+    new_user,
+    orders_of,
+    readiness,
+    settle_orders,
+    wait_for,
+)
 
 STOCK = 100_000
 DATABASE_OWNERS = {"auth", "catalog", "order", "inventory", "shipping", "notification", "ai"}
