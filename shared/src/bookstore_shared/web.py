@@ -64,6 +64,9 @@ class RequestContextMiddleware:
 
 
 MAX_BODY_BYTES = 1024 * 1024  # JSON and form bodies; multipart uploads have their own limits
+# A refused body is read and dropped up to this much before the 413, so a proxy still writing it
+# (the gateway streams large bodies) gets the answer instead of a reset connection.
+DRAIN_CAP_BYTES = 64 * 1024 * 1024
 _TOO_LARGE = b'{"message":"Payload too large","error":"the request body is over 1 MiB"}'
 
 
@@ -83,7 +86,7 @@ class BodyLimitMiddleware:
         length = headers.get(b"content-length")
         if length is not None:
             if not length.isdigit() or int(length) > self.max_bytes:
-                return await _too_large(send)
+                return await _too_large(receive, send)
             return await self.app(scope, receive, send)
         body, more = bytearray(), True  # chunked: read up to the limit, then hand it on whole
         while more:
@@ -93,7 +96,7 @@ class BodyLimitMiddleware:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > self.max_bytes:
-                return await _too_large(send)
+                return await _too_large(receive, send, more=more)
         replayed = False
 
         async def replay():
@@ -106,7 +109,14 @@ class BodyLimitMiddleware:
         return await self.app(scope, replay, send)
 
 
-async def _too_large(send) -> None:
+async def _too_large(receive, send, *, more: bool = True) -> None:
+    drained = 0
+    while more and drained < DRAIN_CAP_BYTES:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        drained += len(message.get("body", b""))
+        more = message.get("more_body", False)
     await send({"type": "http.response.start", "status": 413, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(_TOO_LARGE)).encode()),
         (b"connection", b"close")]})
