@@ -43,7 +43,9 @@ class AuditQueue:
         """Distinct events (by id) of one type."""
         return [e for e in self.events.values() if e.type == event_type]
 
-    def per_order(self, event_type: str, *keys: str) -> Counter:
-        """How many distinct events of a type there are per (order_id, *keys)."""
+    def per_order(self, event_type: str, *keys: str, orders: set[int]) -> Counter:
+        """How many distinct events of a type there are per (order_id, *keys), for `orders`
+        (other suites' orders may still be moving on the same system)."""
         return Counter((e.data["order_id"], *(e.data[k] for k in keys)) if keys
-                       else e.data["order_id"] for e in self.of_type(event_type))
+                       else e.data["order_id"] for e in self.of_type(event_type)
+                       if e.data["order_id"] in orders)
