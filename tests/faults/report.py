@@ -62,12 +62,13 @@ class Figures:
     doubled: int = 0
     failed: int = 0
     seconds: float = 0.0
+    injected: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def fault(self, what: str) -> None:
         """Count one injected fault (survived once the suite's checks pass)."""
         self.faults += 1
-        self.notes.append(what)
+        self.injected.append(what)
 
     @property
     def command(self) -> str:
@@ -109,10 +110,13 @@ def write_report(path: Path, suites: list[Figures]) -> None:
                      f"{'passed' if ok else 'FAILED'} |")
     lines += ["", ("Cases are HTTP requests, generated test cases or published messages; items "
                    "are orders, stock levels, shipments, emails or events whose outcome was "
-                   "verified."), ""]
+                   "verified. Lost and doubled items are asserted to be 0: a suite that finds one "
+                   "fails, and its row says FAILED."), ""]
     for f in suites:
         lines += [f"## {f.title}", "", f.proves, "", f"Reproduce: `{f.command}`", ""]
+        if f.injected:
+            lines += ["Faults injected:", ""] + [f"- {n}" for n in f.injected] + [""]
         if f.notes:
-            lines += ["Faults injected:", ""] + [f"- {n}" for n in f.notes] + [""]
+            lines += ["Observed:", ""] + [f"- {n}" for n in f.notes] + [""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))

@@ -71,6 +71,7 @@ def _json_error(r: httpx.Response, *codes: int) -> None:
 def test_path_traversal_never_reaches_a_file_or_an_internal_route(system, figures, target):
     status, body = raw_get(system.url, target)
     figures.cases += 1
+    figures.fault(f"path traversal `{target}`")
     assert status in (400, 404), (status, body[:300])
     assert b"root:" not in body and b"available" not in body
     assert orjson.loads(body)["message"]
@@ -84,6 +85,7 @@ def test_a_pdf_declaring_absurd_pages_is_handled_quickly_in_bounded_memory(
         "title": "Hostile pages", "author": "Mallory", "price": "1.00", "stock": "1"},
         files={"pdf": ("evil.pdf", pdf_declaring(count, depth), "application/pdf")})
     figures.cases += 1
+    figures.fault(f"a PDF declaring {count:,} pages, page tree {depth} levels deep")
     assert r.status_code in (201, 400), r.text
     assert time.monotonic() - started < 10
     if r.status_code == 201:  # accepted: the summary pipeline must cope with it too
@@ -109,6 +111,7 @@ def test_invalid_utf8_in_bodies_and_query_strings_is_a_clear_400(system, world, 
         system.client.post("/login", headers={"Content-Type": "application/json"},
                            content=b'{"email": "\xff", "password": "\xfe"}'),
     ]
+    figures.fault("invalid UTF-8 in JSON bodies (orders, register, login) and query strings")
     for r in answers:
         _json_error(r, 400, 401)
     for query in ("q=%C3%28", "q=%FF%FE", "author=%ED%A0%80", "limit=%FF"):
@@ -129,6 +132,7 @@ def test_ten_megabyte_json_bodies_are_refused_with_413_or_400(system, world, fig
             ("/notify", world["admin"], {"message": pad})]:
         r = system.client.post(path, headers=headers, json=body, timeout=30)
         figures.cases += 1
+        figures.fault(f"a 10 MB JSON body to {path}")
         _json_error(r, 400, 413)
 
 
@@ -136,6 +140,7 @@ def test_an_order_of_ten_thousand_items_is_a_400(system, world, figures):
     items = [{"book_id": world["book"], "quantity": 1}] * 10_000
     r = system.client.post("/orders", headers=world["user"], json={"items": items}, timeout=30)
     figures.cases += 1
+    figures.fault("an order of 10,000 items")
     _json_error(r, 400)
     assert system.client.get(f"/books/{world['book']}").json()["stock"] == 5
 
