@@ -1,11 +1,10 @@
 """The contract's error shape for failures the client did not cause."""
 from __future__ import annotations
 
+from bookstore_shared.errors import install_error_handlers
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-
-from bookstore_shared.errors import install_error_handlers
 
 
 def _app() -> TestClient:
