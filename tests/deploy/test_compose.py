@@ -32,6 +32,9 @@ OPTIONAL_TUNING = {
     "BOOKSTORE_AI_FETCH_ATTEMPTS",    # ai: provider and worker tuning
     "BOOKSTORE_UPSTREAM_TIMEOUT_S", "BOOKSTORE_UPSTREAM_CONNECT_TIMEOUT_S",
     "BOOKSTORE_UPSTREAM_POOL_SIZE", "BOOKSTORE_OPENAPI_CACHE_S",  # gateway: proxy tuning
+    "BOOKSTORE_EVENT_FEED_MAX_CLIENTS", "BOOKSTORE_EVENT_FEED_BUFFER",
+    "BOOKSTORE_EVENT_FEED_HEARTBEAT_S",  # gateway: admin event feed limits
+    "BOOKSTORE_CONSUMERS",            # every consuming service: consumer threads per queue
 }
 # The gateway keeps no database of its own.
 NO_DATABASE = {"gateway": {"DATABASE_URL"}}
