@@ -31,7 +31,7 @@ def test_malformed_or_mistyped_bodies_are_400_json(client, path, raw):
 def test_a_two_megabyte_body_is_refused_with_413(client, path):
     huge = json.dumps({"username": "x" * 2_000_000, "password": "y"}).encode()
     r = client.post(path, content=huge, headers={"Content-Type": "application/json"})
-    assert (r.status_code, r.json()) == (413, {"message": "Payload too large"})
+    assert (r.status_code, r.json()["message"]) == (413, "Payload too large")
 
 
 def test_a_large_body_without_content_length_is_refused_too(client):
@@ -39,7 +39,7 @@ def test_a_large_body_without_content_length_is_refused_too(client):
         for _ in range(64):
             yield b"x" * 32_768
     r = client.post("/login", content=chunks(), headers={"Content-Type": "application/json"})
-    assert r.status_code == 413 and r.json() == {"message": "Payload too large"}
+    assert r.status_code == 413 and r.json()["message"] == "Payload too large"
 
 
 @pytest.mark.parametrize("field,value", [("username", "' OR 1=1 --"),

@@ -133,7 +133,9 @@ def fake_catalog():
         response.set_cookie("b", "2")
         return response
 
-    return create_service_app(service="catalog", title="catalog", routers=[router], checks={})
+    # uploads of tens of MB stream through this fake upstream: no buffering body limit
+    return create_service_app(service="catalog", title="catalog", routers=[router], checks={},
+                              max_body_bytes=None)
 
 
 def fake_notification(closes: list):

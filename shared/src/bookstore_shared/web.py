@@ -149,7 +149,8 @@ def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCh
 def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter],
                        checks: dict[str, ReadinessCheck], lifespan=None,
                        prefixes: tuple[str, ...] = ("", "/api"),
-                       internal_routers: Iterable[APIRouter] = ()) -> FastAPI:
+                       internal_routers: Iterable[APIRouter] = (),
+                       max_body_bytes: int | None = MAX_BODY_BYTES) -> FastAPI:
     """A FastAPI app with the project's error shape, ids, metrics and probes.
 
     Public routers are mounted at `/` and again under `/api` (CONTRACT.md); the `/api` copies stay
@@ -166,6 +167,7 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
     for router in internal_routers:
         app.include_router(router, include_in_schema=False)
     app.include_router(operations_router(registry, checks))
-    app.add_middleware(BodyLimitMiddleware)
+    if max_body_bytes is not None:  # None: the app streams large bodies itself
+        app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=service)
     return app
