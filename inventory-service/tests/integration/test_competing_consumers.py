@@ -27,7 +27,8 @@ def test_two_consumers_reserve_exactly_the_stock_of_a_book_and_reject_the_rest(s
         probe.publish(ev.book_created(1, 50, 1))
         probe.wait_for("inventory.stock_changed", 1)
         queue = f"{settings.instance}.inventory"
-        assert probe.queue_depth(queue)[1] == 2, "both runtimes consume the same queue"
+        assert probe.queue_depth(queue)[1] == 2 * settings.consumers, \
+            "every consumer thread of both runtimes consumes the same queue"
         watcher.start()
 
         probe.publish(*(ev.order_placed(1000 + n, (1, 1)) for n in range(200)))

@@ -168,3 +168,23 @@ def test_a_malformed_message_is_parked_and_listed_with_its_bytes(infra, new_inst
         assert "malformed envelope" in letter.reason and handler.seen == []
     finally:
         bus.stop()
+
+
+def test_an_outage_is_retried_past_the_dead_letter_limit_and_parks_nothing(make_bus):
+    from sqlalchemy.exc import OperationalError
+
+    bus = make_bus()
+    event = user(5)
+    failures = {"left": len(DELAYS) + 3}
+    handled: list[str] = []
+
+    def handler(env: Envelope) -> None:
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("database down"))
+        handled.append(env.id)
+
+    bus.subscribe("tests", ["user.*"], handler)
+    started(bus).publish([event])
+    eventually(lambda: handled == [event.id])
+    assert bus.dead_letters("tests") == []

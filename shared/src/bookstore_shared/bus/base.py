@@ -77,6 +77,15 @@ def topic_matches(pattern: str, routing_key: str) -> bool:
     return _words_match(tuple(pattern.split(".")), tuple(routing_key.split(".")))
 
 
+def is_transient(exc: BaseException) -> bool:
+    """An outage (database or broker unreachable, lock timeout), not a bad message: such failures
+    are retried without counting towards the dead-letter limit, so an outage parks nothing."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError, DisconnectionError, ConnectionError,
+                            TimeoutError))
+
+
 def retry_delays_ms(spec: str) -> list[int]:
     """Parse "500,2000,8000" into backoff delays; attempts = len(delays) + 1."""
     return [int(x) for x in spec.split(",") if x.strip()]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..events import Envelope
-from .base import DeadLetter, Handler, Subscription, topic_matches
+from .base import DeadLetter, Handler, Subscription, is_transient, topic_matches
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +112,10 @@ class InProcessBus:
                 self._failed(q, delivery, exc)
 
     def _failed(self, q: _Queue, delivery: _Delivery, exc: Exception) -> None:
+        transient = is_transient(exc)
         delivery.attempts += 1
         reason = f"{type(exc).__name__}: {exc}"
-        if delivery.attempts > len(self._delays):
+        if not transient and delivery.attempts > len(self._delays):
             log.error("event dead-lettered", extra={"queue": q.name, "event_id":
                       delivery.envelope.id, "reason": reason})
             self._dead.setdefault(q.name, []).append(
@@ -122,7 +123,7 @@ class InProcessBus:
             return
         log.warning("event failed, will retry", extra={"queue": q.name, "reason": reason,
                     "attempt": delivery.attempts})
-        delay = self._delays[delivery.attempts - 1] / 1000
+        delay = self._delays[min(delivery.attempts, len(self._delays)) - 1] / 1000
 
         def _requeue() -> None:
             with self._lock:

@@ -16,7 +16,7 @@ from pika.exceptions import AMQPError
 from tenacity import Retrying, retry_if_exception_type, stop_never, wait_exponential
 
 from ..events import Envelope
-from .base import DeadLetter, Handler, Subscription
+from .base import DeadLetter, Handler, Subscription, is_transient
 from .confirms import ConfirmingPublisher, PublishNotConfirmed
 
 log = logging.getLogger(__name__)
@@ -189,16 +189,17 @@ class RabbitBus:
         try:
             sub.handler(env)
         except Exception as exc:  # noqa: BLE001 - every failure is retried, then parked
+            transient = is_transient(exc) and not sub.exclusive
             attempts += 1
             reason = f"{type(exc).__name__}: {exc}"[:500]
-            if sub.exclusive or attempts > len(self._delays):
+            if not transient and (sub.exclusive or attempts > len(self._delays)):
                 log.error("event dead-lettered", extra={"queue": sub.queue, "event_id": env.id,
                                                         "event_type": env.type, "reason": reason})
                 self._park(ch, sub, body, props, reason, attempts)
             else:
                 log.warning("event failed, will retry", extra={
                     "queue": sub.queue, "event_id": env.id, "attempt": attempts, "reason": reason})
-                delay = self._delays[attempts - 1]
+                delay = self._delays[min(attempts, len(self._delays)) - 1]
                 ch.basic_publish("", f"{self.queue_name(sub.queue)}.retry.{delay}", body,
                                  _with_headers(props, {ATTEMPTS_HEADER: attempts}))
         ch.basic_ack(method.delivery_tag)
