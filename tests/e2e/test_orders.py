@@ -154,7 +154,9 @@ def test_two_orders_for_the_last_copy_sell_it_once(system, admin_headers, new_us
 def test_another_users_order_is_403(system, admin_headers, new_user):
     owner, stranger = new_user(), new_user()
     book = add_book(system, admin_headers, stock=3)
-    order_id = place(system, owner, {"book_id": book, "quantity": 1}).json()["order_id"]
+    placed = place(system, owner, {"book_id": book, "quantity": 1})
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["order_id"]
     r = system.client.get(f"/orders/{order_id}", headers=stranger)
     assert (r.status_code, r.json()) == (403, {"message": "Unauthorized"})
     r = system.client.post(f"/orders/{order_id}/cancel", headers=stranger)

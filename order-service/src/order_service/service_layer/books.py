@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookChanged, BookDeleted, StockChanged
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
 
 from ..adapters.books import BookReadModel, KnownBook
 from ..adapters.catalog import Catalog, CatalogBook, CatalogUnavailable
@@ -52,6 +54,23 @@ def _ask_catalog(catalog: Catalog, book_ids: list[int], *, required: bool) -> li
     return found
 
 
+@retry(retry=retry_if_exception_type(OperationalError), stop=stop_after_attempt(4),
+       wait=wait_random(0.01, 0.1), reraise=True)
+def _remember(sessions: sessionmaker, fetched: list[CatalogBook],
+              ids: list[int]) -> dict[int, KnownBook]:
+    """Store what the catalog said. A consumer thread may be inserting the same book from its
+    book.created event at this very moment; MySQL can pick this transaction as a deadlock victim,
+    and the upsert is idempotent, so it is simply run again."""
+    now = datetime.now(UTC)
+    with sessions() as session:
+        model = BookReadModel(session)
+        for answer in fetched:
+            model.upsert(book_id=answer.id, title=answer.title, price=answer.price,
+                         stock=answer.stock, stock_version=answer.stock_version, at=now)
+        session.commit()
+        return model.get_many(ids)
+
+
 def resolve_books(*, sessions: sessionmaker, catalog: Catalog,
                   items: list[RequestedItem]) -> dict[int, KnownBook]:
     """Price and title of every requested book; BookNotFound / InsufficientStock otherwise.
@@ -69,14 +88,7 @@ def resolve_books(*, sessions: sessionmaker, catalog: Catalog,
     fetched = _ask_catalog(catalog, missing, required=True) + _ask_catalog(catalog, short,
                                                                            required=False)
     if fetched:
-        now = datetime.now(UTC)
-        with sessions() as session:
-            model = BookReadModel(session)
-            for answer in fetched:
-                model.upsert(book_id=answer.id, title=answer.title, price=answer.price,
-                             stock=answer.stock, stock_version=answer.stock_version, at=now)
-            session.commit()
-            known = model.get_many(ids)
+        known = _remember(sessions, fetched, ids)
     for item in items:
         book = known.get(item.book_id)
         if book is None or book.deleted:
