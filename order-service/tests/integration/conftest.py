@@ -10,6 +10,7 @@ import orjson
 import pytest
 from bookstore_shared.bus import InProcessBus
 from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import StockChanged
 from bookstore_shared.security import StaticKeys, TokenVerifier
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -73,6 +74,11 @@ class Harness:
         self.bus.publish([env])
         wait_until(lambda: self.processed(env), what=f"{env.type} processed")
         return env
+
+    def settle(self) -> None:
+        """Deliver a marker (a stock report for a book nobody orders) and wait for it: the
+        in-process bus's one consumer thread has then handled everything published before it."""
+        self.deliver(StockChanged(book_id=next(_book_ids), stock=0))
 
     def processed(self, env: Envelope) -> bool:
         with self.sessions() as s:

@@ -93,8 +93,10 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     # Under load the request threadpool and the consumer threads hold more connections than a
     # small pool keeps: every overflow connection is opened and closed again (a full MySQL
     # handshake per transaction). The pool keeps what steady load needs.
+    # No ROLLBACK on check-in: Session and Connection always end their own transaction (commit,
+    # or rollback on close), so the pool's reset would be a second round trip per transaction.
     engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_recycle=1800,
-                           isolation_level="READ COMMITTED")
+                           pool_reset_on_return=None, isolation_level="READ COMMITTED")
     _ping_when_idle(engine)
     return engine
 

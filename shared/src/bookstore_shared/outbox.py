@@ -38,13 +38,14 @@ class Outbox:
 
     def __init__(self, table: Table):
         self.table = table
+        self._insert = insert(table)  # built once, reused with new parameters
         self._wakeup = threading.Event()
 
     def add(self, session: Session, *envelopes: Envelope) -> None:
         """Stage events in the session's transaction; they leave only if it commits."""
         if not envelopes:
             return
-        session.execute(insert(self.table), [
+        session.execute(self._insert, [
             {"event_id": e.id, "event_type": e.type, "body": e.to_bytes(), "created_at": utcnow()}
             for e in envelopes])
         session.info[_OUTBOX_DIRTY] = True

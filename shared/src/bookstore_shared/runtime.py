@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from .bus import Bus, InProcessBus, RabbitBus, retry_delays_ms
 from .db import (database_url, ensure_database, is_database_reachable, make_engine,
                  make_session_factory, upgrade_to_head)
-from .inbox import EventHandler, idempotent
+from .inbox import EventFilter, EventHandler, idempotent
 from .outbox import Outbox, OutboxRelay
 from .settings import BaseServiceSettings
 
@@ -49,13 +49,16 @@ class ServiceRuntime:
             self.outbox.watch(self.sessions)
 
     def consume(self, patterns: Sequence[str], handler: EventHandler, *, consumer: str | None = None,
-                queue: str | None = None, exclusive: bool = False) -> None:
-        """Subscribe `handler` (session, envelope) with inbox idempotency, commit, then ack."""
+                queue: str | None = None, exclusive: bool = False,
+                relevant: EventFilter | None = None) -> None:
+        """Subscribe `handler` (session, envelope) with inbox idempotency, commit, then ack;
+        events `relevant` turns down are acked without opening a transaction."""
         if self._inbox is None:
             raise RuntimeError("this service declared no inbox table")
         name = consumer or self.settings.service_name
         self.bus.subscribe(queue or self.settings.service_name, patterns,
-                           idempotent(self.sessions, self._inbox, name, handler),
+                           idempotent(self.sessions, self._inbox, name, handler,
+                                      relevant=relevant),
                            exclusive=exclusive)
 
     def prepare_database(self) -> None:

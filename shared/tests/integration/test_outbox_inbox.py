@@ -6,7 +6,7 @@ import time
 
 import pika
 import pytest
-from sqlalchemy import Column, Integer, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, String, Table, event, func, insert, select
 
 from bookstore_shared.bus import BrokerUnavailable, InProcessBus, RabbitBus
 from bookstore_shared.db import new_metadata
@@ -152,6 +152,23 @@ def test_a_failing_handler_leaves_no_effect_and_no_inbox_row(runtime):
     with rt.sessions() as session:
         assert session.scalar(select(func.count()).select_from(EFFECT)) == 0
         assert session.scalar(select(func.count()).select_from(INBOX)) == 0
+
+
+def test_an_event_the_consumer_turns_down_opens_no_transaction(runtime):
+    rt = runtime(InProcessBus())
+    applied = []
+    handle = idempotent(rt.sessions, INBOX, "tests", lambda session, env: applied.append(env.id),
+                        relevant=lambda env: env.data["user_id"] % 2 == 0)
+    opened = []
+    event.listen(rt.sessions, "after_begin", lambda *args: opened.append(1))
+    ignored, wanted = registered(9), registered(10)
+    handle(ignored)
+    assert (applied, opened) == ([], [])
+    handle(wanted)
+    assert applied == [wanted.id]
+    with rt.sessions() as session:
+        assert session.scalars(select(INBOX.c.event_id).where(
+            INBOX.c.event_id.in_([ignored.id, wanted.id]))).all() == [wanted.id]
 
 
 def test_rabbit_bus_readiness_follows_the_broker(infra, new_instance):

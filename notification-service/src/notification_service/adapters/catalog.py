@@ -23,14 +23,16 @@ _FILENAME = re.compile(r'filename="?([^";]+)"?')
 class CatalogClient:
     """Fetches `GET {catalog}/internal/books/{id}/pdf`; None when the book has no PDF (404)."""
 
-    def __init__(self, base_url: str, *, timeout_s: float = 30.0):
-        self._base = base_url.rstrip("/")
-        self._timeout = timeout_s
+    def __init__(self, base_url: str, *, timeout_s: float = 30.0,
+                 transport: httpx.BaseTransport | None = None):
+        # One pooled client: a client per request would build a TLS context and open a
+        # connection for every email.
+        self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout_s,
+                                    transport=transport)
 
     def fetch_pdf(self, book_id: int) -> BookPdf | None:
         try:
-            response = httpx.get(f"{self._base}/internal/books/{book_id}/pdf",
-                                 timeout=self._timeout)
+            response = self._client.get(f"/internal/books/{book_id}/pdf")
         except httpx.HTTPError as exc:
             raise PdfUnavailable(f"catalog unreachable: {type(exc).__name__}") from exc
         if response.status_code == 404:
@@ -39,3 +41,6 @@ class CatalogClient:
             raise PdfUnavailable(f"catalog answered {response.status_code}")
         match = _FILENAME.search(response.headers.get("content-disposition", ""))
         return BookPdf(response.content, match.group(1) if match else None)
+
+    def close(self) -> None:
+        self._client.close()

@@ -13,7 +13,7 @@ from bookstore_shared.runtime import ServiceRuntime
 from bookstore_shared.security import TokenVerifier
 
 from ..domain import messages
-from ..service_layer.handlers import EMAIL_HANDLERS, handle_email_event
+from ..service_layer.handlers import EMAIL_HANDLERS, handle_email_event, sends_an_email
 from ..service_layer.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -46,4 +46,4 @@ def ws_fanout_handler(hub: Hub, verifier: TokenVerifier):
 def register_consumers(runtime: ServiceRuntime, hub: Hub, verifier: TokenVerifier) -> None:
     """Each replica gets its own exclusive fan-out queue; emails share the durable queue."""
     runtime.bus.subscribe(WS_QUEUE, WS_EVENTS, ws_fanout_handler(hub, verifier), exclusive=True)
-    runtime.consume(list(EMAIL_HANDLERS), handle_email_event)
+    runtime.consume(list(EMAIL_HANDLERS), handle_email_event, relevant=sends_an_email)

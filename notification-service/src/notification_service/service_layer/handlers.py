@@ -71,6 +71,12 @@ EMAIL_HANDLERS = {
 }
 
 
+def sends_an_email(env: Envelope) -> bool:
+    """False for order statuses nobody is emailed about (PENDING, PROCESSING)."""
+    return (env.type != "order.status_changed"
+            or env.data.get("status") in emails.EMAILED_STATUSES)
+
+
 def handle_email_event(session: Session, env: Envelope) -> None:
     """Route one event of the shared `notification` queue to its handler."""
     handler = EMAIL_HANDLERS.get(env.type)

@@ -42,4 +42,4 @@ def register(container: Container) -> None:
             return
         handler(session, env)
 
-    container.runtime.consume(sorted(table), dispatch)
+    container.runtime.consume(sorted(table), dispatch, relevant=saga.moves_an_order_or_book)

@@ -20,6 +20,15 @@ class UnknownOrder(LookupError):
     """An event names an order this service has no record of (retried, then parked)."""
 
 
+SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER = frozenset({"SHIPPED", "DELIVERED"})
+
+
+def moves_an_order_or_book(env: Envelope) -> bool:
+    """False for shipment updates the order does not follow (PREPARING, CANCELLED)."""
+    return (env.type != "shipment.updated"
+            or env.data.get("status") in SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER)
+
+
 def _locked(session: Session, order_id: int) -> tuple[OrderRepository, Order]:
     repo = OrderRepository(session)
     order = repo.get(order_id, for_update=True)
@@ -62,7 +71,7 @@ def on_inventory_rejected(session: Session, env: Envelope, *, outbox: Outbox) ->
 def on_shipment_updated(session: Session, env: Envelope, *, outbox: Outbox) -> None:
     """SHIPPED / DELIVERED from shipping; PREPARING and CANCELLED do not move the order."""
     data: ShipmentUpdated = env.payload()
-    if data.status not in ("SHIPPED", "DELIVERED"):
+    if data.status not in SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER:
         return
     repo, order = _locked(session, data.order_id)
     _apply(session, outbox, repo, order, order.record_shipment(data.status), env)
