@@ -28,6 +28,8 @@ lint: install
 	.venv/bin/ruff check .
 
 bench: install ## load the whole system (real MySQL + RabbitMQ on 127.0.0.1); writes bench/results.md
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || \
+		{ echo "make bench needs wrk (Debian/Ubuntu: apt-get install wrk)"; exit 1; }
 	$(VENV_PY) -m bench.run
 
 tap: install ## print the event stream: make tap ARGS='order.# --json'

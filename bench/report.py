@@ -32,8 +32,9 @@ def _gateway(r: dict) -> list[str]:
     return [
         "## 1. Gateway overhead", "",
         (f"`GET {g['path']}` (100 books, ~14 KB of JSON), same tools, same run. Throughput: wrk, "
-        f"1 thread, 16 connections, 5 s each. Latency: fixed arrival rate {g['rate']} req/s for 5 s "
-        "(aiohttp open-loop generator, own process)."), "",
+        f"1 thread, 16 connections, 5 s each. Latency: fixed arrival rate {g['rate']} req/s "
+        f"(aiohttp open-loop generator, own process), {g.get('rounds', 1)} alternating rounds of "
+        f"5 s per side, {rd['n']} and {rg['n']} requests."), "",
         "| | direct (catalog) | through gateway | |",
         "|---|---:|---:|---|",
         (f"| wrk requests/s | {_f(wd['rps'])} | {_f(wg['rps'])} | ratio **{ratio:.2f}×** "
@@ -72,8 +73,7 @@ def _saga(r: dict) -> list[str]:
               f"{_f(best)} orders/s (≥ 150: {_ok(best >= 150)})."), "",
               "![latency to PROCESSING and DELIVERED by arrival rate](saga.svg)", "",
               "### Where the time goes (per hop, ms, p50 / p99)", "",
-              "| hop | " + " | ".join(f"{x['rate']}/s" if x["rate"] else "saturation"
-                                     for x in runs) + " |",
+              "| hop | " + " | ".join(_label(x) for x in runs) + " |",
               "|---|" + "---:|" * len(runs)]
     for hop in runs[0]["hops_ms"]:
         cells = [f"{_f(x['hops_ms'][hop]['p50'])} / {_f(x['hops_ms'][hop]['p99'])}"
@@ -81,19 +81,48 @@ def _saga(r: dict) -> list[str]:
         lines.append(f"| {hop} | " + " | ".join(cells) + " |")
     lines += ["", ("Outbox relay delay: from `occurred_at` (staged in the transaction) to the "
               "event reaching the tap's queue (commit + relay wake-up + publish):"), "",
-              "| event | " + " | ".join(f"{x['rate']}/s" if x["rate"] else "saturation"
-                                       for x in runs) + " |",
+              "| event | " + " | ".join(_label(x) for x in runs) + " |",
               "|---|" + "---:|" * len(runs)]
     for key in runs[0]["relay_ms"]:
         cells = [f"{_f(x['relay_ms'][key]['p50'])} / {_f(x['relay_ms'][key]['p99'])}"
                  for x in runs]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines + [""] + _costs(r)
+
+
+def _costs(r: dict) -> list[str]:
+    runs, cpus = r["saga"]["runs"], r["machine"]["cpus"]
+    lines = ["### What one order costs the machine", "",
+             ("Per order, from the first `POST /orders` to the last DELIVERED: events on the "
+              "exchange (the tap), MySQL COMMITs and statements (server-wide `SHOW GLOBAL "
+              "STATUS`), and CPU time of each process (`/proc`). The ceiling is what the "
+              f"{cpus} CPUs could sustain if nothing but the saga ran: {cpus} × 1000 ms / "
+              "total CPU ms per order."), "",
+             "| per order | " + " | ".join(_label(x) for x in runs) + " |",
+             "|---|" + "---:|" * len(runs)]
+    for key, label in (("events", "events published"), ("commits", "MySQL COMMITs"),
+                       ("statements", "MySQL statements")):
+        lines.append(f"| {label} | " + " | ".join(_f(x["per_order"][key]) for x in runs) + " |")
+    names = sorted(runs[0]["cpu_ms_per_order"], key=lambda n: -runs[-1]["cpu_ms_per_order"][n])
+    for name in names:
+        lines.append(f"| CPU ms: {name} | " + " | ".join(
+            _f(x["cpu_ms_per_order"][name]) for x in runs) + " |")
+    totals = [sum(x["cpu_ms_per_order"].values()) for x in runs]
+    lines.append("| **CPU ms: all processes** | " + " | ".join(f"**{_f(t)}**" for t in totals)
+                 + " |")
+    lines.append("| ceiling, orders/s | " + " | ".join(_f(cpus * 1000 / t) for t in totals)
+                 + " |")
     return lines + [""]
+
+
+def _label(run: dict) -> str:
+    return f"{run['rate']}/s" if run["rate"] else "saturation"
 
 
 def _raw(r: dict) -> list[str]:
     p, m = r["raw"]["publish"], r["raw"]["mysql"]
-    best = max(x["processing_per_s"] for x in r["saga"]["runs"])
+    best_run = max(r["saga"]["runs"], key=lambda x: x["processing_per_s"])
+    best, cost = best_run["processing_per_s"], best_run["per_order"]
     return ["## 3. Raw limits (same run)", "",
             "| what | per second | |", "|---|---:|---|",
             (f"| pika publish + confirm, one at a time (BlockingConnection) | "
@@ -105,11 +134,13 @@ def _raw(r: dict) -> list[str]:
             f"{_f(m['commit_ms_1_conn'], 2)} ms per durable commit |"),
             (f"| MySQL single-row INSERT+COMMIT, 8 connections | {_f(m['tx_per_s_8_conn'], 0)} | "
             "group commit |"), "",
-            (f"The saga's best {_f(best)} orders/s costs about 8 committed transactions and 9 "
-            f"confirmed publishes per order (see below): ≈ {_f(best * 8, 0)} commits/s = "
-            f"{_f(100 * best * 8 / m['tx_per_s_8_conn'], 0)} % of the 8-connection MySQL figure, "
-            f"≈ {_f(best * 9, 0)} publishes/s = {_f(100 * best * 9 / p['batch_100_per_s'], 0)} % "
-            "of pipelined publishing."), ""]
+            (f"The saga's best {_f(best)} orders/s, at the {_f(cost['commits'])} COMMITs and "
+             f"{_f(cost['events'])} published events per order measured above, is "
+             f"≈ {_f(best * cost['commits'], 0)} commits/s = "
+             f"{_f(100 * best * cost['commits'] / m['tx_per_s_8_conn'], 0)} % of the "
+             f"8-connection MySQL figure and ≈ {_f(best * cost['events'], 0)} publishes/s = "
+             f"{_f(100 * best * cost['events'] / p['batch_100_per_s'], 0)} % of pipelined "
+             "publishing."), ""]
 
 
 def _fanout(r: dict) -> list[str]:

@@ -20,6 +20,7 @@ from .tap import Tap
 
 HERE = Path(__file__).parent
 RATES = (25, 50, 100, 200)
+GATEWAY_ROUNDS = 3
 
 
 def machine() -> dict:
@@ -34,13 +35,21 @@ def gateway_overhead(bench: Bench) -> dict:
     direct, via = bench.service_url("catalog"), bench.url
     out = {"path": path, "wrk_direct": wrk(direct + path, seconds=5),
            "wrk_gateway": wrk(via + path, seconds=5)}
-    # moderate load: 300 req/s, or half of what the catalog alone serves if that is less
+    # moderate load: 300 req/s, or half of what the catalog alone serves if that is less;
+    # alternating rounds so that drift in what else the machine does hits both sides alike
     out["rate"] = rate = min(300, int(out["wrk_direct"]["rps"] / 2))
-    for name, base in (("rate_direct", direct), ("rate_gateway", via)):
-        run = loadgen({"url": base, "paths": [path], "mode": "rate", "rate": rate, "duration": 5,
-                       "warmup": 1})
-        out[name] = {**summary(run["latencies_ms"]), "statuses": run["statuses"],
-                     "errors": run["errors"]}
+    out["rounds"] = GATEWAY_ROUNDS
+    samples: dict[str, list[float]] = {"rate_direct": [], "rate_gateway": []}
+    statuses: dict[str, dict] = {"rate_direct": {}, "rate_gateway": {}}
+    for _ in range(GATEWAY_ROUNDS):
+        for name, base in (("rate_direct", direct), ("rate_gateway", via)):
+            run = loadgen({"url": base, "paths": [path], "mode": "rate", "rate": rate,
+                           "duration": 5, "warmup": 1})
+            samples[name] += run["latencies_ms"]
+            for key, n in {**run["statuses"], **run["errors"]}.items():
+                statuses[name][key] = statuses[name].get(key, 0) + n
+    for name, latencies in samples.items():
+        out[name] = {**summary(latencies), "statuses": statuses[name]}
     return out
 
 

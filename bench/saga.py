@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+from .cpu import CpuMeter, mysql_counters
 from .stats import loadgen, summary
 from .system import Bench
 from .tap import Tap
@@ -15,7 +16,7 @@ HOPS = [
     ("inventory.reserved → PROCESSING", "inventory.reserved", "status:PROCESSING"),
     ("PROCESSING → shipment SHIPPED", "status:PROCESSING", "shipment:SHIPPED"),
     ("shipment SHIPPED → status SHIPPED", "shipment:SHIPPED", "status:SHIPPED"),
-    ("status SHIPPED → shipment DELIVERED", "status:SHIPPED", "shipment:DELIVERED"),
+    ("shipment SHIPPED → shipment DELIVERED", "shipment:SHIPPED", "shipment:DELIVERED"),
     ("shipment DELIVERED → DELIVERED", "shipment:DELIVERED", "status:DELIVERED"),
 ]
 RELAYS = ["order.placed", "inventory.reserved", "status:PROCESSING"]
@@ -40,6 +41,9 @@ def run_saga(bench: Bench, tap: Tap, *, rate: float | None, seconds: float,
              concurrency: int = 64, settle_s: float = 30) -> dict:
     """Place orders (at `rate`/s, or closed loop when None) and follow each to DELIVERED."""
     tap.take()
+    meter = CpuMeter(bench.pids)
+    counted = mysql_counters(bench.infra.mysql_url)
+    events = 0
     spec = _orders_spec(bench, duration=seconds, concurrency=concurrency,
                         **({"mode": "rate", "rate": rate} if rate else {"mode": "closed"}))
     result = loadgen(spec)
@@ -49,6 +53,7 @@ def run_saga(bench: Bench, tap: Tap, *, rate: float | None, seconds: float,
     deadline = time.monotonic() + settle_s
     while True:
         for arrived, env in tap.take():
+            events += 1
             key = _key(env)
             oid = env["data"].get("order_id")
             if key and oid in sent:
@@ -58,7 +63,15 @@ def run_saga(bench: Bench, tap: Tap, *, rate: float | None, seconds: float,
         if done == len(sent) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    return _analyse(rate, seconds, result, sent, times, arrivals)
+    cpu = meter.since()
+    now = mysql_counters(bench.infra.mysql_url)
+    per_order = 1 / max(1, len(sent))
+    return {**_analyse(rate, seconds, result, sent, times, arrivals),
+            # from the first order to the last DELIVERED; MySQL counters are server-wide
+            "cpu_ms_per_order": {k: v * 1000 * per_order for k, v in cpu.items()},
+            "per_order": {"events": events * per_order,
+                          "commits": (now["Com_commit"] - counted["Com_commit"]) * per_order,
+                          "statements": (now["Questions"] - counted["Questions"]) * per_order}}
 
 
 def _analyse(rate, seconds, result, sent, times, arrivals) -> dict:

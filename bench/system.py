@@ -13,6 +13,8 @@ import httpx
 from bookstore_shared.launcher import settings_from, start_processes
 from bookstore_shared.testing import Infrastructure, drop_instance, system_env
 
+from .cpu import infrastructure_pids
+
 
 def local_infrastructure() -> Infrastructure:
     """MariaDB and RabbitMQ on 127.0.0.1 (as the pytest plugin finds them)."""
@@ -34,6 +36,7 @@ class Bench:
     env: dict
     url: str
     admin: dict = field(default_factory=dict)
+    pids: dict[str, list[int]] = field(default_factory=dict)
     users: list[dict] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     books: list[int] = field(default_factory=list)
@@ -53,7 +56,9 @@ def running_system(log_dir: str, **overrides: str) -> Iterator[Bench]:
     try:
         procs = start_processes(env, log_dir=log_dir)
         try:
-            yield Bench(infra, instance, env, settings_from(env).service_url("gateway"))
+            pids = {name: [proc.pid] for name, proc in procs.procs.items()}
+            yield Bench(infra, instance, env, settings_from(env).service_url("gateway"),
+                        pids={**pids, **infrastructure_pids()})
         finally:
             procs.stop()
     finally:
