@@ -6,7 +6,6 @@ import time
 import uuid
 
 import pika
-
 from bookstore_shared.events import Envelope
 
 

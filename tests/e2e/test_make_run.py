@@ -9,7 +9,6 @@ import time
 
 import httpx
 import pytest
-
 from bookstore_shared.launcher import available_services
 from bookstore_shared.testing import free_port_base, system_env
 
@@ -33,7 +32,8 @@ def wait_for_ready_line(proc: subprocess.Popen, timeout: float = 120) -> None:
 
 
 def children_of(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
+                         check=False).stdout
     return [int(p) for p in out.split()]
 
 
@@ -42,7 +42,11 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    state = open(f"/proc/{pid}/stat").read().split()[2] if os.path.exists(f"/proc/{pid}") else "X"
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().split()[2]
+    except FileNotFoundError:
+        return False
     return state not in ("Z", "X")
 
 

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from ai_service.testing import DESCRIPTION, FakeOpenAI, book_pages, make_pdf
 from ai_service.domain.text import split_sentences
+from ai_service.testing import DESCRIPTION, FakeOpenAI, book_pages, make_pdf
 from bookstore_shared.launcher import settings_from, start_processes
 from bookstore_shared.testing import system_env
 

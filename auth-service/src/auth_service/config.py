@@ -1,9 +1,8 @@
 """Auth service settings (BOOKSTORE_* names are a public interface)."""
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
-
 from bookstore_shared.settings import BaseServiceSettings
+from pydantic import AliasChoices, Field, SecretStr
 
 
 def _env(name: str) -> AliasChoices:

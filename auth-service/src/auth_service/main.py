@@ -1,11 +1,10 @@
 """The auth service's HTTP app: `python -m auth_service.main`."""
 from __future__ import annotations
 
-from fastapi import FastAPI
-
 from bookstore_shared.bus import Bus
 from bookstore_shared.serve import serve
 from bookstore_shared.web import create_service_app
+from fastapi import FastAPI
 
 from .bootstrap import bootstrap
 from .config import Settings

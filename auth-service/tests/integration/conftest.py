@@ -4,20 +4,19 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
-from typing import Iterator
 
 import pytest
 import uvicorn
-from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-
 from auth_service.config import Settings
 from auth_service.main import create_app
 from bookstore_shared.bus import InProcessBus
 from bookstore_shared.db import database_url
 from bookstore_shared.testing import free_port_base
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 PASSWORD = "correct-horse-battery"
 

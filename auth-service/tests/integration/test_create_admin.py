@@ -73,9 +73,9 @@ def test_the_first_admin_clashing_with_an_existing_user_is_refused_cleanly(auth_
 def test_fifty_concurrent_first_admin_calls_create_exactly_one_admin(auth_app, h):
     app = auth_app()
     bodies = [_admin_body(h) for _ in range(50)]
-    with h.served(app.app) as url, httpx.Client(base_url=url, timeout=60) as http:
-        with ThreadPoolExecutor(max_workers=50) as pool:
-            answers = list(pool.map(lambda b: http.post("/create_admin", json=b), bodies))
+    with (h.served(app.app) as url, httpx.Client(base_url=url, timeout=60) as http,
+          ThreadPoolExecutor(max_workers=50) as pool):
+        answers = list(pool.map(lambda b: http.post("/create_admin", json=b), bodies))
     created = [a for a in answers if a.status_code == 201]
     refused = [a for a in answers if a.status_code != 201]
     assert len(created) == 1
@@ -92,9 +92,9 @@ def test_the_database_alone_stops_racing_bootstraps_that_all_passed_the_precheck
     # Every caller believes no admin exists yet: only the singleton row's key can stop them.
     monkeypatch.setattr(accounts, "first_admin_exists", lambda **_: False)
     bodies = [_admin_body(h) for _ in range(20)]
-    with h.served(app.app) as url, httpx.Client(base_url=url, timeout=60) as http:
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            answers = list(pool.map(lambda b: http.post("/create_admin", json=b), bodies))
+    with (h.served(app.app) as url, httpx.Client(base_url=url, timeout=60) as http,
+          ThreadPoolExecutor(max_workers=20) as pool):
+        answers = list(pool.map(lambda b: http.post("/create_admin", json=b), bodies))
     assert sorted(a.status_code for a in answers) == [201] + [400] * 19
     assert all(a.json() == EXISTS for a in answers if a.status_code == 400)
     assert h.sql(app, "SELECT COUNT(*) FROM user WHERE is_admin")[0][0] == 1

@@ -4,10 +4,9 @@ import time
 
 import pika
 import pytest
-from fastapi.testclient import TestClient
-
 from auth_service.main import create_app
 from bookstore_shared.events import Envelope
+from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.integration
 

@@ -4,9 +4,8 @@ import json
 import time
 
 import pytest
-from jose import jwt
-
 from auth_service.adapters.keys import SigningKey
+from jose import jwt
 
 pytestmark = pytest.mark.integration
 ENDPOINTS = ["/register", "/login", "/token/refresh", "/create_admin"]

@@ -1,5 +1,5 @@
 """Failed logins are limited per account and per client address (429 with Retry-After)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -34,7 +34,7 @@ def test_an_account_is_locked_after_too_many_failures_even_for_the_right_passwor
 
 
 def _old_failures(app, h, user, seconds_ago: float, count: int = 3) -> None:
-    at = datetime.now(timezone.utc) - timedelta(seconds=seconds_ago)
+    at = datetime.now(UTC) - timedelta(seconds=seconds_ago)
     for _ in range(count):
         h.sql(app, "INSERT INTO login_failure (account_key, client_address, failed_at) "
                    "VALUES (:k, '192.0.2.200', :at)", k=f"user:{user['user_id']}", at=at)

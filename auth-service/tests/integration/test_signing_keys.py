@@ -1,8 +1,7 @@
 """The RS256 key: generated once and shared through the database, or given by configuration."""
 import pytest
-from jose import jwt
-
 from bookstore_shared.security import StaticKeys, TokenVerifier
+from jose import jwt
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,5 @@
 """Registration rules: username, email and password policy (no I/O)."""
 import pytest
-
 from auth_service.domain.exceptions import InvalidRegistration
 from auth_service.domain.model import login_identifier, new_user
 

@@ -1,16 +1,15 @@
 """Token claims and signing (no I/O: a generated key, verified with the shared verifier)."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from jose import jwt
-
 from auth_service.adapters.keys import SigningKey
 from auth_service.domain.model import User
 from auth_service.domain.tokens import issue_claims
 from bookstore_shared.security import InvalidToken, StaticKeys, TokenVerifier
+from jose import jwt
 
 USER = User(id=7, username="alice", email="alice@example.com", password_hash="x", is_admin=True,
-            created_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+            created_at=datetime(2024, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")

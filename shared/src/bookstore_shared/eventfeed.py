@@ -2,8 +2,8 @@
 gateway's admin event feed."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import orjson
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, insert
 from sqlalchemy.exc import IntegrityError

@@ -45,7 +45,8 @@ class ServiceProcesses:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, pkg: str, *, log_dir: str | None = None) -> None:
-        out = open(os.path.join(log_dir, f"{name}.log"), "ab") if log_dir else None
+        # the child keeps writing to it after this returns; closed with the process
+        out = open(os.path.join(log_dir, f"{name}.log"), "ab") if log_dir else None  # noqa: SIM115
         self.procs[name] = subprocess.Popen([sys.executable, "-m", f"{pkg}.main"], env=self.env,
                                             stdout=out, stderr=subprocess.STDOUT if out else None)
 
@@ -113,11 +114,11 @@ def settings_from(env: dict[str, str]) -> BaseServiceSettings:
 
 
 async def _serve_standalone(settings: BaseServiceSettings) -> None:
+    import uvicorn
+
     from .bus import InProcessBus, retry_delays_ms
     from .logs import configure_logging
     from .serve import uvicorn_config
-
-    import uvicorn
 
     configure_logging("standalone", settings.log_level)
     bus = InProcessBus(retry_delays_ms=retry_delays_ms(settings.retry_delays_ms))

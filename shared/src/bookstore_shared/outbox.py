@@ -6,8 +6,22 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import (BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String,
-                        Table, delete, event, insert, select, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from .bus import Bus
@@ -85,6 +99,12 @@ class OutboxRelay:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.healthy = True
+        table = outbox.table
+        # built once: the relay runs these for every batch
+        self._claim = (select(table.c.id, table.c.body).where(table.c.sent_at.is_(None))
+                       .order_by(table.c.id).limit(batch_size).with_for_update(skip_locked=True))
+        self._mark_sent = (update(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+                           .values(sent_at=bindparam("now")))
 
     def start(self) -> None:
         self._stop.clear()
@@ -118,19 +138,14 @@ class OutboxRelay:
 
     def relay_once(self) -> int:
         """Publish one batch; returns how many rows were sent."""
-        table = self._outbox.table
         with self._factory() as session:
-            rows = session.execute(
-                select(table.c.id, table.c.body).where(table.c.sent_at.is_(None))
-                .order_by(table.c.id).limit(self._batch).with_for_update(skip_locked=True)
-            ).all()
+            rows = session.execute(self._claim).all()
             if not rows:
                 session.rollback()
                 self._bus.publish([])  # keeps the connection alive and detects outages
                 return 0
             self._bus.publish([Envelope.from_bytes(r.body) for r in rows])
-            session.execute(update(table).where(table.c.id.in_([r.id for r in rows]))
-                            .values(sent_at=utcnow()))
+            session.execute(self._mark_sent, {"ids": [r.id for r in rows], "now": utcnow()})
             session.commit()
             return len(rows)
 

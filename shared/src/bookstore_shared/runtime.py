@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Sequence
 
 from sqlalchemy import Table
 from starlette.concurrency import run_in_threadpool
 
 from .bus import Bus, InProcessBus, RabbitBus, retry_delays_ms
-from .db import (database_url, ensure_database, is_database_reachable, make_engine,
-                 make_session_factory, upgrade_to_head)
+from .db import (
+    database_url,
+    ensure_database,
+    is_database_reachable,
+    make_engine,
+    make_session_factory,
+    upgrade_to_head,
+)
 from .inbox import EventFilter, EventHandler, idempotent
 from .outbox import Outbox, OutboxRelay
 from .settings import BaseServiceSettings

@@ -9,8 +9,9 @@ import os
 import random
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
-from typing import Iterator
 
 import pytest
 
@@ -67,7 +68,7 @@ def free_port_base(span: int = 8) -> int:
 
 def _from_containers(stack) -> Infrastructure | None:
     try:
-        import docker  # noqa: F401 - testcontainers' dependency
+        import docker
         from testcontainers.mysql import MySqlContainer
         from testcontainers.rabbitmq import RabbitMqContainer
 
@@ -147,26 +148,22 @@ def _delete_broker_objects(url: str, name: str) -> None:
         conn = pika.BlockingConnection(pika.URLParameters(url))
     except Exception:  # noqa: BLE001
         return
-    try:
+    with suppress(Exception):  # best effort: whatever is left is named after a dropped instance
         suffixes = ["", ".dlq"] + [f".retry.{d}" for d in (50, 100, 200, 300, 500, 2000, 8000,
                                                            30000)]
         for service, _ in SERVICES + [("tests", ""), ("notification.ws", "")]:
             for suffix in suffixes:
                 ch = conn.channel()
                 try:
-                    ch.queue_delete(f"{name}.{service}{suffix}")
-                except Exception:  # noqa: BLE001 - not there
-                    pass
+                    with suppress(Exception):  # not there
+                        ch.queue_delete(f"{name}.{service}{suffix}")
                 finally:
                     if ch.is_open:
                         ch.close()
         ch = conn.channel()
         ch.exchange_delete(f"{name}.events")
-    except Exception:  # noqa: BLE001
-        pass
-    finally:
-        if conn.is_open:
-            conn.close()
+    if conn.is_open:
+        conn.close()
 
 
 def system_env(infra: Infrastructure, instance: str, data_dir: str, **overrides: str) -> dict:

@@ -6,7 +6,6 @@ import time
 from collections import Counter
 
 import pytest
-
 from bookstore_shared.bus import InProcessBus, RabbitBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import NotificationBroadcast, UserRegistered

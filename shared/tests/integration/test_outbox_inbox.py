@@ -6,8 +6,6 @@ import time
 
 import pika
 import pytest
-from sqlalchemy import Column, Integer, String, Table, event, func, insert, select
-
 from bookstore_shared.bus import BrokerUnavailable, InProcessBus, RabbitBus
 from bookstore_shared.db import new_metadata
 from bookstore_shared.events import Envelope
@@ -16,6 +14,7 @@ from bookstore_shared.inbox import idempotent, inbox_table
 from bookstore_shared.outbox import outbox_table, pending_count
 from bookstore_shared.runtime import ServiceRuntime
 from bookstore_shared.settings import BaseServiceSettings
+from sqlalchemy import Column, Integer, String, Table, event, func, insert, select
 
 metadata = new_metadata()
 OUTBOX = outbox_table(metadata)

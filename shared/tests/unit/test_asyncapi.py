@@ -4,7 +4,6 @@ from pathlib import Path
 
 import jsonschema
 import yaml
-
 from bookstore_shared.asyncapi import render
 
 REPO = Path(__file__).resolve().parents[3]

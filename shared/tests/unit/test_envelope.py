@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 import pytest
-
 from bookstore_shared.context import correlation_id_var
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookCreated, OrderPlaced, UserRegistered

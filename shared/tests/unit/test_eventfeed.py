@@ -1,7 +1,11 @@
 from bookstore_shared.eventfeed import EventFilter, render_line
 from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import (OrderPlaced, OrderStatusChanged, StockChanged,
-                                               UserRegistered)
+from bookstore_shared.events.contracts import (
+    OrderPlaced,
+    OrderStatusChanged,
+    StockChanged,
+    UserRegistered,
+)
 
 
 def placed(order_id: int, corr: str) -> Envelope:

@@ -1,5 +1,4 @@
 import pytest
-
 from bookstore_shared.bus import topic_matches
 
 

@@ -6,16 +6,15 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from bookstore_shared.security import ALGORITHM
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jose import jwt
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-
-from bookstore_shared.security import ALGORITHM
 
 from .orm import signing_key
 
@@ -39,11 +38,11 @@ class SigningKey:
         return self.public_jwk["kid"]
 
     @classmethod
-    def from_pem(cls, pem: str) -> "SigningKey":
+    def from_pem(cls, pem: str) -> SigningKey:
         """Parse a PEM RSA private key; ValueError when it is not one."""
         key = serialization.load_pem_private_key(pem.encode(), password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
-            raise ValueError("the JWT signing key must be an RSA private key")
+            raise ValueError("the JWT signing key must be an RSA private key")  # noqa: TRY004 - callers catch ValueError for every unusable key
         numbers = key.public_key().public_numbers()
         members = {"e": _b64(numbers.e), "kty": "RSA", "n": _b64(numbers.n)}
         thumb = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True)
@@ -53,7 +52,7 @@ class SigningKey:
                                                 "use": "sig"})
 
     @classmethod
-    def generate(cls) -> "SigningKey":
+    def generate(cls) -> SigningKey:
         """A new 2048-bit RSA key."""
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -84,7 +83,7 @@ def load_or_create(factory: sessionmaker[Session], configured_pem: str | None) -
         try:
             session.execute(insert(signing_key).values(
                 id=1, kid=fresh.kid, private_pem=fresh.private_pem,
-                created_at=datetime.now(timezone.utc)))
+                created_at=datetime.now(UTC)))
             session.commit()
             log.info("generated a new token signing key", extra={"kid": fresh.kid})
             return fresh

@@ -1,12 +1,21 @@
 """The auth service's tables (its own schema; nobody else reads them)."""
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String,
-                        Table, Text)
-from sqlalchemy.dialects import mysql
-
 from bookstore_shared.db import new_metadata
 from bookstore_shared.outbox import outbox_table
+from sqlalchemy import (
+                        BigInteger,
+                        Boolean,
+                        Column,
+                        DateTime,
+                        ForeignKey,
+                        Index,
+                        Integer,
+                        String,
+                        Table,
+                        Text,
+)
+from sqlalchemy.dialects import mysql
 
 metadata = new_metadata()
 

@@ -1,17 +1,23 @@
 """Public auth routes (mounted at `/` and under `/api`)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
-
 from bookstore_shared.security import ACCESS_COOKIE
+from fastapi import APIRouter, Request, Response
 
 from ..domain.commands import CreateAdmin, Login, Logout, RefreshTokens, RegisterUser
 from ..domain.exceptions import AdminAlreadyExists
 from ..service_layer import accounts, sessions
 from ..service_layer.context import AuthContext
 from .deps import Ctx, OptionalUser, RawBody, SessionUser, client_address, parse_body
-from .schemas import (LoginRequest, MessageRead, RefreshRequest, TokenRead, UserCreate,
-                      UserCreated, UserRead)
+from .schemas import (
+    LoginRequest,
+    MessageRead,
+    RefreshRequest,
+    TokenRead,
+    UserCreate,
+    UserCreated,
+    UserRead,
+)
 
 router = APIRouter(tags=["auth"])
 

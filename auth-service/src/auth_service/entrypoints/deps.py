@@ -4,11 +4,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
-from pydantic import BaseModel, ValidationError
-
 from bookstore_shared.errors import ApiError
 from bookstore_shared.security import Principal, bearer_token
+from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
 
 from ..domain.exceptions import SessionNotActive
 from ..service_layer import sessions

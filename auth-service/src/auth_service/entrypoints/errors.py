@@ -4,8 +4,14 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ..domain.exceptions import (AdminAlreadyExists, InvalidCredentials, InvalidRefreshToken,
-                                 InvalidRegistration, SessionNotActive, TooManyAttempts)
+from ..domain.exceptions import (
+    AdminAlreadyExists,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    InvalidRegistration,
+    SessionNotActive,
+    TooManyAttempts,
+)
 
 
 def install_domain_errors(app: FastAPI) -> None:

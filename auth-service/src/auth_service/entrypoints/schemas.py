@@ -26,7 +26,7 @@ class LoginRequest(_Body):
     password: str
 
     @model_validator(mode="after")
-    def _one_identifier(self) -> "LoginRequest":
+    def _one_identifier(self) -> LoginRequest:
         if not (self.email or self.username):
             raise ValueError("email or username is required")
         return self

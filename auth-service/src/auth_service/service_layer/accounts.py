@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from datetime import UTC, datetime
 
 from bookstore_shared.db import session_scope
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import UserRegistered
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..adapters import repository as repo
 from ..domain.commands import CreateAdmin, RegisterUser
@@ -21,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def _now(ctx: AuthContext) -> datetime:
-    return datetime.fromtimestamp(ctx.clock(), timezone.utc)
+    return datetime.fromtimestamp(ctx.clock(), UTC)
 
 
 def _insert_user(session: Session, *, ctx: AuthContext, new: NewUser, password_hash: str,

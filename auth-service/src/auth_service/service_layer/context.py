@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from bookstore_shared.outbox import Outbox
 from bookstore_shared.security import StaticKeys, TokenVerifier
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..adapters.keys import SigningKey
 from ..adapters.passwords import Passwords

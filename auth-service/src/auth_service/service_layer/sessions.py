@@ -5,18 +5,21 @@ import logging
 import random
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from bookstore_shared.db import session_scope
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import SessionRevoked
 from bookstore_shared.security import InvalidToken, Principal
+from sqlalchemy.orm import Session
 
 from ..adapters import repository as repo
 from ..adapters.timeutil import as_utc, from_epoch
 from ..domain.commands import Login, Logout, RefreshTokens
-from ..domain.exceptions import (InvalidCredentials, InvalidRefreshToken, SessionNotActive,
-                                 TooManyAttempts)
+from ..domain.exceptions import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    SessionNotActive,
+    TooManyAttempts,
+)
 from ..domain.model import User, login_identifier
 from ..domain.ratelimit import Window, retry_after, strictest
 from ..domain.tokens import IssuedClaims, issue_claims, new_session_id
@@ -172,4 +175,4 @@ def revoked_sessions(*, ctx: AuthContext) -> list[SessionRevoked]:
                            expires_at=as_utc(r.access_expires_at)) for r in rows]
 
 
-__all__ = ["TokenPair", "login", "refresh", "logout", "authenticate", "revoked_sessions"]
+__all__ = ["TokenPair", "authenticate", "login", "logout", "refresh", "revoked_sessions"]

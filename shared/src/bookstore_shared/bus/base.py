@@ -1,9 +1,10 @@
 """What every bus offers: confirmed publishing and queue subscriptions with retries and a DLQ."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 
 from ..events import Envelope
 

@@ -5,8 +5,8 @@ import itertools
 import logging
 import queue
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..events import Envelope
 from .base import DeadLetter, Handler, Subscription, is_transient, topic_matches
@@ -26,7 +26,7 @@ class _Queue:
     def __init__(self, name: str, patterns: Sequence[str]):
         self.name = name
         self.patterns = tuple(patterns)
-        self.pending: "queue.Queue[_Delivery | None]" = queue.Queue()
+        self.pending: queue.Queue[_Delivery | None] = queue.Queue()
         self.handlers: list[Handler] = []
 
     def binds(self, routing_key: str) -> bool:

@@ -9,6 +9,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Sequence
+from contextlib import suppress
 from functools import partial
 
 import pika
@@ -173,10 +174,8 @@ class RabbitBus:
             finally:
                 self._connected[index] = False
                 if conn is not None and conn.is_open:
-                    try:
+                    with suppress(Exception):  # it is already broken
                         conn.close()
-                    except Exception:  # noqa: BLE001
-                        pass
 
     def _on_message(self, sub: Subscription, ch, method, props, body: bytes) -> None:
         attempts = int((props.headers or {}).get(ATTEMPTS_HEADER, 0))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -13,7 +13,7 @@ from ..context import correlation_id_var
 
 def utcnow() -> datetime:
     """Timezone-aware current UTC time."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Envelope(BaseModel):
@@ -31,8 +31,8 @@ class Envelope(BaseModel):
     data: dict[str, Any]
 
     @classmethod
-    def wrap(cls, payload: BaseModel, *, producer: str, causation: "Envelope | None" = None,
-             correlation_id: str | None = None) -> "Envelope":
+    def wrap(cls, payload: BaseModel, *, producer: str, causation: Envelope | None = None,
+             correlation_id: str | None = None) -> Envelope:
         """Wrap a typed payload; the correlation id follows the causing event or the request."""
         from .contracts import event_type_of
 
@@ -54,6 +54,6 @@ class Envelope(BaseModel):
         return orjson.dumps(self.model_dump(mode="json"))
 
     @classmethod
-    def from_bytes(cls, body: bytes) -> "Envelope":
+    def from_bytes(cls, body: bytes) -> Envelope:
         """Parse and validate an envelope; raises ValueError on anything malformed."""
         return cls.model_validate(orjson.loads(body))
