@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.model import Order, OrderLine, OrderStatus
@@ -28,6 +28,28 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+# Hot statements are built once: reusing the object skips per-call construction and
+# cache-key generation; each call only passes its parameters.
+_INSERT_ORDER = insert(customer_order)
+_INSERT_ORDER_LINES = insert(order_line)
+_ORDER = select(customer_order).where(customer_order.c.id == bindparam("order_id"))
+_LOCK_ORDER = _ORDER.with_for_update()
+_ORDER_LINES = (select(order_line)
+                .where(order_line.c.order_id.in_(bindparam("ids", expanding=True)))
+                .order_by(order_line.c.order_id, order_line.c.position))
+# SET parameters need names other than the columns'
+_SAVE_STATUS = (update(customer_order)
+                .where(customer_order.c.id == bindparam("order_id"),
+                       customer_order.c.status == bindparam("old_status"))
+                .values(status=bindparam("new_status"),
+                        cancel_reason=bindparam("new_cancel_reason"),
+                        updated_at=bindparam("new_updated_at")))
+_FIND_IDEMPOTENCY = (select(idempotency_record.c.fingerprint, idempotency_record.c.order_id)
+                     .where(idempotency_record.c.user_id == bindparam("user_id"),
+                            idempotency_record.c.idempotency_key == bindparam("key")))
+_INSERT_IDEMPOTENCY = insert(idempotency_record)
+
+
 class OrderRepository:
     """Loads and stores orders; `get(..., for_update=True)` locks the order row."""
 
@@ -36,13 +58,13 @@ class OrderRepository:
 
     def add(self, order: Order, *, now: datetime) -> int:
         """Insert the order and its lines; sets and returns its id."""
-        result = self.session.execute(insert(customer_order).values(
-            user_id=order.user_id, status=order.status.value, total=order.total,
-            cancel_reason=order.cancel_reason, created_at=utc_naive(now),
-            updated_at=utc_naive(now)))
+        result = self.session.execute(_INSERT_ORDER, {
+            "user_id": order.user_id, "status": order.status.value, "total": order.total,
+            "cancel_reason": order.cancel_reason, "created_at": utc_naive(now),
+            "updated_at": utc_naive(now)})
         order.id = int(result.inserted_primary_key[0])
         order.created_at = now
-        self.session.execute(insert(order_line), [
+        self.session.execute(_INSERT_ORDER_LINES, [
             {"order_id": order.id, "book_id": line.book_id, "position": i,
              "quantity": line.quantity, "unit_price": line.unit_price, "title": line.title}
             for i, line in enumerate(order.lines)])
@@ -50,10 +72,8 @@ class OrderRepository:
 
     def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
         """The order with its lines, or None; locked until commit when `for_update`."""
-        query = select(customer_order).where(customer_order.c.id == order_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.execute(query).first()
+        query = _LOCK_ORDER if for_update else _ORDER
+        row = self.session.execute(query, {"order_id": order_id}).first()
         if row is None:
             return None
         return self._orders([row])[0]
@@ -72,11 +92,10 @@ class OrderRepository:
         if not order.changes:
             return
         original = order.changes[0].previous
-        result = self.session.execute(
-            update(customer_order)
-            .where(customer_order.c.id == order.id, customer_order.c.status == original.value)
-            .values(status=order.status.value, cancel_reason=order.cancel_reason,
-                    updated_at=utc_naive(now)))
+        result = self.session.execute(_SAVE_STATUS, {
+            "order_id": order.id, "old_status": original.value,
+            "new_status": order.status.value, "new_cancel_reason": order.cancel_reason,
+            "new_updated_at": utc_naive(now)})
         if result.rowcount != 1:
             raise ConcurrentModification(f"order {order.id} changed concurrently")
 
@@ -84,9 +103,7 @@ class OrderRepository:
         ids = [row.id for row in rows]
         lines: dict[int, list[OrderLine]] = {i: [] for i in ids}
         if ids:
-            for line in self.session.execute(
-                    select(order_line).where(order_line.c.order_id.in_(ids))
-                    .order_by(order_line.c.order_id, order_line.c.position)).all():
+            for line in self.session.execute(_ORDER_LINES, {"ids": ids}).all():
                 lines[line.order_id].append(OrderLine(int(line.book_id), line.quantity,
                                                       line.unit_price, line.title))
         return [Order(id=row.id, user_id=int(row.user_id), lines=lines[row.id],
@@ -101,15 +118,12 @@ class IdempotencyRepository:
         self.session = session
 
     def find(self, user_id: int, key: str) -> tuple[str, int] | None:
-        row = self.session.execute(
-            select(idempotency_record.c.fingerprint, idempotency_record.c.order_id)
-            .where(idempotency_record.c.user_id == user_id,
-                   idempotency_record.c.idempotency_key == key)).first()
+        row = self.session.execute(_FIND_IDEMPOTENCY, {"user_id": user_id, "key": key}).first()
         return (row.fingerprint, int(row.order_id)) if row else None
 
     def add(self, *, user_id: int, key: str, fingerprint: str, order_id: int,
             now: datetime) -> None:
         """Insert; a concurrent twin makes this (or its commit) raise IntegrityError."""
-        self.session.execute(insert(idempotency_record).values(
-            user_id=user_id, idempotency_key=key, fingerprint=fingerprint, order_id=order_id,
-            created_at=utc_naive(now)))
+        self.session.execute(_INSERT_IDEMPOTENCY, {
+            "user_id": user_id, "idempotency_key": key, "fingerprint": fingerprint,
+            "order_id": order_id, "created_at": utc_naive(now)})
