@@ -4,12 +4,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bookstore_shared.events import utcnow
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.book import Book, Generated
 from ..domain.model import StockState
 from .orm import BOOK, PDF_GRANT
+
+# The statements of every stock report, order and book read are built once and executed with
+# parameters: a reused statement skips SQLAlchemy's per-call construction and keeps its cache key.
+SELECT_BOOK = select(BOOK).where(BOOK.c.id == bindparam("book_id"))
+LOCK_BOOK = SELECT_BOOK.with_for_update()
+# No values(): SET takes the columns named in the parameters (`b_id`: a column's name would clash).
+SAVE_BOOK = update(BOOK).where(BOOK.c.id == bindparam("b_id"))
+COUNT_BOOKS = select(func.count()).select_from(BOOK)
+PAGE_OF_BOOKS = (select(BOOK).order_by(BOOK.c.id)
+                 .limit(bindparam("limit", type_=Integer))
+                 .offset(bindparam("offset", type_=Integer)))
+GRANT_EXISTS = select(PDF_GRANT.c.user_id).where(PDF_GRANT.c.user_id == bindparam("user_id"),
+                                                 PDF_GRANT.c.book_id == bindparam("book_id"))
+ADD_GRANT = insert(PDF_GRANT)
 
 
 def _to_book(row) -> Book:
@@ -57,10 +71,8 @@ class BookRepository:
         self.session = session
 
     def get(self, book_id: int, *, for_update: bool = False) -> Book | None:
-        stmt = select(BOOK).where(BOOK.c.id == book_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = self.session.execute(stmt).first()
+        stmt = LOCK_BOOK if for_update else SELECT_BOOK
+        row = self.session.execute(stmt, {"book_id": book_id}).first()
         return _to_book(row) if row else None
 
     def add(self, book: Book) -> int:
@@ -73,8 +85,8 @@ class BookRepository:
     def save(self, book: Book, *, summarized: bool = False) -> None:
         now = utcnow()
         extra = {"ai_updated_at": now} if summarized else {}
-        self.session.execute(update(BOOK).where(BOOK.c.id == book.id)
-                             .values(**_columns(book), **extra, updated_at=now))
+        self.session.execute(SAVE_BOOK, {"b_id": book.id, **_columns(book), **extra,
+                                         "updated_at": now})
 
     def delete(self, book_id: int) -> None:
         self.session.execute(delete(PDF_GRANT).where(PDF_GRANT.c.book_id == book_id))
@@ -89,23 +101,22 @@ class BookRepository:
                               | func.lower(BOOK.c.author).contains(needle, autoescape=True))
         if author:
             conditions.append(func.lower(BOOK.c.author) == author.strip().lower())
-        total = self.session.execute(
-            select(func.count()).select_from(BOOK).where(*conditions)).scalar_one()
-        rows = self.session.execute(select(BOOK).where(*conditions).order_by(BOOK.c.id)
-                                    .limit(limit).offset(offset)).all()
+        count, page = COUNT_BOOKS, PAGE_OF_BOOKS
+        if conditions:  # the filters shape the statement: built per search
+            count, page = count.where(*conditions), page.where(*conditions)
+        total = self.session.execute(count).scalar_one()
+        rows = self.session.execute(page, {"limit": limit, "offset": offset}).all()
         return BookPage([_to_book(r) for r in rows], int(total))
 
     def grant_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None:
         """Let `user_id` download the book's PDF (idempotent)."""
-        exists = self.session.execute(select(PDF_GRANT.c.user_id).where(
-            PDF_GRANT.c.user_id == user_id, PDF_GRANT.c.book_id == book_id)).first()
-        if exists:
+        if self.may_download(user_id=user_id, book_id=book_id):
             return
         # A concurrent grant of the same pair makes this insert fail; the event is then
         # redelivered and finds the row above.
-        self.session.execute(insert(PDF_GRANT).values(
-            user_id=user_id, book_id=book_id, order_id=order_id, granted_at=utcnow()))
+        self.session.execute(ADD_GRANT, {"user_id": user_id, "book_id": book_id,
+                                         "order_id": order_id, "granted_at": utcnow()})
 
     def may_download(self, *, user_id: int, book_id: int) -> bool:
-        return self.session.execute(select(PDF_GRANT.c.user_id).where(
-            PDF_GRANT.c.user_id == user_id, PDF_GRANT.c.book_id == book_id)).first() is not None
+        params = {"user_id": user_id, "book_id": book_id}
+        return self.session.execute(GRANT_EXISTS, params).first() is not None

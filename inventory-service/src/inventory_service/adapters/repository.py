@@ -4,12 +4,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bookstore_shared.events import utcnow
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.exceptions import StockConflict
 from ..domain.model import Line, ReservationStatus, StockLevel
 from .orm import reservation, stock
+
+# The statements every order runs are built once and executed with parameters: a reused
+# statement skips SQLAlchemy's per-call construction and keeps its cache key.
+# (Binds in UPDATE ... SET must not share a column's name, hence `b_id`, `now`, ...)
+CURRENT_LEVELS = select(stock).where(stock.c.book_id.in_(bindparam("ids", expanding=True)))
+LOCK_LEVELS = CURRENT_LEVELS.order_by(stock.c.book_id).with_for_update()
+TAKE_STOCK = (update(stock)
+              .where(stock.c.book_id == bindparam("b_id"),
+                     stock.c.available >= bindparam("quantity"))
+              .values(available=stock.c.available - bindparam("quantity"),
+                      revision=stock.c.revision + 1, updated_at=bindparam("now")))
+GIVE_BACK_STOCK = (update(stock)
+                   .where(stock.c.book_id == bindparam("b_id"))
+                   .values(available=stock.c.available + bindparam("quantity"),
+                           revision=stock.c.revision + 1, updated_at=bindparam("now")))
+LOCK_RESERVATION = (select(reservation).where(reservation.c.order_id == bindparam("order_id"))
+                    .with_for_update())
+ADD_RESERVATION = insert(reservation)
+SET_RESERVATION_STATUS = (update(reservation)
+                          .where(reservation.c.order_id == bindparam("o_id"))
+                          .values(status=bindparam("new_status"), updated_at=bindparam("now")))
 
 
 def _level(row) -> StockLevel:
@@ -19,9 +40,7 @@ def _level(row) -> StockLevel:
 
 def lock_levels(session: Session, book_ids: Iterable[int]) -> dict[int, StockLevel]:
     """Lock the books' stock rows in book_id order (one lock order everywhere: no deadlocks)."""
-    ids = sorted(set(book_ids))
-    rows = session.execute(select(stock).where(stock.c.book_id.in_(ids))
-                           .order_by(stock.c.book_id).with_for_update()).all()
+    rows = session.execute(LOCK_LEVELS, {"ids": sorted(set(book_ids))}).all()
     return {row.book_id: _level(row) for row in rows}
 
 
@@ -33,7 +52,7 @@ def get_level(session: Session, book_id: int) -> StockLevel | None:
 
 def current_stock(session: Session, book_ids: Iterable[int]) -> dict[int, StockLevel]:
     """Levels after this transaction's own writes."""
-    rows = session.execute(select(stock).where(stock.c.book_id.in_(sorted(set(book_ids))))).all()
+    rows = session.execute(CURRENT_LEVELS, {"ids": sorted(set(book_ids))}).all()
     return {row.book_id: _level(row) for row in rows}
 
 
@@ -57,11 +76,8 @@ def set_level(session: Session, book_id: int, *, available: int | None = None,
 def take(session: Session, lines: Iterable[Line]) -> None:
     """Decrement stock; the WHERE clause refuses to go below zero even if a lock was missed."""
     for line in lines:
-        result = session.execute(
-            update(stock)
-            .where(stock.c.book_id == line.book_id, stock.c.available >= line.quantity)
-            .values(available=stock.c.available - line.quantity,
-                    revision=stock.c.revision + 1, updated_at=utcnow()))
+        result = session.execute(TAKE_STOCK, {"b_id": line.book_id, "quantity": line.quantity,
+                                              "now": utcnow()})
         if result.rowcount != 1:
             raise StockConflict(f"stock of book {line.book_id} changed concurrently")
 
@@ -69,15 +85,13 @@ def take(session: Session, lines: Iterable[Line]) -> None:
 def give_back(session: Session, lines: Iterable[Line]) -> None:
     """Increment stock (a released reservation)."""
     for line in lines:
-        session.execute(update(stock).where(stock.c.book_id == line.book_id)
-                        .values(available=stock.c.available + line.quantity,
-                                revision=stock.c.revision + 1, updated_at=utcnow()))
+        session.execute(GIVE_BACK_STOCK, {"b_id": line.book_id, "quantity": line.quantity,
+                                          "now": utcnow()})
 
 
 def lock_reservation(session: Session, order_id: int):
     """The order's reservation row, locked; None when the order is new here."""
-    return session.execute(select(reservation).where(reservation.c.order_id == order_id)
-                           .with_for_update()).first()
+    return session.execute(LOCK_RESERVATION, {"order_id": order_id}).first()
 
 
 def get_reservation(session: Session, order_id: int):
@@ -89,12 +103,12 @@ def add_reservation(session: Session, *, order_id: int, user_id: int | None,
                     status: ReservationStatus, items: list[dict], reason: str | None) -> None:
     """Record the order's outcome (unique per order: a racing writer fails and is retried)."""
     now = utcnow()
-    session.execute(insert(reservation).values(
-        order_id=order_id, user_id=user_id, status=status.value, items=items, reason=reason,
-        created_at=now, updated_at=now))
+    session.execute(ADD_RESERVATION, {
+        "order_id": order_id, "user_id": user_id, "status": status.value, "items": items,
+        "reason": reason, "created_at": now, "updated_at": now})
 
 
 def set_reservation_status(session: Session, order_id: int, status: ReservationStatus) -> None:
     """Move a reservation to its next state."""
-    session.execute(update(reservation).where(reservation.c.order_id == order_id)
-                    .values(status=status.value, updated_at=utcnow()))
+    session.execute(SET_RESERVATION_STATUS, {"o_id": order_id, "new_status": status.value,
+                                             "now": utcnow()})
