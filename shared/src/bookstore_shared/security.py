@@ -11,6 +11,7 @@ from typing import Annotated, Protocol
 import httpx
 from fastapi import Depends, Request
 from jose import JWTError, jwt
+from starlette.concurrency import run_in_threadpool
 
 from .errors import ApiError
 
@@ -42,6 +43,9 @@ class KeySource(Protocol):
     def key_for(self, kid: str) -> dict | None:
         """The public JWK with this key id, or None."""
 
+    def answers_without_io(self, kid: str) -> bool:
+        """True when `key_for(kid)` will not fetch anything (it may still answer None)."""
+
 
 class StaticKeys:
     """Keys known in-process (the auth service verifies with its own public keys)."""
@@ -51,6 +55,9 @@ class StaticKeys:
 
     def key_for(self, kid: str) -> dict | None:
         return self._keys.get(kid)
+
+    def answers_without_io(self, kid: str) -> bool:
+        return True
 
 
 class JwksKeys:
@@ -72,6 +79,9 @@ class JwksKeys:
             if kid not in self._keys and time.monotonic() - self._fetched_at >= self._min_refresh:
                 self._refresh()
         return self._keys.get(kid)
+
+    def answers_without_io(self, kid: str) -> bool:
+        return kid in self._keys or time.monotonic() - self._fetched_at < self._min_refresh
 
     def _refresh(self) -> None:
         self._fetched_at = time.monotonic()
@@ -117,6 +127,14 @@ class TokenVerifier:
         except (KeyError, ValueError, TypeError) as exc:
             raise InvalidToken("token lacks required claims") from exc
 
+    def verifies_without_io(self, token: str) -> bool:
+        """True unless checking `token` means fetching signing keys first."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except JWTError:
+            return True  # refused without looking anything up
+        return not isinstance(kid, str) or self._keys.answers_without_io(kid)
+
     def claims(self, token: str, *, token_type: str = "access") -> dict:
         """Verified claims of a token of the given type."""
         try:
@@ -149,18 +167,30 @@ def bearer_token(request: Request) -> str | None:
     return request.cookies.get(ACCESS_COOKIE) or None
 
 
-def current_user(request: Request) -> Principal:
-    """401 unless the request carries a valid access token."""
-    token = bearer_token(request)
-    if not token:
-        raise ApiError(401, "Authentication required")
+def _principal(verifier: TokenVerifier, token: str) -> Principal:
     try:
-        return request.app.state.token_verifier.verify(token)
+        return verifier.verify(token)
     except InvalidToken as exc:
         raise ApiError(401, "Invalid or expired token", error=str(exc)) from None
 
 
-def admin_user(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+async def current_user(request: Request) -> Principal:
+    """401 unless the request carries a valid access token.
+
+    Checked on the event loop (an RS256 signature check takes microseconds; a sync dependency
+    would cost a worker-thread hop per request); only a token whose signing key must first be
+    fetched goes to a worker thread.
+    """
+    token = bearer_token(request)
+    if not token:
+        raise ApiError(401, "Authentication required")
+    verifier: TokenVerifier = request.app.state.token_verifier
+    if verifier.verifies_without_io(token):
+        return _principal(verifier, token)
+    return await run_in_threadpool(_principal, verifier, token)
+
+
+async def admin_user(user: Annotated[Principal, Depends(current_user)]) -> Principal:
     """403 unless the caller is an admin."""
     if not user.is_admin:
         raise ApiError(403, "Admin access required")

@@ -1,0 +1,117 @@
+"""Access tokens checked on the event loop; the JWKS is fetched once, off the loop."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from bookstore_shared.errors import install_error_handlers
+from bookstore_shared.security import CurrentUser, JwksKeys, StaticKeys, TokenVerifier
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from jose import jwk, jwt
+
+
+class Issuer:
+    """Signs access tokens as the auth service does, with a key made for the test."""
+
+    def __init__(self) -> None:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "k-" + uuid.uuid4().hex[:8]
+        self.pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption()).decode()
+        public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.jwks = {"keys": [{**jwk.construct(public, "RS256").to_dict(), "kid": self.kid}]}
+
+    def token(self, user_id: int, *, kid: str | None = None) -> str:
+        now = int(time.time())
+        claims = {"iss": "bookstore-auth", "aud": "bookstore", "sub": str(user_id),
+                  "name": f"user{user_id}", "adm": False, "sid": uuid.uuid4().hex,
+                  "typ": "access", "iat": now, "exp": now + 600}
+        return jwt.encode(claims, self.pem, algorithm="RS256", headers={"kid": kid or self.kid})
+
+
+@pytest.fixture
+def issuer() -> Issuer:
+    return Issuer()
+
+
+@pytest.fixture
+def jwks_server(issuer) -> Iterator[tuple[str, list[str]]]:
+    """Serves the issuer's JWKS; the list records every fetch."""
+    fetches: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetches.append(self.path)
+            body = json.dumps(issuer.jwks).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json", fetches
+    finally:
+        server.shutdown()
+
+
+def app_with(verifier: TokenVerifier) -> TestClient:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.state.token_verifier = verifier
+
+    @app.get("/me")
+    async def me(user: CurrentUser):
+        return {"user_id": user.user_id, "username": user.username}
+
+    return TestClient(app)
+
+
+def test_only_an_unknown_signing_key_needs_a_fetch(issuer, jwks_server):
+    url, fetches = jwks_server
+    keys = JwksKeys(url, min_refresh_s=60)
+    verifier = TokenVerifier(keys)
+    token = issuer.token(1)
+    assert not verifier.verifies_without_io(token)
+    assert verifier.verify(token).user_id == 1
+    assert fetches == ["/.well-known/jwks.json"]
+    assert verifier.verifies_without_io(token)
+    # another unknown key right after a fetch is refused without asking again (rate limit)
+    assert verifier.verifies_without_io(issuer.token(1, kid="other"))
+    assert keys.key_for("other") is None
+    assert len(fetches) == 1
+    assert TokenVerifier(StaticKeys(issuer.jwks)).verifies_without_io("not a token")
+
+
+def test_requests_are_verified_with_one_fetch_of_the_key_set(issuer, jwks_server):
+    url, fetches = jwks_server
+    client = app_with(TokenVerifier(JwksKeys(url)))
+    for user_id in (7, 8, 9):
+        answer = client.get("/me", headers={"Authorization": f"Bearer {issuer.token(user_id)}"})
+        assert (answer.status_code, answer.json()) == (200, {"user_id": user_id,
+                                                             "username": f"user{user_id}"})
+    assert len(fetches) == 1
+
+
+def test_a_token_signed_by_another_key_is_refused(issuer):
+    client = app_with(TokenVerifier(StaticKeys(issuer.jwks)))
+    forged = Issuer().token(1, kid=issuer.kid)
+    answer = client.get("/me", headers={"Authorization": f"Bearer {forged}"})
+    assert (answer.status_code, answer.json()["message"]) == (401, "Invalid or expired token")
+    answer = client.get("/me")
+    assert (answer.status_code, answer.json()["message"]) == (401, "Authentication required")
