@@ -22,17 +22,23 @@ class SmtpTransport:
                  password: str | None = None, timeout_s: float = 30.0):
         self.host, self.port, self.security = host, port, security
         self._user, self._password, self._timeout = user, password, timeout_s
+        self._tls: ssl.SSLContext | None = None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """Made on first use and reused: each new context loads the CA store (~18 ms of CPU)."""
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
 
     def send(self, message: EmailMessage) -> None:
-        context = ssl.create_default_context()
         if self.security == "ssl":
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self._timeout,
-                                      context=context)
+                                      context=self._tls_context())
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=self._timeout)
         with client:
             if self.security == "starttls":
-                client.starttls(context=context)
+                client.starttls(context=self._tls_context())
             if self._user:
                 client.login(self._user, self._password or "")
             client.send_message(message)

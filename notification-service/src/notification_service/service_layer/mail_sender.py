@@ -71,21 +71,22 @@ class MailSender:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                if self.send_due() == 0:
-                    self._wakeup.wait(self._pause())
+                pause = self.send_due()
+                if pause > 0:
+                    self._wakeup.wait(pause)
                     self._wakeup.clear()
             except Exception as exc:  # noqa: BLE001 - database down: try again shortly
                 log.warning("mail sender paused", extra={"error": f"{type(exc).__name__}: {exc}"})
                 self._stop.wait(1.0)
 
-    def _pause(self) -> float:
+    def _pause(self, session) -> float:
         """Sleep until the next retry is due, at most `idle_s` (a wake-up cuts it short)."""
-        with self._sessions() as session:
-            due_in = repository.seconds_until_next_due(session)
+        due_in = repository.seconds_until_next_due(session)
         return self._idle if due_in is None else min(self._idle, due_in + 0.01)
 
-    def send_due(self, limit: int = 20) -> int:
-        """Attempt up to `limit` due emails once each; returns how many were attempted.
+    def send_due(self, limit: int = 20) -> float:
+        """Attempt up to `limit` due emails once each; returns how long to sleep before the next
+        round (0 when the limit was reached or the sender is stopping).
 
         Emails are claimed one at a time, so a sender killed mid-send holds only the one it was
         sending (until its lease runs out), never a whole batch.
@@ -95,10 +96,12 @@ class MailSender:
             while attempted < limit and not self._stop.is_set():
                 claimed = repository.claim_due(session, lease=self._lease, limit=1)
                 if not claimed:
-                    break
+                    # Nothing left to claim: the pause is read in the same session, and no
+                    # second round runs just to find the queue still empty.
+                    return self._pause(session)
                 self._attempt(session, claimed[0])
                 attempted += 1
-        return attempted
+        return 0.0
 
     def _attempt(self, session, email: repository.OutgoingEmail) -> None:
         try:

@@ -63,11 +63,12 @@ class ShipmentScheduler:
         with self._sessions() as session:
             moved = advance_due_shipments(session, now=utcnow(), timings=self._timings,
                                           outbox=self._outbox, limit=self._batch)
-            session.commit()
-        if moved >= self._batch:
-            return 0.0
-        with self._sessions() as session:
+            if moved >= self._batch:
+                session.commit()
+                return 0.0
+            # Read in the same transaction (it sees the moves just made): no second one per tick.
             due = repo.next_due_at(session)
+            session.commit()
         if due is None:
             return self._max_idle
         # Never spin: a due row another replica holds right now is skipped, not waited on.
