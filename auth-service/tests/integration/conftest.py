@@ -1,20 +1,16 @@
 """Auth apps on the real MySQL (each with its own fresh instance) and helpers to drive them."""
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
-import uvicorn
 from auth_service.config import Settings
 from auth_service.main import create_app
 from bookstore_shared.bus import InProcessBus
 from bookstore_shared.db import database_url
-from bookstore_shared.testing import free_port_base
+from bookstore_shared.testing import served
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -90,25 +86,6 @@ def sql(client: TestClient, statement: str, **params) -> list:
             return result.all() if result.returns_rows else []
     finally:
         engine.dispose()
-
-
-@contextmanager
-def served(app) -> Iterator[str]:
-    """Run `app` under a real uvicorn in a thread; yields its base URL."""
-    port = free_port_base(1)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 @pytest.fixture(scope="session")

@@ -4,24 +4,29 @@ from __future__ import annotations
 import time
 from email import message_from_bytes, policy
 
+import httpx
+import orjson
 import pytest
 from bookstore_shared.bus import InProcessBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import UserRegistered
 from bookstore_shared.security import StaticKeys
-from fastapi.testclient import TestClient
+from bookstore_shared.testing import served
 from notification_service.config import Settings
 from notification_service.main import create_app
+from websockets.sync.client import connect
 
 
 @pytest.fixture
 def standalone(tmp_path, signing_key, monkeypatch):
+    """The service under a real uvicorn (a socket closed by the client ends like in production;
+    the test client's own cancellation would race the server's orderly shutdown of the socket)."""
     for name in ("BOOKSTORE_MYSQL_URL", "BOOKSTORE_RABBITMQ_URL", "BOOKSTORE_SMTP_HOST"):
         monkeypatch.delenv(name, raising=False)
     bus = InProcessBus(retry_delays_ms=[50, 100])
     settings = Settings(_env_file=None, data_dir=tmp_path, instance="standalone")
     app = create_app(settings, bus=bus, keys=StaticKeys(signing_key.jwks))
-    with TestClient(app) as client:
+    with served(app) as url, httpx.Client(base_url=url, timeout=10) as client:
         bus.start()
         yield client, bus, tmp_path
         bus.stop()
@@ -43,8 +48,10 @@ def test_without_smtp_the_welcome_email_is_written_as_an_eml_file(standalone):
 def test_a_broadcast_reaches_a_socket_over_the_in_process_bus(standalone, signing_key):
     client, _bus, _ = standalone
     admin = {"Authorization": f"Bearer {signing_key.token(1, admin=True)}"}
-    with client.websocket_connect(f"/ws?token={signing_key.token(8)}") as ws:
+    ws_url = str(client.base_url).replace("http://", "ws://").rstrip("/")
+    with connect(f"{ws_url}/ws?token={signing_key.token(8)}") as ws:
         time.sleep(0.2)
         r = client.post("/notify", json={"message": "standalone hello"}, headers=admin)
         assert r.json() == {"message": "Notification sent"}
-        assert ws.receive_json() == {"type": "global", "message": "standalone hello"}
+        assert orjson.loads(ws.recv(timeout=10)) == {"type": "global",
+                                                     "message": "standalone hello"}

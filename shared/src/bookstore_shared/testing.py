@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 import random
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import pytest
+import uvicorn
 
 HOW_TO_PROVIDE = (
     "The test suite needs a real MySQL/MariaDB and RabbitMQ. Provide them by either\n"
@@ -64,6 +67,25 @@ def free_port_base(span: int = 8) -> int:
         if not any(_port_open(base + i) for i in range(span)):
             return base
     raise RuntimeError("no free port range found")
+
+
+@contextmanager
+def served(app) -> Iterator[str]:
+    """Run an ASGI app under a real uvicorn in a thread (lifespan included); yields its URL."""
+    port = free_port_base(1)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
 
 
 def _from_containers(stack) -> Infrastructure | None:
