@@ -77,3 +77,15 @@ def test_the_message_id_is_stable_per_event_and_kind():
 def test_email_retries_back_off_exponentially_up_to_the_cap():
     delay = backoff_schedule(base_s=1, max_s=10)
     assert [delay(n) for n in range(1, 7)] == [1, 2, 4, 8, 10, 10]
+
+
+def test_non_ascii_subject_and_body_arrive_intact():
+    msg = emails.build_message(sender="Bookstore <no-reply@bookstore.local>",
+                               recipient="zoe@example.com", subject="Dune – Part Two",
+                               body="Hello Zoë,\nthanks!\n", message_id="<e2.purchase@b.local>",
+                               attachments=[("Dune.pdf", b"%PDF-1.4\n%%EOF\n")])
+    raw = msg.as_bytes()
+    assert raw.isascii()  # encoded for any SMTP server (no SMTPUTF8 needed)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == "Dune – Part Two"
+    assert parsed.get_body(("plain",)).get_content() == "Hello Zoë,\nthanks!\n"

@@ -10,7 +10,8 @@ from typing import Annotated, Protocol
 
 import httpx
 from fastapi import Depends, Request
-from jose import JWTError, jwt
+from jose import JOSEError, JWTError, jwk, jwt
+from jose.backends.base import Key
 from starlette.concurrency import run_in_threadpool
 
 from .errors import ApiError
@@ -117,6 +118,8 @@ class TokenVerifier:
     def __init__(self, keys: KeySource, *, revoked: RevokedSessions | None = None):
         self._keys = keys
         self.revoked = revoked or RevokedSessions()
+        # kid -> (the JWK, its parsed key): parsing a JWK costs more than checking a signature
+        self._parsed: dict[str, tuple[dict, Key]] = {}
 
     def verify(self, token: str, *, token_type: str = "access") -> Principal:
         claims = self.claims(token, token_type=token_type)
@@ -135,6 +138,19 @@ class TokenVerifier:
             return True  # refused without looking anything up
         return not isinstance(kid, str) or self._keys.answers_without_io(kid)
 
+    def _parsed_key(self, kid: str) -> Key:
+        public = self._keys.key_for(kid)
+        if public is None:
+            raise InvalidToken("unknown signing key")
+        cached = self._parsed.get(kid)
+        if cached is None or cached[0] is not public:  # new, or the key set was refetched
+            try:
+                cached = (public, jwk.construct(public, ALGORITHM))
+            except JOSEError as exc:
+                raise InvalidToken("unusable signing key") from exc
+            self._parsed[kid] = cached
+        return cached[1]
+
     def claims(self, token: str, *, token_type: str = "access") -> dict:
         """Verified claims of a token of the given type."""
         try:
@@ -143,9 +159,7 @@ class TokenVerifier:
             raise InvalidToken("malformed token") from exc
         if header.get("alg") != ALGORITHM or not isinstance(header.get("kid"), str):
             raise InvalidToken("unsupported token algorithm")
-        key = self._keys.key_for(header["kid"])
-        if key is None:
-            raise InvalidToken("unknown signing key")
+        key = self._parsed_key(header["kid"])
         try:
             claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
                                 issuer=ISSUER)

@@ -5,13 +5,13 @@ import hashlib
 import os
 import smtplib
 import ssl
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Protocol
 
 
 class MailTransport(Protocol):
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """Hand the message over, or raise."""
 
 
@@ -30,7 +30,7 @@ class SmtpTransport:
             self._tls = ssl.create_default_context()
         return self._tls
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         if self.security == "ssl":
             client = smtplib.SMTP_SSL(self.host, self.port, timeout=self._timeout,
                                       context=self._tls_context())
@@ -56,7 +56,7 @@ class FileTransport:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         key = hashlib.sha256(str(message["Message-ID"]).encode()).hexdigest()[:32]
         target = self.directory / f"{key}.eml"
