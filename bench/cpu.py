@@ -67,3 +67,18 @@ def mysql_counters(mysql_url: str) -> dict[str, int]:
             return {name: int(value) for name, value in cur.fetchall()}
     finally:
         conn.close()
+
+
+def machine_idle_share(seconds: float = 2.0) -> float:
+    """The share of all CPUs left idle over `seconds` (from /proc/stat): how quiet the machine is."""
+    import time
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+        return ticks[3] + ticks[4], sum(ticks)  # idle + iowait, all
+
+    idle0, all0 = sample()
+    time.sleep(seconds)
+    idle1, all1 = sample()
+    return (idle1 - idle0) / max(1, all1 - all0)

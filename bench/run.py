@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .cpu import CpuMeter, machine_idle_share
 from .fanout import run_fanout
 from .raw import mysql_rates, publish_rates
 from .report import write_report
@@ -21,12 +22,14 @@ from .tap import Tap
 HERE = Path(__file__).parent
 RATES = (25, 50, 100, 200)
 GATEWAY_ROUNDS = 3
+IDLE_S = 3.0
 
 
 def machine() -> dict:
     """What the numbers were measured on, and how busy it was."""
     return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "load_before": os.getloadavg(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+            "idle_before": machine_idle_share(), "load_before": os.getloadavg(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
 def gateway_overhead(bench: Bench) -> dict:
@@ -67,13 +70,16 @@ def catalog_reads(bench: Bench, tmp: str) -> dict:
 def saga(bench: Bench) -> dict:
     """Section 2: fixed arrival rates, then saturation (closed loop, 64 in flight)."""
     runs = []
+    idle = CpuMeter(bench.pids)  # what the system costs doing nothing (pollers, heartbeats)
+    time.sleep(IDLE_S)
+    idle_cpu = {name: seconds / IDLE_S for name, seconds in idle.since().items()}
     with Tap(bench.infra.rabbitmq_url, bench.instance) as tap:
         for rate in RATES:
             runs.append(run_saga(bench, tap, rate=rate, seconds=5, settle_s=20))
             wait_idle(bench)
         runs.append(run_saga(bench, tap, rate=None, seconds=6, concurrency=64, settle_s=20))
         wait_idle(bench)
-    return {"runs": runs}
+    return {"runs": runs, "idle_cpu_share": idle_cpu}
 
 
 def main() -> None:
