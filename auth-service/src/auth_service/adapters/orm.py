@@ -4,16 +4,16 @@ from __future__ import annotations
 from bookstore_shared.db import new_metadata
 from bookstore_shared.outbox import outbox_table
 from sqlalchemy import (
-                        BigInteger,
-                        Boolean,
-                        Column,
-                        DateTime,
-                        ForeignKey,
-                        Index,
-                        Integer,
-                        String,
-                        Table,
-                        Text,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
 )
 from sqlalchemy.dialects import mysql
 
