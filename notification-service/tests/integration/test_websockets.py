@@ -96,6 +96,17 @@ def test_revoking_the_session_closes_its_socket_and_the_token_is_refused_afterwa
     assert code == 1008 and received == []
 
 
+def test_a_socket_is_closed_when_its_token_expires(stack, signing_key):
+    with connect(f"{stack.service.ws_url}?token={signing_key.token(108, ttl_s=2)}") as ws:
+        time.sleep(0.2)
+        stack.probe.publish(OrderStatusChanged(order_id=4, user_id=108, status="PENDING"))
+        assert recv_json(ws) == {"type": "order_status", "order_id": 4, "status": "PENDING"}
+        started = time.monotonic()
+        code, received = closed_code(ws, timeout=10)
+    assert (code, received) == (1008, [])
+    assert time.monotonic() - started < 4
+
+
 def test_an_app_level_ping_is_answered(stack, signing_key):
     with connect(f"{stack.service.ws_url}?token={signing_key.token(106)}") as ws:
         ws.send("ping")

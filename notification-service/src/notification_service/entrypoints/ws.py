@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from bookstore_shared.security import ACCESS_COOKIE, InvalidToken, Principal, TokenVerifier
 from fastapi import APIRouter, WebSocket
@@ -55,14 +56,15 @@ async def notifications_socket(ws: WebSocket) -> None:
     try:
         if verifier.revoked.is_revoked(principal.session_id):  # revoked while we verified
             conn.request_close(CLOSE_POLICY_VIOLATION, "session revoked")
-        await _serve(ws, conn)
+        await _serve(ws, conn, expires_at=principal.expires_at)
     finally:
         hub.unregister(conn)
 
 
-async def _serve(ws: WebSocket, conn: Connection) -> None:
+async def _serve(ws: WebSocket, conn: Connection, *, expires_at: float) -> None:
     tasks = {asyncio.create_task(_pump(ws, conn)), asyncio.create_task(_listen(ws, conn)),
-             asyncio.create_task(conn.closing.wait())}
+             asyncio.create_task(conn.closing.wait()),
+             asyncio.create_task(_close_on_expiry(conn, expires_at))}
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -73,6 +75,13 @@ async def _serve(ws: WebSocket, conn: Connection) -> None:
         # a slow client's transport may be jammed: never wait on it for long
         with contextlib.suppress(Exception):
             await asyncio.wait_for(ws.close(code=conn.close_code, reason=conn.close_reason), 2)
+
+
+async def _close_on_expiry(conn: Connection, expires_at: float) -> None:
+    """A socket lives no longer than the token that opened it (the client reconnects with a
+    fresh one)."""
+    await asyncio.sleep(max(0.0, expires_at - time.time()))
+    conn.request_close(CLOSE_POLICY_VIOLATION, "token expired")
 
 
 async def _pump(ws: WebSocket, conn: Connection) -> None:
