@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bookstore_shared.background import CommitSignal
 from bookstore_shared.bus import Bus
 from bookstore_shared.runtime import ServiceRuntime
 
@@ -11,7 +12,6 @@ from .adapters.catalog import CatalogClient
 from .adapters.orm import INBOX, OUTBOX
 from .adapters.pdf import extract_pages
 from .adapters.repository import JobRepository
-from .adapters.wakeup import JobSignal
 from .config import Settings
 from .domain.extractive import summarize_extractive
 from .domain.mapreduce import MapReduceSummarizer
@@ -54,7 +54,7 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> Container:
     runtime = ServiceRuntime(settings, outbox_table=OUTBOX, inbox_table=INBOX,
                              migrations_dir=MIGRATIONS, bus=bus)
     jobs = JobRepository()
-    signal = JobSignal()
+    signal = CommitSignal("ai_job_queued")  # wakes the workers when a job is queued
     signal.watch(runtime.sessions)
     consumers.register(runtime, jobs=jobs, signal=signal)
     catalog = CatalogClient(settings.service_url("catalog"))

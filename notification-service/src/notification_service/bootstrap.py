@@ -8,14 +8,12 @@ from pathlib import Path
 from bookstore_shared.bus import Bus
 from bookstore_shared.runtime import ServiceRuntime
 from bookstore_shared.security import JwksKeys, KeySource, TokenVerifier
-from sqlalchemy import event
 
 from .adapters.catalog import CatalogClient
 from .adapters.mail import FileTransport, MailTransport, SmtpTransport
 from .adapters.orm import INBOX, OUTBOX
 from .config import Settings
 from .entrypoints.consumers import register_consumers
-from .service_layer.handlers import MAIL_PENDING
 from .service_layer.hub import Hub
 from .service_layer.mail_sender import MailSender, backoff_schedule
 
@@ -56,15 +54,6 @@ def bootstrap(settings: Settings, *, bus: Bus | None = None, keys: KeySource | N
         backoff=backoff_schedule(base_s=settings.mail_retry_base_s,
                                  max_s=settings.mail_retry_max_s),
         lease=timedelta(seconds=settings.mail_lease_s))
-
-    @event.listens_for(runtime.sessions, "after_commit")
-    def _wake_sender(session) -> None:
-        if session.info.pop(MAIL_PENDING, False):
-            sender.wake()
-
-    @event.listens_for(runtime.sessions, "after_rollback")
-    def _forget(session) -> None:
-        session.info.pop(MAIL_PENDING, None)
 
     register_consumers(runtime, hub, verifier)
     return Container(settings, runtime, verifier, hub, transport, sender)

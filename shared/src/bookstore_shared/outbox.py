@@ -3,7 +3,6 @@ relay thread publishes them with confirms and marks them sent. Nothing is publis
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
 from sqlalchemy import (
@@ -17,20 +16,17 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
-    event,
     insert,
     select,
     update,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from .background import BackgroundLoop, CommitSignal
 from .bus import Bus
 from .events import Envelope, utcnow
 
 log = logging.getLogger(__name__)
-
-_OUTBOX_DIRTY = "bookstore_outbox_dirty"
-
 
 def outbox_table(metadata: MetaData) -> Table:
     """The `outbox` table, declared on the service's own metadata (so its migrations own it)."""
@@ -53,7 +49,7 @@ class Outbox:
     def __init__(self, table: Table):
         self.table = table
         self._insert = insert(table)  # built once, reused with new parameters
-        self._wakeup = threading.Event()
+        self.signal = CommitSignal("bookstore_outbox_dirty")
 
     def add(self, session: Session, *envelopes: Envelope) -> None:
         """Stage events in the session's transaction; they leave only if it commits."""
@@ -62,26 +58,14 @@ class Outbox:
         session.execute(self._insert, [
             {"event_id": e.id, "event_type": e.type, "body": e.to_bytes(), "created_at": utcnow()}
             for e in envelopes])
-        session.info[_OUTBOX_DIRTY] = True
+        self.signal.mark(session)
 
     def watch(self, factory: sessionmaker) -> None:
         """Wake the relay right after a commit that staged events (no polling delay)."""
-
-        @event.listens_for(factory, "after_commit")
-        def _after_commit(session: Session) -> None:
-            if session.info.pop(_OUTBOX_DIRTY, False):
-                self._wakeup.set()
-
-        @event.listens_for(factory, "after_rollback")
-        def _after_rollback(session: Session) -> None:
-            session.info.pop(_OUTBOX_DIRTY, None)
-
-    def wait_for_work(self, timeout: float) -> None:
-        self._wakeup.wait(timeout)
-        self._wakeup.clear()
+        self.signal.watch(factory)
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self.signal.wake()
 
 
 class OutboxRelay:
@@ -96,9 +80,8 @@ class OutboxRelay:
         self._batch = batch_size
         self._idle = idle_poll_s
         self._keep = keep_sent_for
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.healthy = True
+        self._rounds = 0
+        self._loop = BackgroundLoop("outbox-relay", self._step, signal=outbox.signal)
         table = outbox.table
         # built once: the relay runs these for every batch
         self._claim = (select(table.c.id, table.c.body).where(table.c.sent_at.is_(None))
@@ -106,35 +89,23 @@ class OutboxRelay:
         self._mark_sent = (update(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
                            .values(sent_at=bindparam("now")))
 
+    @property
+    def healthy(self) -> bool:
+        """False while relaying fails (broker or database down)."""
+        return self._loop.healthy
+
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="outbox-relay")
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._outbox.wake()
-        if self._thread:
-            self._thread.join(timeout=10)
+        self._loop.stop()
 
-    def _run(self) -> None:
-        backoff = 0.2
-        rounds = 0
-        while not self._stop.is_set():
-            try:
-                sent = self.relay_once()
-                self.healthy = True
-                backoff = 0.2
-                rounds += 1
-                if rounds % 600 == 0:
-                    self._purge_sent()
-                if sent < self._batch:
-                    self._outbox.wait_for_work(self._idle)
-            except Exception as exc:  # noqa: BLE001 - keep relaying whatever failed
-                self.healthy = False
-                log.warning("outbox relay paused", extra={"error": f"{type(exc).__name__}: {exc}"})
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
+    def _step(self) -> float:
+        sent = self.relay_once()
+        self._rounds += 1
+        if self._rounds % 600 == 0:
+            self._purge_sent()
+        return 0.0 if sent >= self._batch else self._idle
 
     def relay_once(self) -> int:
         """Publish one batch; returns how many rows were sent."""

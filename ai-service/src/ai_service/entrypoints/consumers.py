@@ -1,19 +1,19 @@
 """Book events -> job handlers (the inbox wrapper commits and acks)."""
 from __future__ import annotations
 
+from bookstore_shared.background import CommitSignal
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookChanged, BookDeleted
 from bookstore_shared.runtime import ServiceRuntime
 from sqlalchemy.orm import Session
 
 from ..adapters.repository import JobRepository
-from ..adapters.wakeup import JobSignal
 from ..service_layer import handlers
 
 BOOK_EVENTS = ["book.created", "book.updated", "book.deleted"]
 
 
-def register(runtime: ServiceRuntime, *, jobs: JobRepository, signal: JobSignal) -> None:
+def register(runtime: ServiceRuntime, *, jobs: JobRepository, signal: CommitSignal) -> None:
     """Subscribe the service's queue to book events."""
 
     def on_book_event(session: Session, env: Envelope) -> None:

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import logging
 
+from bookstore_shared.background import CommitSignal
 from sqlalchemy.orm import Session
 
 from ..adapters.repository import JobRepository
-from ..adapters.wakeup import JobSignal
 from ..domain.model import needs_summary
 
 log = logging.getLogger(__name__)
 
 
 def book_changed(session: Session, *, book_id: int, pdf_key: str | None, pdf_changed: bool,
-                 jobs: JobRepository, signal: JobSignal, correlation_id: str | None = None,
+                 jobs: JobRepository, signal: CommitSignal, correlation_id: str | None = None,
                  causation_id: str | None = None) -> bool:
     """Queue a summary job when the book's PDF is new or changed; True if one was queued."""
     if not pdf_key:

@@ -6,7 +6,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ..adapters.wakeup import JobSignal
+from bookstore_shared.background import BackgroundLoop, CommitSignal
+
 from ..domain.model import Job
 from .jobs import JobContext, run_job
 
@@ -16,37 +17,30 @@ log = logging.getLogger(__name__)
 class JobWorker:
     """`threads` workers sharing the queue with each other and with other replicas."""
 
-    def __init__(self, ctx: JobContext, signal: JobSignal, *, threads: int = 1,
+    def __init__(self, ctx: JobContext, signal: CommitSignal, *, threads: int = 1,
                  lease_s: float = 1800.0, poll_s: float = 2.0,
                  on_finished: Callable[[str], None] | None = None):
         self._ctx = ctx
-        self._signal = signal
-        self._count = threads
         self._lease = lease_s
         self._poll = poll_s
         self.on_finished = on_finished
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._loop = BackgroundLoop("ai-worker", self._step, signal=signal, threads=threads,
+                                    backoff_s=0.5, max_backoff_s=10.0)
 
     def start(self) -> None:
         """Start the threads; jobs queued before a restart are picked up straight away."""
-        self._stop.clear()
-        self._threads = [threading.Thread(target=self._run, daemon=True, name=f"ai-worker-{i}")
-                         for i in range(self._count)]
-        for thread in self._threads:
-            thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop after the current job (a job cut short stays leased and is taken over later)."""
-        self._stop.set()
-        self._signal.wake()
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads.clear()
+        self._loop.stop(timeout)
 
     def is_alive(self) -> bool:
         """True while every worker thread runs."""
-        return bool(self._threads) and all(t.is_alive() for t in self._threads)
+        return self._loop.is_alive()
+
+    def _step(self) -> float:
+        return self._poll if self.run_once() is None else 0.0
 
     def claim(self) -> Job | None:
         """Claim the next runnable job, if any."""
@@ -87,15 +81,3 @@ class JobWorker:
         finally:
             done.set()
             thread.join(5)
-
-    def _run(self) -> None:
-        backoff = 0.5
-        while not self._stop.is_set():
-            try:
-                if self.run_once() is None:
-                    self._signal.wait(self._poll)
-                backoff = 0.5
-            except Exception:
-                log.exception("summary worker error; retrying")
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)

@@ -8,10 +8,10 @@ same Message-ID, so mail clients and deduplicating MTAs can recognise the repeat
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+from bookstore_shared.background import BackgroundLoop, CommitSignal
 from bookstore_shared.events import utcnow
 from sqlalchemy.orm import sessionmaker
 from tenacity import RetryCallState, wait_exponential
@@ -20,6 +20,7 @@ from ..adapters import repository
 from ..adapters.catalog import CatalogClient
 from ..adapters.mail import MailTransport
 from ..domain import emails
+from .handlers import MAIL_PENDING
 
 log = logging.getLogger(__name__)
 
@@ -50,34 +51,22 @@ class MailSender:
         self._backoff = backoff
         self._lease = lease
         self._idle = idle_s
-        self._wakeup = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._signal = CommitSignal(MAIL_PENDING)  # a consumer staged an email
+        self._signal.watch(sessions)
+        self._loop = BackgroundLoop("mail-sender", self.send_due, signal=self._signal,
+                                    backoff_s=1.0)
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._signal.wake()
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="mail-sender")
-        self._thread.start()
+        self._stopping = False
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wakeup.set()
-        if self._thread:
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                pause = self.send_due()
-                if pause > 0:
-                    self._wakeup.wait(pause)
-                    self._wakeup.clear()
-            except Exception as exc:  # noqa: BLE001 - database down: try again shortly
-                log.warning("mail sender paused", extra={"error": f"{type(exc).__name__}: {exc}"})
-                self._stop.wait(1.0)
+        self._stopping = True  # ends a burst after the email being sent
+        self._loop.stop()
 
     def _pause(self, session) -> float:
         """Sleep until the next retry is due, at most `idle_s` (a wake-up cuts it short)."""
@@ -93,7 +82,7 @@ class MailSender:
         """
         attempted = 0
         with self._sessions() as session:
-            while attempted < limit and not self._stop.is_set():
+            while attempted < limit and not self._stopping:
                 claimed = repository.claim_due(session, lease=self._lease, limit=1)
                 if not claimed:
                     # Nothing left to claim: the pause is read in the same session, and no
