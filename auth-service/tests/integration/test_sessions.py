@@ -113,3 +113,19 @@ def test_logging_out_one_session_leaves_the_others_alive(client, h):
     a, b = h.login(client, user), h.login(client, user)
     client.get("/logout", headers=h.bearer(a["access_token"]))
     assert client.get("/users/me", headers=h.bearer(b["access_token"])).status_code == 200
+
+
+def test_logins_clear_out_sessions_whose_refresh_token_expired(client, h, monkeypatch):
+    from auth_service.service_layer import sessions
+
+    user = h.register(client)
+    dead = jwt.get_unverified_claims(h.login(client, user)["access_token"])["sid"]
+    alive = jwt.get_unverified_claims(h.login(client, user)["access_token"])["sid"]
+    h.sql(client, "UPDATE user_session SET access_expires_at = '2020-01-01', "
+                  "refresh_expires_at = '2020-01-02' WHERE id = :sid", sid=dead)
+    monkeypatch.setattr(sessions.random, "random", lambda: 0.0)  # this login purges
+    newest = jwt.get_unverified_claims(h.login(client, user)["access_token"])["sid"]
+    left = {r[0] for r in h.sql(client, "SELECT id FROM user_session WHERE id IN (:a, :b, :c)",
+                                a=dead, b=alive, c=newest)}
+    assert left == {alive, newest}
+

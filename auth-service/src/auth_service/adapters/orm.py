@@ -46,6 +46,7 @@ user_session = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("revoked_reason", String(32), nullable=True),
     Index("ix_user_session_revoked_access", "revoked_at", "access_expires_at"),
+    Index("ix_user_session_refresh_expires", "refresh_expires_at"),  # the purge of dead sessions
 )
 
 # A singleton row (id = 1) inserted with the first admin: the primary key lets only one

@@ -135,6 +135,14 @@ def clear_account_failures(session: Session, account_key: str) -> None:
     session.execute(delete(login_failure).where(login_failure.c.account_key == account_key))
 
 
+def purge_dead_sessions(session: Session, *, before: datetime, limit: int = 1000) -> int:
+    """Delete sessions whose refresh token expired before `before` (none of their tokens can be
+    used any more, revoked or not); at most `limit` rows, so no purge holds locks for long."""
+    return session.execute(delete(user_session)
+                           .where(user_session.c.refresh_expires_at < before)
+                           .with_dialect_options(mysql_limit=limit)).rowcount
+
+
 def purge_failures(session: Session, *, before: datetime) -> None:
     session.execute(delete(login_failure).where(login_failure.c.failed_at < before))
 

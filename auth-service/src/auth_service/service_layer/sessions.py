@@ -91,6 +91,8 @@ def login(*, ctx: AuthContext, cmd: Login) -> TokenPair:
         if ctx.passwords.needs_rehash(user.password_hash):
             repo.set_password_hash(session, user.id, ctx.passwords.hash(cmd.password))
         repo.clear_account_failures(session, account_key)
+        if random.random() < 0.02:  # one login in fifty clears out dead sessions, no scheduler
+            repo.purge_dead_sessions(session, before=from_epoch(now))
         claims = _issue(ctx, user, new_session_id(), int(now))
         repo.add_session(session, session_id=claims.access["sid"], user_id=user.id,
                          refresh_jti=claims.refresh_jti,
