@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
@@ -15,6 +14,7 @@ from ..adapters.eventhub import OVERFLOW, EventHub, FeedClient, FeedEvent
 from ..domain.feedquery import BadFeedQuery, feed_filter
 from ..domain.tokens import request_token
 from .proxy import send_json
+from .tasks import until_first
 from .websocket import POLICY_VIOLATION, TRY_AGAIN_LATER
 
 log = logging.getLogger(__name__)
@@ -134,8 +134,8 @@ class EventFeed:
                 await send({"type": "http.response.body", "body": body, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
 
-        await _until_first(write(), _disconnected(receive, "http.disconnect"),
-                           _stuck_after_drop(client))
+        await until_first(write(), _disconnected(receive, "http.disconnect"),
+                          _stuck_after_drop(client), what="event feed")
 
     async def _serve_socket(self, principal, client, receive, send) -> None:
         if (await receive())["type"] != "websocket.connect":
@@ -153,8 +153,8 @@ class EventFeed:
             await send({"type": "websocket.close", "code": POLICY_VIOLATION,
                         "reason": "session ended"})
 
-        await _until_first(write(), _disconnected(receive, "websocket.disconnect"),
-                           _stuck_after_drop(client))
+        await until_first(write(), _disconnected(receive, "websocket.disconnect"),
+                          _stuck_after_drop(client), what="event feed")
 
 
 async def _refuse_socket(receive, send, code: int, reason: str) -> None:
@@ -172,19 +172,3 @@ async def _disconnected(receive, kind: str) -> None:
 async def _stuck_after_drop(client: FeedClient) -> None:
     await client.dropped.wait()
     await asyncio.sleep(DROP_GRACE_S)
-
-
-async def _until_first(*coroutines) -> None:
-    """Run until any finishes; cancel the rest (the writer's errors are logged, not raised)."""
-    tasks = [asyncio.ensure_future(c) for c in coroutines]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                log.info("event feed ended", extra={"error": repr(task.exception())})
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task

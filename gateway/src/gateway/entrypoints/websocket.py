@@ -1,13 +1,12 @@
 """WebSocket proxy: one upstream socket per client socket, messages and close codes both ways."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 import aiohttp
 
 from ..adapters.upstream import UpstreamClient
+from .tasks import until_first
 
 log = logging.getLogger(__name__)
 
@@ -117,15 +116,4 @@ async def _pump(upstream: aiohttp.ClientWebSocketResponse, receive, send) -> Non
         await send({"type": "websocket.close", "code": sendable_close_code(code),
                     "reason": reason})
 
-    tasks = [asyncio.ensure_future(client_to_upstream()), asyncio.ensure_future(upstream_to_client())]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task.exception() is not None:
-                log.info("websocket proxy ended", extra={"error": repr(task.exception())})
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+    await until_first(client_to_upstream(), upstream_to_client(), what="websocket proxy")
