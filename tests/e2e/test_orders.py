@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import time
 import uuid
+from functools import partial
 
 import httpx
 import pytest
+from bookstore_shared.testing import wait_for as _wait_for
 
 from .test_books import make_pdf
 
 TERMINAL = {"DELIVERED", "CANCELLED"}
+
+wait_for = partial(_wait_for, timeout=15.0)  # a whole saga through the gateway
 
 
 def add_book(system, admin_headers, *, stock: int, price: str = "12.50") -> int:
@@ -22,17 +26,6 @@ def add_book(system, admin_headers, *, stock: int, price: str = "12.50") -> int:
 
 def stock_of(system, book_id: int) -> int:
     return system.client.get(f"/books/{book_id}").json()["stock"]
-
-
-def wait_for(check, *, timeout: float = 15.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def status_of(system, headers, order_id: int) -> str:

@@ -5,29 +5,21 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 from bookstore_shared.launcher import SERVICES, wait_ready
+from bookstore_shared.testing import wait_for as _wait_for
 
 from ..conftest import RunningSystem, login, register_and_login
 from ..e2e.test_books import make_pdf
 
+# Faults take a while to heal: a longer default wait than the unit suites.
+wait_for = partial(_wait_for, timeout=30.0, every=0.1)
+
 TERMINAL = {"DELIVERED", "CANCELLED"}
 RETRYABLE = {502, 503, 504}  # a client retries these with the same Idempotency-Key
-
-
-def wait_for(check: Callable, *, timeout: float = 30.0, what: str = "condition", every=0.1):
-    """Poll `check` until it returns something truthy; AssertionError on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(every)
 
 
 _ADMINS: dict[str, dict[str, str]] = {}

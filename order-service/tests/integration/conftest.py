@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import itertools
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import orjson
@@ -12,6 +11,7 @@ from bookstore_shared.bus import InProcessBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import StockChanged
 from bookstore_shared.security import StaticKeys, TokenVerifier
+from bookstore_shared.testing import wait_for
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from order_service.adapters.orm import INBOX, OUTBOX
@@ -22,18 +22,6 @@ from sqlalchemy import select
 from .fakes import FakeCatalog, TokenMint
 
 _book_ids = itertools.count(1000)
-
-
-def wait_until(check: Callable[[], object], *, timeout: float = 5.0, what: str = "condition"):
-    """Poll `check` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 @dataclass
@@ -72,7 +60,7 @@ class Harness:
         """Publish an event to the service and wait until its effect is committed."""
         env = envelope or Envelope.wrap(payload, producer="test")
         self.bus.publish([env])
-        wait_until(lambda: self.processed(env), what=f"{env.type} processed")
+        wait_for(lambda: self.processed(env), what=f"{env.type} processed")
         return env
 
     def settle(self) -> None:

@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookCreated, BookDeleted, StockChanged
-
-from .conftest import wait_until
+from bookstore_shared.testing import wait_for
 
 
 def placed_items(harness, order_id):
@@ -167,7 +166,7 @@ def test_concurrent_retries_with_one_key_create_one_order(harness):
 def test_every_placed_event_reaches_the_bus_after_commit(harness):
     book = harness.new_book()
     order_id = harness.place(14, {"book_id": book, "quantity": 1})
-    env: Envelope = wait_until(lambda: next((e for e in harness.published
+    env: Envelope = wait_for(lambda: next((e for e in harness.published
                                              if e.type == "order.placed"
                                              and e.data["order_id"] == order_id), None))
     assert env.producer == "order" and env.data["user_id"] == 14

@@ -6,11 +6,11 @@ import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import InventoryReserved, OrderLine, ShipmentUpdated
 from bookstore_shared.security import StaticKeys, TokenVerifier
+from bookstore_shared.testing import wait_for
 from fastapi.testclient import TestClient
 from order_service.config import Settings
 from order_service.main import create_app
 
-from .conftest import wait_until
 from .fakes import FakeCatalog, TokenMint
 
 
@@ -32,7 +32,7 @@ def rabbit_app(infra, new_instance, tmp_path_factory):
     channel.queue_bind(f"{instance}.tests", exchange, routing_key="order.#")
     try:
         with TestClient(app) as client:
-            wait_until(lambda: client.get("/readyz").status_code == 200, timeout=15)
+            wait_for(lambda: client.get("/readyz").status_code == 200, timeout=15)
             yield client, mint, catalog, channel, instance
     finally:
         conn.close()
@@ -77,5 +77,5 @@ def test_an_order_goes_through_the_saga_over_rabbitmq_within_milliseconds(rabbit
         update = Envelope.wrap(ShipmentUpdated(shipment_id=1, order_id=order_id, status=status),
                                producer="test")
         channel.basic_publish(f"{instance}.events", update.type, update.to_bytes())
-    wait_until(lambda: client.get(f"/orders/{order_id}", headers=headers)
+    wait_for(lambda: client.get(f"/orders/{order_id}", headers=headers)
                .json()["status"] == "DELIVERED")

@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
@@ -67,6 +67,19 @@ def free_port_base(span: int = 8) -> int:
         if not any(_port_open(base + i) for i in range(span)):
             return base
     raise RuntimeError("no free port range found")
+
+
+def wait_for(check: Callable[[], object], *, timeout: float = 10.0, what: str = "condition",
+             every: float = 0.02):
+    """Poll `check` until it returns something truthy (returned); AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ import pytest
 from bookstore_shared.bus import InProcessBus, RabbitBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import NotificationBroadcast, UserRegistered
+from bookstore_shared.testing import wait_for
 
 DELAYS = (50, 100)
 
@@ -58,13 +59,6 @@ def started(bus):
     return bus
 
 
-def eventually(check, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
-
-
 def user(n: int) -> Envelope:
     return Envelope.wrap(UserRegistered(user_id=n, username=f"u{n}", email=f"u{n}@x.io"),
                          producer="test")
@@ -81,7 +75,7 @@ def test_topic_bindings_route_each_event_to_the_queues_that_match(make_bus):
     bus.subscribe("tests", ["#"], everything)
     bus.subscribe("order", ["order.#"], orders)
     started(bus).publish([user(1), broadcast("hi")])
-    eventually(lambda: len(everything.seen) == 2 and len(users.seen) == 1)
+    wait_for(lambda: len(everything.seen) == 2 and len(users.seen) == 1)
     time.sleep(0.2)
     assert users.types() == ["user.registered"]
     assert sorted(everything.types()) == ["notification.broadcast", "user.registered"]
@@ -95,7 +89,7 @@ def test_consumers_of_one_queue_compete_and_each_event_is_handled_once(make_bus)
     bus.subscribe("inventory", ["user.registered"], second)
     events = [user(n) for n in range(60)]
     started(bus).publish(events)
-    eventually(lambda: len(first.seen) + len(second.seen) == 60)
+    wait_for(lambda: len(first.seen) + len(second.seen) == 60)
     time.sleep(0.2)
     ids = Counter(e.id for e in first.seen + second.seen)
     assert set(ids) == {e.id for e in events} and max(ids.values()) == 1
@@ -107,7 +101,7 @@ def test_exclusive_subscriptions_each_receive_a_copy(make_bus):
     bus.subscribe("notification", ["notification.broadcast"], replica_a, exclusive=True)
     bus.subscribe("notification", ["notification.broadcast"], replica_b, exclusive=True)
     started(bus).publish([broadcast("to all")])
-    eventually(lambda: len(replica_a.seen) == 1 and len(replica_b.seen) == 1)
+    wait_for(lambda: len(replica_a.seen) == 1 and len(replica_b.seen) == 1)
 
 
 def test_a_transient_failure_is_retried_until_it_succeeds(make_bus):
@@ -116,7 +110,7 @@ def test_a_transient_failure_is_retried_until_it_succeeds(make_bus):
     handler = Recorder(fail_ids={event.id: 2})
     bus.subscribe("tests", ["user.*"], handler)
     started(bus).publish([event])
-    eventually(lambda: len(handler.seen) == 1)
+    wait_for(lambda: len(handler.seen) == 1)
     assert bus.dead_letters("tests") == []
 
 
@@ -126,8 +120,8 @@ def test_a_poison_message_is_parked_after_bounded_retries_and_the_rest_keep_flow
     handler = Recorder(fail_ids={poison.id: 10**6})
     bus.subscribe("tests", ["user.*"], handler)
     started(bus).publish([poison, *[user(n) for n in range(20)]])
-    eventually(lambda: len(handler.seen) == 20)
-    eventually(lambda: len(bus.dead_letters("tests")) == 1)
+    wait_for(lambda: len(handler.seen) == 20)
+    wait_for(lambda: len(bus.dead_letters("tests")) == 1)
     [letter] = bus.dead_letters("tests")
     assert letter.envelope.id == poison.id
     assert letter.attempts == len(DELAYS) + 1
@@ -141,9 +135,9 @@ def test_replaying_a_dead_letter_after_the_fix_processes_it_exactly_once(make_bu
     handler = Recorder(fail_ids={poison.id: len(DELAYS) + 1})
     bus.subscribe("tests", ["user.*"], handler)
     started(bus).publish([poison])
-    eventually(lambda: len(bus.dead_letters("tests")) == 1)
+    wait_for(lambda: len(bus.dead_letters("tests")) == 1)
     assert bus.replay_dead_letters("tests") == 1
-    eventually(lambda: len(handler.seen) == 1)
+    wait_for(lambda: len(handler.seen) == 1)
     time.sleep(0.3)
     assert [e.id for e in handler.seen] == [poison.id]
     assert bus.dead_letters("tests") == []
@@ -160,7 +154,7 @@ def test_a_malformed_message_is_parked_and_listed_with_its_bytes(infra, new_inst
     try:
         with pika.BlockingConnection(pika.URLParameters(infra.rabbitmq_url)) as conn:
             conn.channel().basic_publish(f"{instance}.events", "user.registered", b"\x00{junk")
-        eventually(lambda: len(bus.dead_letters("tests")) == 1)
+        wait_for(lambda: len(bus.dead_letters("tests")) == 1)
         [letter] = bus.dead_letters("tests")
         assert (letter.envelope, letter.body, letter.attempts) == (None, b"\x00{junk", 1)
         assert letter.routing_key == f"{instance}.tests.dlq"
@@ -185,5 +179,5 @@ def test_an_outage_is_retried_past_the_dead_letter_limit_and_parks_nothing(make_
 
     bus.subscribe("tests", ["user.*"], handler)
     started(bus).publish([event])
-    eventually(lambda: handled == [event.id])
+    wait_for(lambda: handled == [event.id])
     assert bus.dead_letters("tests") == []

@@ -7,15 +7,9 @@ import time
 from itertools import pairwise
 
 from bookstore_shared.background import BackgroundLoop, CommitSignal
+from bookstore_shared.testing import wait_for
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
-
-
-def wait_for(check, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.01)
 
 
 def test_a_commit_that_marked_the_signal_wakes_a_waiting_loop_and_a_rollback_does_not():
