@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -44,18 +45,27 @@ class RunningSystem:
         return settings_from(self.env).service_url(name)
 
 
-@pytest.fixture(scope="session")
-def system(infra: Infrastructure, new_instance, tmp_path_factory) -> Iterator[RunningSystem]:
-    """The whole system through its gateway; logs under the pytest temp dir."""
-    data_dir = tmp_path_factory.mktemp("data")
-    log_dir = tmp_path_factory.mktemp("logs")
-    env = system_env(infra, new_instance(), str(data_dir))
+@contextmanager
+def own_system(infra: Infrastructure, new_instance, tmp_path_factory, name: str, *,
+               timeout: float = 10, **overrides: str) -> Iterator[RunningSystem]:
+    """A whole system of its own (instance, ports, data and logs under the pytest temp dir)."""
+    data_dir = tmp_path_factory.mktemp(f"{name}-data")
+    log_dir = tmp_path_factory.mktemp(f"{name}-logs")
+    env = system_env(infra, new_instance(), str(data_dir), **overrides)
     procs = start_processes(env, log_dir=str(log_dir))
+    procs.log_dir = str(log_dir)
     url = settings_from(env).service_url("gateway")
     try:
-        # The shared client keeps no cookies: a login must not make later requests authenticated.
-        with httpx.Client(base_url=url, timeout=10) as client:
+        # The client keeps no cookies: a login must not make later requests authenticated.
+        with httpx.Client(base_url=url, timeout=timeout) as client:
             client.event_hooks["response"].append(lambda _response: client.cookies.clear())
             yield RunningSystem(url, env, procs, client)
     finally:
         procs.stop()
+
+
+@pytest.fixture(scope="session")
+def system(infra: Infrastructure, new_instance, tmp_path_factory) -> Iterator[RunningSystem]:
+    """The whole system through its gateway, shared by the system tests."""
+    with own_system(infra, new_instance, tmp_path_factory, "system") as running:
+        yield running

@@ -5,15 +5,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
-from bookstore_shared.launcher import settings_from, start_processes
-from bookstore_shared.testing import system_env
 
-from ..conftest import RunningSystem
+from ..conftest import RunningSystem, own_system
 from ..e2e.test_notifications import SmtpSink
 from .report import SUITES, Figures, write_report
 
@@ -64,7 +60,7 @@ def smtp() -> Iterator[SmtpSink]:
 def system(infra, new_instance, tmp_path_factory, smtp) -> Iterator[RunningSystem]:
     """The fault suites' own whole system (not the e2e one): they break it in turn, and each
     suite leaves it recovered; a suite finding a dead process restarts it (and fails)."""
-    with own_system(infra, new_instance, tmp_path_factory, "faults",
+    with own_system(infra, new_instance, tmp_path_factory, "faults", timeout=15,
                     BOOKSTORE_SMTP_HOST="127.0.0.1", BOOKSTORE_SMTP_PORT=str(smtp.port),
                     # a killed sender's email is sent again within seconds, retries stay short
                     BOOKSTORE_MAIL_LEASE_S="3", BOOKSTORE_MAIL_RETRY_MAX_S="2") as s:
@@ -95,19 +91,3 @@ def revive(system: RunningSystem) -> list[str]:
     return dead
 
 
-@contextmanager
-def own_system(infra, new_instance, tmp_path_factory, name: str,
-               **overrides: str) -> Iterator[RunningSystem]:
-    """A whole system of the suite's own (instance, ports, data and logs under the temp dir)."""
-    data_dir = tmp_path_factory.mktemp(f"{name}-data")
-    log_dir = tmp_path_factory.mktemp(f"{name}-logs")
-    env = system_env(infra, new_instance(), str(data_dir), **overrides)
-    procs = start_processes(env, log_dir=str(log_dir))
-    procs.log_dir = str(log_dir)
-    url = settings_from(env).service_url("gateway")
-    try:
-        with httpx.Client(base_url=url, timeout=15) as client:
-            client.event_hooks["response"].append(lambda _r: client.cookies.clear())
-            yield RunningSystem(url, env, procs, client)
-    finally:
-        procs.stop()
