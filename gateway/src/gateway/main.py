@@ -9,8 +9,10 @@ from starlette.routing import Route
 from .bootstrap import bootstrap
 from .config import Settings
 from .entrypoints.asyncapi import asyncapi_router
+from .entrypoints.deadletters import dead_letters_router
 from .entrypoints.edge import Edge
 from .entrypoints.eventfeed import EventFeed, FeedMetrics
+from .entrypoints.home import home_router
 from .entrypoints.openapi import MergedDocument, docs_router
 from .entrypoints.proxy import HttpProxy, ProxyMetrics
 from .entrypoints.websocket import WebSocketProxy
@@ -24,12 +26,15 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Edge
     gateway = bootstrap(settings, bus)
     document = MergedDocument(gateway.client, ttl_s=settings.openapi_cache_s)
     inner = create_service_app(service="gateway", title="Bookstore gateway",
-                               routers=[docs_router(document), asyncapi_router()],
+                               routers=[docs_router(document), asyncapi_router(),
+                                        dead_letters_router(gateway.bus)],
+                               internal_routers=[home_router()],
                                checks={"broker": gateway.bus.is_healthy},
                                lifespan=gateway.lifespan())
     # FastAPI's own document would describe only the gateway; the merged one replaces it.
     inner.router.routes[:] = [r for r in inner.router.routes
                               if not (type(r) is Route and r.path in _FASTAPI_DOC_PATHS)]
+    inner.state.token_verifier = gateway.verifier  # the admin routes' AdminUser dependency
     metrics = ProxyMetrics(inner.state.metrics_registry)
     gateway.hub.metrics = FeedMetrics(inner.state.metrics_registry)
     feed = EventFeed(gateway.hub, gateway.verifier, heartbeat_s=settings.event_feed_heartbeat_s)

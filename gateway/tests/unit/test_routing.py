@@ -59,5 +59,11 @@ def test_websocket_endpoint_is_recognised_with_and_without_prefix():
     assert not is_websocket_path("/books") and not is_websocket_path("/ws/other")
 
 
-def test_the_upstream_services_are_the_four_public_ones():
-    assert UPSTREAM_SERVICES == ("auth", "catalog", "order", "notification")
+def test_the_upstream_services_are_the_four_public_ones_and_the_web():
+    assert UPSTREAM_SERVICES == ("auth", "catalog", "order", "notification", "web")
+
+
+def test_the_storefront_and_the_console_belong_to_the_web_service():
+    for path in ("/shop/", "/shop/books/3", "/console/", "/console/dlq/order", "/shop"):
+        assert route(path) == "web"
+    assert route("/shopping") is None and route("/") is None

@@ -16,6 +16,7 @@ SERVICE_PORT_OFFSETS: dict[str, int] = {
     "shipping": 5,
     "notification": 6,
     "ai": 7,
+    "web": 8,
 }
 
 
@@ -55,6 +56,7 @@ class BaseServiceSettings(BaseSettings):
     shipping_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_SHIPPING_URL"))
     notification_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_NOTIFICATION_URL"))
     ai_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_AI_URL"))
+    web_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_WEB_URL"))
 
     @property
     def port(self) -> int:

@@ -60,8 +60,12 @@ def _port_open(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def free_port_base(span: int = 8) -> int:
-    """A base port with `span` consecutive free ports after it."""
+def free_port_base(span: int | None = None) -> int:
+    """A base port with `span` consecutive free ports after it (default: one per service)."""
+    if span is None:
+        from .settings import SERVICE_PORT_OFFSETS
+
+        span = max(SERVICE_PORT_OFFSETS.values()) + 1
     for _ in range(200):
         base = random.randrange(10000, 32000, 10)  # below the ephemeral port range
         if not any(_port_open(base + i) for i in range(span)):

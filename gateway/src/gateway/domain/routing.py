@@ -16,6 +16,8 @@ _OWNERS: dict[str, str] = {
     "orders": "order",
     "notify": "notification",
     "ws": "notification",
+    "shop": "web",
+    "console": "web",
 }
 
 UPSTREAM_SERVICES: tuple[str, ...] = tuple(dict.fromkeys(_OWNERS.values()))

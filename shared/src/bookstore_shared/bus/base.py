@@ -1,8 +1,9 @@
 """What every bus offers: confirmed publishing and queue subscriptions with retries and a DLQ."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Protocol
 
@@ -32,6 +33,13 @@ class DeadLetter:
     reason: str
     attempts: int
     body: bytes = field(default=b"", compare=False, repr=False)
+    dead_lettered_at: datetime | None = None
+    message_id: str | None = None
+
+    @property
+    def id(self) -> str | None:
+        """What names the letter for a replay: the envelope's id, else the message's id."""
+        return self.envelope.id if self.envelope is not None else self.message_id
 
 
 class Bus(Protocol):
@@ -56,8 +64,12 @@ class Bus(Protocol):
     def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:
         """Messages of `queue` parked after their last failed attempt."""
 
-    def replay_dead_letters(self, queue: str) -> int:
-        """Move parked messages back to `queue` with a fresh attempt count."""
+    def dead_letter_counts(self, queues: Sequence[str]) -> dict[str, int]:
+        """How many messages each queue has parked; queues the bus does not have are left out."""
+
+    def replay_dead_letters(self, queue: str, ids: Collection[str] | None = None) -> int:
+        """Move parked messages (all, or those with these ids) back to `queue` with a fresh
+        attempt count."""
 
     def purge_dead_letters(self, queue: str) -> int:
         """Drop parked messages of `queue`."""

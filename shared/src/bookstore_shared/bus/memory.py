@@ -5,8 +5,9 @@ import itertools
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ..events import Envelope
 from .base import DeadLetter, Handler, Subscription, is_transient, topic_matches
@@ -118,8 +119,10 @@ class InProcessBus:
         if not transient and delivery.attempts > len(self._delays):
             log.error("event dead-lettered", extra={"queue": q.name, "event_id":
                       delivery.envelope.id, "reason": reason})
-            self._dead.setdefault(q.name, []).append(
-                DeadLetter(delivery.envelope, delivery.envelope.type, reason, delivery.attempts))
+            with self._lock:
+                self._dead.setdefault(q.name, []).append(DeadLetter(
+                    delivery.envelope, delivery.envelope.type, reason, delivery.attempts,
+                    dead_lettered_at=datetime.now(UTC)))
             return
         log.warning("event failed, will retry", extra={"queue": q.name, "reason": reason,
                     "attempt": delivery.attempts})
@@ -139,15 +142,33 @@ class InProcessBus:
 
     def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:
         """Parked messages of a queue, oldest first."""
-        return list(self._dead.get(queue, [])[:limit])
+        with self._lock:
+            return list(self._dead.get(queue, [])[:limit])
+
+    def dead_letter_counts(self, queues: Sequence[str]) -> dict[str, int]:
+        """How many messages each queue has parked (queues nothing ever consumed left out)."""
+        with self._lock:
+            return {q: len(self._dead.get(q, [])) for q in queues
+                    if q in self._queues or q in self._dead}
 
     def purge_dead_letters(self, queue: str) -> int:
         """Drop parked messages; returns how many."""
-        return len(self._dead.pop(queue, []))
+        with self._lock:
+            return len(self._dead.pop(queue, []))
 
-    def replay_dead_letters(self, queue: str) -> int:
-        """Put parked messages back on their queue; returns how many."""
-        letters = self._dead.pop(queue, [])
-        for letter in letters:
-            self._queues[queue].pending.put(_Delivery(letter.envelope))
-        return len(letters)
+    def replay_dead_letters(self, queue: str, ids: Collection[str] | None = None) -> int:
+        """Put parked messages (all, or those with these ids) back on their queue; how many."""
+        with self._lock:
+            letters = self._dead.pop(queue, [])
+            chosen = [x for x in letters if ids is None or x.id in ids]
+            kept = [x for x in letters if not (ids is None or x.id in ids)]
+            if kept:
+                self._dead[queue] = kept
+            target = self._queues.get(queue)
+        if target is None:  # nothing consumes it any more: the letters stay parked
+            with self._lock:
+                self._dead[queue] = letters
+            return 0
+        for letter in chosen:
+            target.pending.put(_Delivery(letter.envelope))
+        return len(chosen)

@@ -8,12 +8,13 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import suppress
+from datetime import UTC, datetime
 from functools import partial
 
 import pika
-from pika.exceptions import AMQPError
+from pika.exceptions import AMQPError, ChannelClosedByBroker
 from tenacity import Retrying, retry_if_exception_type, stop_never, wait_exponential
 
 from ..events import Envelope
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-bookstore-attempts"
 REASON_HEADER = "x-bookstore-error"
+DEAD_AT_HEADER = "x-bookstore-dead-lettered-at"
+_PARKING_HEADERS = (ATTEMPTS_HEADER, REASON_HEADER, DEAD_AT_HEADER)
+NOT_FOUND = 404
 
 
 class BrokerUnavailable(RuntimeError):
@@ -205,7 +209,8 @@ class RabbitBus:
 
     def _park(self, ch, sub: Subscription, body: bytes, props, reason: str, attempts: int) -> None:
         ch.basic_publish("", f"{self.queue_name(sub.queue)}.dlq", body, _with_headers(
-            props, {ATTEMPTS_HEADER: attempts, REASON_HEADER: reason}))
+            props, {ATTEMPTS_HEADER: attempts, REASON_HEADER: reason,
+                    DEAD_AT_HEADER: datetime.now(UTC).isoformat()}))
 
     # ---- dead letters (operator tools) -------------------------------------------------------
     def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:
@@ -215,7 +220,7 @@ class RabbitBus:
         try:
             ch = conn.channel()
             for _ in range(limit):
-                method, props, body = ch.basic_get(f"{self.queue_name(queue)}.dlq", auto_ack=False)
+                method, props, body = _get_or_none(ch, f"{self.queue_name(queue)}.dlq")
                 if method is None:
                     break
                 headers = props.headers or {}
@@ -223,41 +228,97 @@ class RabbitBus:
                     env = Envelope.from_bytes(body)
                 except ValueError:  # a malformed message is listed too, not a crash
                     env = None
-                letters.append(DeadLetter(env, method.routing_key,
+                # Parked through the default exchange: the event's own key is in `type`.
+                key = props.type or (env.type if env is not None else method.routing_key)
+                letters.append(DeadLetter(env, key,
                                           str(headers.get(REASON_HEADER, "")),
-                                          int(headers.get(ATTEMPTS_HEADER, 0)), body))
+                                          int(headers.get(ATTEMPTS_HEADER, 0)), body,
+                                          dead_lettered_at=_moment(headers.get(DEAD_AT_HEADER)),
+                                          message_id=props.message_id))
             # closing the channel without acks puts every peeked message back
         finally:
             conn.close()
         return letters
+
+    def dead_letter_counts(self, queues: Sequence[str]) -> dict[str, int]:
+        """How many messages each queue has parked (queues without a dead-letter queue left out)."""
+        counts: dict[str, int] = {}
+        conn = pika.BlockingConnection(self._params)
+        try:
+            for queue in queues:
+                ch = conn.channel()  # a missing queue closes the channel, not the connection
+                try:
+                    ok = ch.queue_declare(f"{self.queue_name(queue)}.dlq", passive=True)
+                    counts[queue] = ok.method.message_count
+                except ChannelClosedByBroker as exc:
+                    if exc.reply_code != NOT_FOUND:
+                        raise
+                finally:
+                    if ch.is_open:
+                        ch.close()
+        finally:
+            if conn.is_open:
+                conn.close()
+        return counts
 
     def purge_dead_letters(self, queue: str) -> int:
         """Drop parked messages; returns how many."""
         conn = pika.BlockingConnection(self._params)
         try:
             return conn.channel().queue_purge(f"{self.queue_name(queue)}.dlq").method.message_count
+        except ChannelClosedByBroker as exc:
+            if exc.reply_code == NOT_FOUND:
+                return 0
+            raise
         finally:
             conn.close()
 
-    def replay_dead_letters(self, queue: str) -> int:
-        """Move parked messages back to the service queue with a fresh attempt count."""
+    def replay_dead_letters(self, queue: str, ids: Collection[str] | None = None) -> int:
+        """Move parked messages (all, or those with these ids) back to the service queue with a
+        fresh attempt count; the others stay parked, in their order."""
         conn = pika.BlockingConnection(self._params)
         count = 0
         try:
             ch = conn.channel()
             ch.confirm_delivery()
             while True:
-                method, props, body = ch.basic_get(f"{self.queue_name(queue)}.dlq", auto_ack=False)
+                method, props, body = _get_or_none(ch, f"{self.queue_name(queue)}.dlq")
                 if method is None:
-                    return count
+                    return count  # closing the channel puts the unacked, unchosen ones back
+                if ids is not None and _letter_id(body, props) not in ids:
+                    continue
                 headers = {k: v for k, v in (props.headers or {}).items()
-                           if k not in (ATTEMPTS_HEADER, REASON_HEADER)}
+                           if k not in _PARKING_HEADERS}
                 ch.basic_publish("", self.queue_name(queue), body,
                                  _with_headers(props, headers, replace=True))
                 ch.basic_ack(method.delivery_tag)
                 count += 1
         finally:
             conn.close()
+
+
+def _get_or_none(ch, queue: str) -> tuple:
+    """`basic_get` without ack; (None, None, None) when the queue is empty or does not exist."""
+    try:
+        return ch.basic_get(queue, auto_ack=False)
+    except ChannelClosedByBroker as exc:
+        if exc.reply_code == NOT_FOUND:
+            return None, None, None
+        raise
+
+
+def _letter_id(body: bytes, props) -> str | None:
+    try:
+        return Envelope.from_bytes(body).id
+    except ValueError:
+        return props.message_id
+
+
+def _moment(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _properties(env: Envelope) -> pika.BasicProperties:
