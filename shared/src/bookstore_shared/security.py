@@ -40,12 +40,13 @@ class Principal:
     expires_at: int
 
 
-class KeySource(Protocol):
-    def key_for(self, kid: str) -> dict | None:
-        """The public JWK with this key id, or None."""
+class UnknownSigningKey(InvalidToken):
+    """The token names a key id this process does not hold (yet)."""
 
-    def answers_without_io(self, kid: str) -> bool:
-        """True when `key_for(kid)` will not fetch anything (it may still answer None)."""
+
+class KeySource(Protocol):
+    def key_for(self, kid: str, *, may_fetch: bool = True) -> dict | None:
+        """The public JWK with this key id, or None. Without `may_fetch`, never does I/O."""
 
 
 class StaticKeys:
@@ -54,44 +55,47 @@ class StaticKeys:
     def __init__(self, jwks: dict):
         self._keys = {k["kid"]: k for k in jwks.get("keys", [])}
 
-    def key_for(self, kid: str) -> dict | None:
+    def key_for(self, kid: str, *, may_fetch: bool = True) -> dict | None:
         return self._keys.get(kid)
-
-    def answers_without_io(self, kid: str) -> bool:
-        return True
 
 
 class JwksKeys:
-    """Fetches `/.well-known/jwks.json`, caches it, refetches (rate limited) on an unknown kid."""
+    """Fetches `/.well-known/jwks.json`, caches it, refetches on an unknown kid.
 
-    def __init__(self, url: str, *, min_refresh_s: float = 5.0, timeout_s: float = 3.0):
+    After a successful fetch an unknown kid waits `min_refresh_s` for the next one (forged key ids
+    must not turn into a fetch each); after a failed fetch only `retry_after_failure_s`, so an auth
+    service that was not up yet (all services start together) delays tokens, never refuses them.
+    """
+
+    def __init__(self, url: str, *, min_refresh_s: float = 5.0,
+                 retry_after_failure_s: float = 0.2, timeout_s: float = 3.0):
         self._url = url
         self._min_refresh = min_refresh_s
+        self._retry_after_failure = retry_after_failure_s
         self._timeout = timeout_s
         self._keys: dict[str, dict] = {}
-        self._fetched_at = 0.0
+        self._next_fetch_at = 0.0
         self._lock = threading.Lock()
 
-    def key_for(self, kid: str) -> dict | None:
+    def key_for(self, kid: str, *, may_fetch: bool = True) -> dict | None:
         key = self._keys.get(kid)
-        if key is not None:
+        if key is not None or not may_fetch:
             return key
-        with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._min_refresh:
+        with self._lock:  # one fetch at a time; the others then read what it found
+            if kid not in self._keys and time.monotonic() >= self._next_fetch_at:
                 self._refresh()
         return self._keys.get(kid)
 
-    def answers_without_io(self, kid: str) -> bool:
-        return kid in self._keys or time.monotonic() - self._fetched_at < self._min_refresh
-
     def _refresh(self) -> None:
-        self._fetched_at = time.monotonic()
         try:
             response = httpx.get(self._url, timeout=self._timeout)
             response.raise_for_status()
             self._keys = {k["kid"]: k for k in response.json().get("keys", []) if "kid" in k}
-        except (httpx.HTTPError, ValueError, KeyError) as exc:
+        except (httpx.HTTPError, ValueError, KeyError, AttributeError) as exc:
             log.warning("could not fetch JWKS", extra={"url": self._url, "error": str(exc)})
+            self._next_fetch_at = time.monotonic() + self._retry_after_failure
+        else:
+            self._next_fetch_at = time.monotonic() + self._min_refresh
 
 
 class RevokedSessions:
@@ -121,8 +125,10 @@ class TokenVerifier:
         # kid -> (the JWK, its parsed key): parsing a JWK costs more than checking a signature
         self._parsed: dict[str, tuple[dict, Key]] = {}
 
-    def verify(self, token: str, *, token_type: str = "access") -> Principal:
-        claims = self.claims(token, token_type=token_type)
+    def verify(self, token: str, *, token_type: str = "access",
+               may_fetch: bool = True) -> Principal:
+        """The token's principal; without `may_fetch` an unknown key raises UnknownSigningKey."""
+        claims = self.claims(token, token_type=token_type, may_fetch=may_fetch)
         try:
             return Principal(user_id=int(claims["sub"]), username=str(claims["name"]),
                              email=str(claims.get("email", "")), is_admin=bool(claims.get("adm")),
@@ -130,18 +136,21 @@ class TokenVerifier:
         except (KeyError, ValueError, TypeError) as exc:
             raise InvalidToken("token lacks required claims") from exc
 
-    def verifies_without_io(self, token: str) -> bool:
-        """True unless checking `token` means fetching signing keys first."""
-        try:
-            kid = jwt.get_unverified_header(token).get("kid")
-        except JWTError:
-            return True  # refused without looking anything up
-        return not isinstance(kid, str) or self._keys.answers_without_io(kid)
+    async def verify_on_loop(self, token: str) -> Principal:
+        """`verify` for async code: on the loop, except a fetch of signing keys (worker thread).
 
-    def _parsed_key(self, kid: str) -> Key:
-        public = self._keys.key_for(kid)
+        The loop never waits on I/O here: in one process (standalone) the loop may be the very one
+        that must answer the fetch.
+        """
+        try:
+            return self.verify(token, may_fetch=False)
+        except UnknownSigningKey:
+            return await run_in_threadpool(self.verify, token)
+
+    def _parsed_key(self, kid: str, *, may_fetch: bool) -> Key:
+        public = self._keys.key_for(kid, may_fetch=may_fetch)
         if public is None:
-            raise InvalidToken("unknown signing key")
+            raise UnknownSigningKey("unknown signing key")
         cached = self._parsed.get(kid)
         if cached is None or cached[0] is not public:  # new, or the key set was refetched
             try:
@@ -151,7 +160,7 @@ class TokenVerifier:
             self._parsed[kid] = cached
         return cached[1]
 
-    def claims(self, token: str, *, token_type: str = "access") -> dict:
+    def claims(self, token: str, *, token_type: str = "access", may_fetch: bool = True) -> dict:
         """Verified claims of a token of the given type."""
         try:
             header = jwt.get_unverified_header(token)
@@ -159,7 +168,7 @@ class TokenVerifier:
             raise InvalidToken("malformed token") from exc
         if header.get("alg") != ALGORITHM or not isinstance(header.get("kid"), str):
             raise InvalidToken("unsupported token algorithm")
-        key = self._parsed_key(header["kid"])
+        key = self._parsed_key(header["kid"], may_fetch=may_fetch)
         try:
             claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
                                 issuer=ISSUER)
@@ -181,27 +190,16 @@ def bearer_token(request: Request) -> str | None:
     return request.cookies.get(ACCESS_COOKIE) or None
 
 
-def _principal(verifier: TokenVerifier, token: str) -> Principal:
-    try:
-        return verifier.verify(token)
-    except InvalidToken as exc:
-        raise ApiError(401, "Invalid or expired token", error=str(exc)) from None
-
-
 async def current_user(request: Request) -> Principal:
-    """401 unless the request carries a valid access token.
-
-    Checked on the event loop (an RS256 signature check takes microseconds; a sync dependency
-    would cost a worker-thread hop per request); only a token whose signing key must first be
-    fetched goes to a worker thread.
-    """
+    """401 unless the request carries a valid access token (checked on the event loop)."""
     token = bearer_token(request)
     if not token:
         raise ApiError(401, "Authentication required")
     verifier: TokenVerifier = request.app.state.token_verifier
-    if verifier.verifies_without_io(token):
-        return _principal(verifier, token)
-    return await run_in_threadpool(_principal, verifier, token)
+    try:
+        return await verifier.verify_on_loop(token)
+    except InvalidToken as exc:
+        raise ApiError(401, "Invalid or expired token", error=str(exc)) from None
 
 
 async def admin_user(user: Annotated[Principal, Depends(current_user)]) -> Principal:

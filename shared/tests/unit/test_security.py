@@ -1,6 +1,8 @@
-"""Access tokens checked on the event loop; the JWKS is fetched once, off the loop."""
+"""Access tokens checked on the event loop; the JWKS is fetched off the loop, and a failed fetch
+is retried soon."""
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -8,9 +10,17 @@ import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from bookstore_shared.errors import install_error_handlers
-from bookstore_shared.security import CurrentUser, JwksKeys, StaticKeys, TokenVerifier
+from bookstore_shared.security import (
+    CurrentUser,
+    JwksKeys,
+    StaticKeys,
+    TokenVerifier,
+    UnknownSigningKey,
+)
+from bookstore_shared.testing import served
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
@@ -87,15 +97,85 @@ def test_only_an_unknown_signing_key_needs_a_fetch(issuer, jwks_server):
     keys = JwksKeys(url, min_refresh_s=60)
     verifier = TokenVerifier(keys)
     token = issuer.token(1)
-    assert not verifier.verifies_without_io(token)
+    with pytest.raises(UnknownSigningKey):
+        verifier.verify(token, may_fetch=False)
+    assert fetches == []
     assert verifier.verify(token).user_id == 1
+    assert verifier.verify(token, may_fetch=False).user_id == 1
     assert fetches == ["/.well-known/jwks.json"]
-    assert verifier.verifies_without_io(token)
     # another unknown key right after a fetch is refused without asking again (rate limit)
-    assert verifier.verifies_without_io(issuer.token(1, kid="other"))
-    assert keys.key_for("other") is None
+    with pytest.raises(UnknownSigningKey):
+        verifier.verify(issuer.token(1, kid="other"))
     assert len(fetches) == 1
-    assert TokenVerifier(StaticKeys(issuer.jwks)).verifies_without_io("not a token")
+
+
+def test_a_failed_fetch_does_not_refuse_the_tokens_after_it(issuer):
+    """The auth service answering late (all services start together) delays, never poisons."""
+    fetches: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetches.append(1)
+            if len(fetches) == 1:
+                self.send_error(503)
+                return
+            body = json.dumps(issuer.jwks).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/jwks.json"
+        verifier = TokenVerifier(JwksKeys(url, min_refresh_s=60, retry_after_failure_s=0.05))
+        with pytest.raises(UnknownSigningKey):
+            verifier.verify(issuer.token(1))
+        time.sleep(0.1)
+        assert verifier.verify(issuer.token(2)).user_id == 2
+        assert len(fetches) == 2
+    finally:
+        server.shutdown()
+
+
+def test_a_process_that_serves_its_own_key_set_verifies_concurrent_first_requests(issuer):
+    """Standalone: one event loop both serves the JWKS and verifies tokens with it.
+
+    First requests must never wait on the loop for a fetch that the same loop has to
+    answer (it did: every token was refused for seconds after start).
+    """
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/.well-known/jwks.json")
+    async def jwks():
+        await asyncio.sleep(0.3)  # a fetch in flight while the other requests arrive
+        return issuer.jwks
+
+    @app.get("/me")
+    async def me(user: CurrentUser):
+        return {"user_id": user.user_id}
+
+    with served(app) as url:
+        app.state.token_verifier = TokenVerifier(
+            JwksKeys(url + "/.well-known/jwks.json", timeout_s=2))
+
+        async def me_as(client: httpx.AsyncClient, user_id: int, *, after_s: float):
+            await asyncio.sleep(after_s)  # the first one has started the fetch by then
+            return await client.get("/me",
+                                    headers={"Authorization": f"Bearer {issuer.token(user_id)}"})
+
+        async def five_in_a_row():
+            async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+                return await asyncio.gather(*(me_as(client, n, after_s=0.1 * n) for n in range(5)))
+
+        answers = asyncio.run(five_in_a_row())
+    assert [(a.status_code, a.json()) for a in answers] == [
+        (200, {"user_id": n}) for n in range(5)]
 
 
 def test_requests_are_verified_with_one_fetch_of_the_key_set(issuer, jwks_server):

@@ -8,7 +8,6 @@ import time
 import orjson
 from bookstore_shared.security import InvalidToken, Principal, TokenVerifier
 from prometheus_client import CollectorRegistry, Counter, Gauge
-from starlette.concurrency import run_in_threadpool
 
 from ..adapters.eventhub import OVERFLOW, EventHub, FeedClient, FeedEvent
 from ..domain.feedquery import BadFeedQuery, feed_filter
@@ -72,7 +71,7 @@ class EventFeed:
         if not token:
             raise Refused(401, {"message": "Authentication required"})
         try:
-            principal = await run_in_threadpool(self.verifier.verify, token)
+            principal = await self.verifier.verify_on_loop(token)
         except InvalidToken as exc:
             raise Refused(401, {"message": "Invalid or expired token", "error": str(exc)}) from None
         if not principal.is_admin:

@@ -9,7 +9,6 @@ import time
 
 from bookstore_shared.security import ACCESS_COOKIE, InvalidToken, Principal, TokenVerifier
 from fastapi import APIRouter, WebSocket
-from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ..domain.messages import CLOSE_POLICY_VIOLATION
@@ -34,8 +33,8 @@ async def authenticate(ws: WebSocket, verifier: TokenVerifier) -> Principal | No
     token = socket_token(ws)
     if not token:
         return None
-    try:  # off the loop: an unknown key id makes the verifier fetch the JWKS over HTTP
-        return await run_in_threadpool(verifier.verify, token)
+    try:
+        return await verifier.verify_on_loop(token)
     except InvalidToken:
         return None
 
