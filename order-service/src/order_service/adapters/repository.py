@@ -78,13 +78,20 @@ class OrderRepository:
             return None
         return self._orders([row])[0]
 
-    def list_for_user(self, user_id: int, *, limit: int, offset: int) -> tuple[list[Order], int]:
-        """The user's orders, newest first, and how many there are in all."""
+    def list(self, *, user_id: int | None, status: OrderStatus | None, limit: int,
+             offset: int) -> tuple[list[Order], int]:
+        """Orders (one user's, or everyone's when `user_id` is None), optionally of one status,
+        newest first, and how many match in all."""
+        conditions = []
+        if user_id is not None:
+            conditions.append(customer_order.c.user_id == user_id)
+        if status is not None:
+            conditions.append(customer_order.c.status == status.value)
         rows = self.session.execute(
-            select(customer_order).where(customer_order.c.user_id == user_id)
+            select(customer_order).where(*conditions)
             .order_by(customer_order.c.id.desc()).limit(limit).offset(offset)).all()
         total = self.session.execute(select(func.count()).select_from(customer_order)
-                                     .where(customer_order.c.user_id == user_id)).scalar_one()
+                                     .where(*conditions)).scalar_one()
         return self._orders(rows), int(total)
 
     def save_status(self, order: Order, *, now: datetime) -> None:

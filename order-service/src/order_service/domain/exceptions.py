@@ -42,6 +42,10 @@ class NotOrderOwner(OrderError):
     """The caller neither owns the order nor is an admin."""
 
 
+class AdminRequired(OrderError):
+    """Only an admin may read everyone's orders."""
+
+
 class OrderNotCancellable(OrderError):
     """Cancel was asked for an order past PROCESSING (or already cancelled)."""
 

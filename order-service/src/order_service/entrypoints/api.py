@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..domain.idempotency import validate_key
+from ..domain.model import OrderStatus
 from ..domain.requests import parse_order_request
 from ..service_layer import ordering
 from .errors import http_errors
@@ -44,10 +45,15 @@ async def place_order(request: Request, user: CurrentUser,
 @router.get("/orders", response_model=list[OrderRead])
 def list_orders(request: Request, response: Response, user: CurrentUser,
                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
-    """The caller's orders, newest first (total in `X-Total-Count`)."""
-    orders, total = ordering.list_orders(sessions=request.app.state.container.sessions,
-                                         caller=_caller(user), limit=limit, offset=offset)
+                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+                everyone: Annotated[bool, Query(alias="all",
+                                                description="everyone's orders (admins)")] = False,
+                status: Annotated[OrderStatus | None, Query()] = None):
+    """The caller's orders, newest first (total in `X-Total-Count`); `?all=1`: everyone's."""
+    with http_errors():
+        orders, total = ordering.list_orders(sessions=request.app.state.container.sessions,
+                                             caller=_caller(user), limit=limit, offset=offset,
+                                             everyone=everyone, status=status)
     response.headers["X-Total-Count"] = str(total)
     return [OrderRead.of(order) for order in orders]
 

@@ -31,6 +31,8 @@ def http_errors() -> Iterator[None]:
         raise ApiError(404, "Order not found") from None
     except e.NotOrderOwner:
         raise ApiError(403, "Unauthorized") from None
+    except e.AdminRequired:
+        raise ApiError(403, "Admin access required") from None
     except e.OrderNotCancellable as exc:
         refused = ApiError(400, "Order cannot be cancelled")
         refused.extra["status"] = exc.status  # `status` is also ApiError's own argument name

@@ -11,9 +11,9 @@ from sqlalchemy.orm import sessionmaker
 
 from ..adapters.catalog import Catalog
 from ..adapters.repository import IdempotencyRepository, OrderRepository
-from ..domain.exceptions import NotOrderOwner, OrderNotFound
+from ..domain.exceptions import AdminRequired, NotOrderOwner, OrderNotFound
 from ..domain.idempotency import check_replay, fingerprint
-from ..domain.model import Order, OrderLine
+from ..domain.model import Order, OrderLine, OrderStatus
 from ..domain.requests import RequestedItem
 from .books import resolve_books
 from .messages import change_events, placed_events
@@ -101,8 +101,12 @@ def get_order(*, sessions: sessionmaker, order_id: int, caller: Caller) -> Order
         return _check_access(OrderRepository(session).get(order_id), caller)
 
 
-def list_orders(*, sessions: sessionmaker, caller: Caller, limit: int,
-                offset: int) -> tuple[list[Order], int]:
-    """The caller's orders, newest first, and their count."""
+def list_orders(*, sessions: sessionmaker, caller: Caller, limit: int, offset: int,
+                everyone: bool = False,
+                status: OrderStatus | None = None) -> tuple[list[Order], int]:
+    """The caller's orders (everyone's for an admin who asks), newest first, and their count."""
+    if everyone and not caller.is_admin:
+        raise AdminRequired()
     with sessions() as session:
-        return OrderRepository(session).list_for_user(caller.user_id, limit=limit, offset=offset)
+        return OrderRepository(session).list(user_id=None if everyone else caller.user_id,
+                                             status=status, limit=limit, offset=offset)
