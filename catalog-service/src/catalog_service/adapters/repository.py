@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.book import Book, Generated
 from ..domain.model import StockState
+from . import book_changes
 from .orm import BOOK, PDF_GRANT
 
 # The statements of every stock report, order and book read are built once and executed with
@@ -65,7 +66,11 @@ class BookPage:
 
 
 class BookRepository:
-    """Loads and saves books; `for_update` locks the row until the unit of work ends."""
+    """Loads and saves books; `for_update` locks the row until the unit of work ends.
+
+    Every write is recorded in the session, so the cached answers it changes are dropped as
+    the transaction commits (book_changes.watch).
+    """
 
     def __init__(self, session: Session):
         self.session = session
@@ -80,15 +85,19 @@ class BookRepository:
         result = self.session.execute(insert(BOOK).values(**_columns(book), created_at=now,
                                                           updated_at=now))
         book.id = int(result.inserted_primary_key[0])
+        book_changes.record(self.session, book.id, relisted=True)
         return book.id
 
-    def save(self, book: Book, *, summarized: bool = False) -> None:
+    def save(self, book: Book, *, summarized: bool = False, relisted: bool = False) -> None:
+        """Write the book; `relisted`: its title or author changed (searches may differ)."""
         now = utcnow()
         extra = {"ai_updated_at": now} if summarized else {}
         self.session.execute(SAVE_BOOK, {"b_id": book.id, **_columns(book), **extra,
                                          "updated_at": now})
+        book_changes.record(self.session, book.id, relisted=relisted)
 
     def delete(self, book_id: int) -> None:
+        book_changes.record(self.session, book_id, relisted=True)
         self.session.execute(delete(PDF_GRANT).where(PDF_GRANT.c.book_id == book_id))
         self.session.execute(delete(BOOK).where(BOOK.c.id == book_id))
 

@@ -1,37 +1,50 @@
-"""Public book routes of CONTRACT.md: list, read, add, update, delete."""
+"""Public book routes of CONTRACT.md: list and read (from memory, see reads.py), add, update,
+delete."""
 from __future__ import annotations
 
 from typing import Annotated
 
 from bookstore_shared.security import AdminUser
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from ..domain.model import validate_changes, validate_new_book
-from ..service_layer import handlers, views
+from ..service_layer import handlers
 from .deps import BookFormDep, CatalogDep, known_id, staged_pdf
+from .reads import BookReads, answer
 from .schemas import BookCreated, BookRead, Message
 
 router = APIRouter(tags=["books"])
 
 
-@router.get("/books", response_model=list[BookRead])
-def list_books(catalog: CatalogDep, response: Response,
-               q: Annotated[str | None, Query(max_length=200)] = None,
-               author: Annotated[str | None, Query(max_length=255)] = None,
-               limit: Annotated[int, Query(ge=1, le=200)] = 50,
-               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
+_NOT_MODIFIED = {304: {"description": "Unchanged since the ETag sent in `If-None-Match`"}}
+
+
+def _reads(request: Request) -> BookReads:
+    return request.app.state.catalog.reads
+
+
+@router.get("/books", response_model=list[BookRead], responses=_NOT_MODIFIED)
+async def list_books(request: Request,
+                     q: Annotated[str | None, Query(max_length=200)] = None,
+                     author: Annotated[str | None, Query(max_length=255)] = None,
+                     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
     """All books, oldest first; `q` searches title and author, `author` filters exactly."""
-    page = views.list_books(sessions=catalog.sessions, q=q, author=author, limit=limit,
-                            offset=offset)
-    response.headers["X-Total-Count"] = str(page.total)
-    return [BookRead.of(book) for book in page.books]
+    reads, key = _reads(request), (q, author, limit, offset)
+    page = reads.cache.page(key) or await run_in_threadpool(
+        reads.load_page, key, q=q, author=author, limit=limit, offset=offset)
+    return answer(request, page)
 
 
 @router.get("/books/{book_id}", response_model=BookRead,
-            responses={404: {"model": Message, "description": "Book not found"}})
-def get_book(book_id: int, catalog: CatalogDep):
+            responses={404: {"model": Message, "description": "Book not found"}, **_NOT_MODIFIED})
+async def get_book(book_id: int, request: Request):
     """One book; `description` is the admin's, else the one generated from its PDF."""
-    return BookRead.of(views.get_book(sessions=catalog.sessions, book_id=known_id(book_id)))
+    reads = _reads(request)
+    book = reads.cache.item(book_id) or await run_in_threadpool(reads.load_item,
+                                                                known_id(book_id))
+    return answer(request, book)
 
 
 @router.post("/books", status_code=201, response_model=BookCreated,

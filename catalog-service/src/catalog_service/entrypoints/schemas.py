@@ -25,8 +25,13 @@ class BookRead(BaseModel):
 
     @classmethod
     def of(cls, book: Book) -> BookRead:
-        return cls(id=book.id, title=book.title, author=book.author, price=money(book.price),
-                   stock=book.stock.shown, description=book.shown_description)
+        return cls(**book_fields(book))
+
+
+def book_fields(book: Book) -> dict:
+    """BookRead's fields, in its order, as plain values (the read path renders them directly)."""
+    return {"id": book.id, "title": book.title, "author": book.author, "price": money(book.price),
+            "stock": book.stock.shown, "description": book.shown_description}
 
 
 class BookInternal(BaseModel):

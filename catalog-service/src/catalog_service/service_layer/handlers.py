@@ -98,7 +98,7 @@ def update_book(*, deps: CatalogDeps, book_id: int, changes: BookFields,
             if new_key is not None:
                 old_key = book.pdf_key
                 book.pdf_replaced(new_key, pdf.size, pdf.sha256)
-            repo.save(book)
+            repo.save(book, relisted=changes.title is not None or changes.author is not None)
             deps.outbox.add(session, Envelope.wrap(
                 _book_event(book, BookUpdated, stock_changed=changes.stock is not None,
                             pdf_changed=new_key is not None), producer=PRODUCER))
