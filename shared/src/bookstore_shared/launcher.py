@@ -25,6 +25,7 @@ SERVICES: list[tuple[str, str]] = [
     ("shipping", "shipping_service"),
     ("notification", "notification_service"),
     ("ai", "ai_service"),
+    ("web", "web_service"),
     ("gateway", "gateway"),
 ]
 
