@@ -28,7 +28,7 @@ class RecordingBus:
     def __init__(self) -> None:
         self.subscriptions: list[Subscription] = []
 
-    def subscribe(self, queue, patterns, handler, *, exclusive=False) -> None:
+    def subscribe(self, queue, patterns, handler, *, exclusive=False, on_connection=None) -> None:
         self.subscriptions.append(Subscription(queue, tuple(patterns), handler, exclusive))
 
     def publish(self, envelopes) -> None:

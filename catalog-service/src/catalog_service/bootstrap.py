@@ -40,7 +40,9 @@ def bootstrap(settings: Settings, *, bus: Bus | None = None,
     runtime = ServiceRuntime(settings, outbox_table=OUTBOX, inbox_table=INBOX,
                              migrations_dir=Path(__file__).parent / "migrations", bus=bus)
     storage = storage or LocalDirectoryStorage(settings.storage_dir)
-    reads = BookReads(sessions=runtime.sessions, cache=BookCache(), ahead=EventsAhead())
+    # The cache keeps nothing until this process's replica queue receives changes.
+    reads = BookReads(sessions=runtime.sessions, cache=BookCache(receiving=False),
+                      ahead=EventsAhead())
     book_changes.watch(runtime.sessions, reads.cache)
     consumers.subscribe(runtime)
     consumers.subscribe_replica(runtime, reads.cache, reads.ahead)

@@ -109,3 +109,16 @@ def test_tracking_many_changes_stays_bounded_without_keeping_stale_loads():
     cache.changed(range(100, 120))  # the change log overflows and is reset
     cache.keep_item(ticket, 1, item("old"))
     assert cache.item(1) is None
+
+
+def test_nothing_is_kept_while_other_processes_changes_do_not_reach_this_one():
+    cache = BookCache(receiving=False)
+    cache.keep_item(cache.ticket(), 1, item("one"))
+    assert cache.item(1) is None
+    cache.receiving(True)
+    cache.keep_item(cache.ticket(), 1, item("one"))
+    cache.keep_page(cache.ticket(), "first", page("first", 1))
+    cache.receiving(False)  # a lost connection: what is kept may miss a change from now on
+    assert cache.item(1) is None and cache.page("first") is None
+    cache.keep_item(cache.ticket(), 1, item("one"))
+    assert cache.item(1) is None

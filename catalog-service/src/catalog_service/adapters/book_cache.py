@@ -28,7 +28,7 @@ class BookCache:
     """Items by book id and pages by query, bounded (the oldest entry goes first)."""
 
     def __init__(self, *, max_items: int = 20_000, max_pages: int = 2_000,
-                 max_tracked: int = 100_000):
+                 max_tracked: int = 100_000, receiving: bool = True):
         self._items: dict[int, Rendered] = {}
         self._pages: dict[PageKey, Rendered] = {}
         self._pages_of: dict[int, set[PageKey]] = {}
@@ -40,6 +40,7 @@ class BookCache:
         self._floor = 0  # loads that started before this seq keep nothing (tracking was reset)
         self._writing: Counter[int] = Counter()  # books with a change being committed
         self._relisting = 0  # changes to membership being committed
+        self._receiving = receiving  # are other processes' changes reaching this one?
 
     # ---- the hot path (no lock: single dict reads) --------------------------------------------
     def item(self, book_id: int) -> Rendered | None:
@@ -55,12 +56,13 @@ class BookCache:
     # ---- loads ----------------------------------------------------------------------------------
     def keep_item(self, ticket: int, book_id: int, rendered: Rendered) -> None:
         with self._lock:
-            if self._fresh(ticket, book_id):
+            if self._receiving and self._fresh(ticket, book_id):
                 _bounded_put(self._items, book_id, rendered, self._max_items)
 
     def keep_page(self, ticket: int, key: PageKey, rendered: Rendered) -> None:
         with self._lock:
-            if self._relisting or max(self._relisted_at, self._floor) > ticket:
+            if not self._receiving or self._relisting \
+                    or max(self._relisted_at, self._floor) > ticket:
                 return
             if not all(self._fresh(ticket, book_id) for book_id in rendered.ids):
                 return
@@ -102,15 +104,25 @@ class BookCache:
         with self._lock:
             self._mark(books, relisted=relisted)
 
-    def clear(self) -> None:
-        """Forget everything (changes may have been missed)."""
+    def receiving(self, connected: bool) -> None:
+        """Other processes' changes start (again) or stop reaching this one: keep nothing while
+        they do not, and forget what was kept, which may be missing one."""
         with self._lock:
-            self._seq += 1
-            self._floor = self._seq
-            self._changed_at.clear()
-            self._items.clear()
-            self._pages.clear()
-            self._pages_of.clear()
+            self._receiving = connected
+            self._clear()
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._clear()
+
+    def _clear(self) -> None:
+        self._seq += 1
+        self._floor = self._seq
+        self._changed_at.clear()
+        self._items.clear()
+        self._pages.clear()
+        self._pages_of.clear()
 
     def _mark(self, books: Iterable[int], *, relisted: bool) -> None:
         self._seq += 1

@@ -58,6 +58,7 @@ def replica_feed(cache: BookCache, ahead: EventsAhead) -> Handler:
 
 
 def subscribe_replica(runtime: ServiceRuntime, cache: BookCache, ahead: EventsAhead) -> None:
-    """An exclusive queue per process: every replica gets every change."""
+    """An exclusive queue per process: every replica gets every change. The queue exists only
+    while connected (what is published meanwhile never reaches it): the cache follows that."""
     runtime.bus.subscribe(REPLICA_QUEUE, REPLICA_EVENTS, replica_feed(cache, ahead),
-                          exclusive=True)
+                          exclusive=True, on_connection=cache.receiving)

@@ -12,6 +12,10 @@ from ..events import Envelope
 Handler = Callable[[Envelope], None]
 """Processes one event; raising means "failed, retry later" (then dead-letter)."""
 
+ConnectionHook = Callable[[bool], None]
+"""Told True once a queue is consuming (again, after a reconnection) and False when its
+connection is lost: an exclusive queue does not exist in between, and misses what is published."""
+
 
 @dataclass(frozen=True)
 class Subscription:
@@ -21,6 +25,7 @@ class Subscription:
     patterns: tuple[str, ...]
     handler: Handler = field(compare=False)
     exclusive: bool = False
+    on_connection: ConnectionHook | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ class Bus(Protocol):
         """Publish and wait until the broker has them (raise if it cannot confirm)."""
 
     def subscribe(self, queue: str, patterns: Sequence[str], handler: Handler, *,
-                  exclusive: bool = False) -> None:
+                  exclusive: bool = False, on_connection: ConnectionHook | None = None) -> None:
         """Register a consumer; call before `start()`."""
 
     def start(self) -> None:

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..events import Envelope
-from .base import DeadLetter, Handler, Subscription, is_transient, topic_matches
+from .base import (
+    ConnectionHook,
+    DeadLetter,
+    Handler,
+    Subscription,
+    is_transient,
+    topic_matches,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +64,7 @@ class InProcessBus:
                     q.pending.put(_Delivery(env))
 
     def subscribe(self, queue: str, patterns: Sequence[str], handler: Handler, *,
-                  exclusive: bool = False) -> None:
+                  exclusive: bool = False, on_connection: ConnectionHook | None = None) -> None:
         """Register a handler; handlers of the same queue compete, different queues fan out."""
         name = f"{queue}.{next(self._exclusive_ids)}" if exclusive else queue
         with self._lock:
@@ -66,6 +73,8 @@ class InProcessBus:
             q.handlers.append(handler)
             if self._running:
                 self._spawn(q, handler)
+        if on_connection is not None:  # the queue holds whatever is published from now on
+            on_connection(True)
 
     def start(self) -> None:
         with self._lock:

@@ -18,7 +18,7 @@ from pika.exceptions import AMQPError, ChannelClosedByBroker
 from tenacity import Retrying, retry_if_exception_type, stop_never, wait_exponential
 
 from ..events import Envelope
-from .base import DeadLetter, Handler, Subscription, is_transient
+from .base import ConnectionHook, DeadLetter, Handler, Subscription, is_transient
 from .confirms import ConfirmingPublisher, PublishNotConfirmed
 
 log = logging.getLogger(__name__)
@@ -122,8 +122,8 @@ class RabbitBus:
 
     # ---- consuming -----------------------------------------------------------------------
     def subscribe(self, queue: str, patterns: Sequence[str], handler: Handler, *,
-                  exclusive: bool = False) -> None:
-        sub = Subscription(queue, tuple(patterns), handler, exclusive)
+                  exclusive: bool = False, on_connection: ConnectionHook | None = None) -> None:
+        sub = Subscription(queue, tuple(patterns), handler, exclusive, on_connection)
         self._subs.append(sub)
         if self._threads:
             self._spawn(len(self._subs) - 1, sub)
@@ -166,6 +166,8 @@ class RabbitBus:
                 ch.basic_qos(prefetch_count=self._prefetch)
                 ch.basic_consume(name, on_message_callback=partial(self._on_message, sub))
                 self._connected[index] = True
+                if sub.on_connection is not None:
+                    sub.on_connection(True)
                 log.info("consuming", extra={"queue": name})
                 while not self._stopping.is_set():
                     conn.process_data_events(time_limit=0.25)
@@ -174,12 +176,19 @@ class RabbitBus:
             except (AMQPError, OSError) as exc:
                 log.warning("consumer lost its connection, reconnecting",
                             extra={"queue": sub.queue, "error": type(exc).__name__})
+                self._lost(index, sub)
                 self._stopping.wait(0.5)
             finally:
-                self._connected[index] = False
+                self._lost(index, sub)
                 if conn is not None and conn.is_open:
                     with suppress(Exception):  # it is already broken
                         conn.close()
+
+    def _lost(self, index: tuple[int, int], sub: Subscription) -> None:
+        if self._connected.get(index):
+            self._connected[index] = False
+            if sub.on_connection is not None:
+                sub.on_connection(False)
 
     def _on_message(self, sub: Subscription, ch, method, props, body: bytes) -> None:
         attempts = int((props.headers or {}).get(ATTEMPTS_HEADER, 0))
