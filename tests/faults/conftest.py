@@ -11,7 +11,7 @@ import pytest
 
 from ..conftest import RunningSystem, own_system
 from ..e2e.test_notifications import SmtpSink
-from .report import SUITES, Figures, write_report
+from .report import SUITES, Figures, suite_of, write_report
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -21,7 +21,7 @@ _FIGURES: dict[str, Figures] = {}
 @pytest.fixture(scope="module")
 def figures(request) -> Iterator[Figures]:
     """This suite's figures (cases, faults injected/survived, items lost), timed from its start."""
-    stem = Path(str(request.module.__file__)).stem
+    stem = suite_of(Path(str(request.module.__file__)).stem)
     fig = _FIGURES.setdefault(stem, Figures(suite=stem, **SUITES[stem]))
     started = time.monotonic()
     yield fig
@@ -30,8 +30,8 @@ def figures(request) -> Iterator[Figures]:
 
 def pytest_runtest_logreport(report) -> None:
     """A suite with a failing test is reported as failed."""
-    stem = Path(report.fspath).stem
-    if report.failed and stem in SUITES:
+    stem = suite_of(Path(report.fspath).stem)
+    if report.failed and stem is not None:
         _FIGURES.setdefault(stem, Figures(suite=stem, **SUITES[stem])).failed += 1
 
 

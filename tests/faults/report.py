@@ -37,8 +37,12 @@ SUITES: dict[str, dict[str, str]] = {
     "test_hostile_inputs": {
         "title": "Hostile inputs",
         "proves": "Path traversal, PDFs declaring a million pages or a deep page tree, invalid "
-                  "UTF-8, 10 MB JSON bodies and 10,000-item orders get clear 4xx answers; "
-                  "every process stays alive and healthy."},
+                  "UTF-8, 10 MB JSON bodies, 10,000-item orders, and every attack of the "
+                  "security review (issue 14: anonymous 64 MB uploads, doubled credentials, "
+                  "internal ports, a cancelled order's PDF, parallel password guessing, truncated "
+                  "uploads, operator endpoints, foreign origins, one client locking out a proxy, "
+                  "the open first admin) get the answers in the table below; every process "
+                  "stays alive and healthy."},
     "test_messages": {
         "title": "Message level",
         "proves": "Malformed envelopes and invalid payloads are parked in the service's "
@@ -64,15 +68,32 @@ class Figures:
     seconds: float = 0.0
     injected: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    attacks: list[tuple[str, str]] = field(default_factory=list)
 
     def fault(self, what: str) -> None:
         """Count one injected fault (survived once the suite's checks pass)."""
         self.faults += 1
         self.injected.append(what)
 
+    def attack(self, what: str, answer: str) -> None:
+        """Count one attack and record what the system answered (a row of the suite's table)."""
+        self.faults += 1
+        self.attacks.append((what, answer))
+
     @property
     def command(self) -> str:
         return RUN.format(self.suite)
+
+
+def suite_of(stem: str) -> str | None:
+    """The suite a test module reports into: its own, or (`test_hostile_*`) the hostile inputs."""
+    if stem in SUITES:
+        return stem
+    return "test_hostile_inputs" if stem.startswith("test_hostile_") else None
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _commit() -> str:
@@ -116,6 +137,9 @@ def write_report(path: Path, suites: list[Figures]) -> None:
         lines += [f"## {f.title}", "", f.proves, "", f"Reproduce: `{f.command}`", ""]
         if f.injected:
             lines += ["Faults injected:", ""] + [f"- {n}" for n in f.injected] + [""]
+        if f.attacks:
+            lines += ["| attack | answer |", "|---|---|"]
+            lines += [f"| {_cell(what)} | {_cell(answer)} |" for what, answer in f.attacks] + [""]
         if f.notes:
             lines += ["Observed:", ""] + [f"- {n}" for n in f.notes] + [""]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,9 @@ from .bootstrap import bootstrap
 from .config import Settings
 from .entrypoints import api, errors, internal, texts
 
+# The only routes that take large bodies: they stream the PDF to disk under their own limit.
+UPLOAD_ROUTES = (("POST", r"(/api)?/books/?"), ("PATCH", r"(/api)?/books/[^/]+/?"))
+
 
 def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
     """The catalog's FastAPI app (the lifespan migrates, starts the bus and the outbox relay)."""
@@ -18,7 +21,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     catalog = bootstrap(settings, bus=bus)
     app = create_service_app(service="catalog", title="Bookstore catalog",
                              routers=[api.router, texts.router],
-                             internal_routers=[internal.router],
+                             internal_routers=[internal.router], upload_routes=UPLOAD_ROUTES,
                              checks=catalog.runtime.checks(),
                              lifespan=catalog.runtime.lifespan(catalog.start_storage))
     errors.install(app, max_upload_mb=settings.max_upload_mb)

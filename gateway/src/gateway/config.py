@@ -28,11 +28,18 @@ class Settings(BaseServiceSettings):
         1000, ge=1, validation_alias=AliasChoices("BOOKSTORE_EVENT_FEED_BUFFER"))
     event_feed_heartbeat_s: float = Field(
         15.0, gt=0, validation_alias=AliasChoices("BOOKSTORE_EVENT_FEED_HEARTBEAT_S"))
+    # The catalog's PDF limit: the gateway refuses larger uploads before streaming them on.
+    max_upload_mb: float = Field(16, gt=0, le=1024,
+                                 validation_alias=AliasChoices("BOOKSTORE_MAX_UPLOAD_MB"))
 
     @field_validator("rate_limit_per_min", mode="before")
     @classmethod
     def _blank_is_off(cls, value):
         return None if value in ("", None) else value
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
 
     @property
     def cors_origins(self) -> list[str]:

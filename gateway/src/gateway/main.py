@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Edge
     return Edge(inner, http=HttpProxy(gateway.client, metrics),
                 websocket=WebSocketProxy(gateway.client), revoked=gateway.revoked,
                 limiter=gateway.limiter, cors_origins=settings.cors_origins, gateway=gateway,
-                feed=feed)
+                feed=feed, max_upload_bytes=settings.max_upload_bytes)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def fake_catalog():
         return {"path": request.url.path, "query": request.scope["query_string"].decode(),
                 "headers": dict(request.headers)}
 
-    @router.post("/books/upload")
+    @router.patch("/books/upload")  # PATCH /books/{id}: an upload route, large bodies allowed
     async def upload(request: Request):
         digest, size = hashlib.sha256(), 0
         async for chunk in request.stream():
@@ -188,7 +188,8 @@ def gateway(upstreams, port_base, infra, new_instance):
     """The gateway on the base port, on the real RabbitMQ, with a 1.5 s upstream timeout."""
     settings = Settings(_env_file=None, port_base=port_base, rabbitmq_url=infra.rabbitmq_url,
                         instance=new_instance(), upstream_timeout_s=1.5,
-                        cors_origins_csv="https://shop.example", openapi_cache_s=0)
+                        cors_origins_csv="https://shop.example", openapi_cache_s=0,
+                        max_upload_mb=24)
     app = create_app(settings)
     with ThreadServer(app, settings.port):
         url = f"http://127.0.0.1:{settings.port}"

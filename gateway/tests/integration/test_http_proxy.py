@@ -19,7 +19,7 @@ def test_a_20_mb_streamed_upload_arrives_byte_identical_without_being_held_whole
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
-        response = client.post("/books/upload", content=pattern_chunks(20 * MB))
+        response = client.patch("/books/upload", content=pattern_chunks(20 * MB))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -31,7 +31,7 @@ def test_a_20_mb_streamed_upload_arrives_byte_identical_without_being_held_whole
 
 def test_an_upload_with_a_content_length_arrives_byte_identical(client):
     body = b"".join(pattern_chunks(3 * MB + 17))
-    response = client.post("/api/books/upload", content=body)
+    response = client.patch("/api/books/upload", content=body)
     assert response.json() == {"sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}
 
 
@@ -142,3 +142,14 @@ def test_gateway_probes_and_metrics_answer(client):
     client.get("/books")
     metrics = client.get("/metrics").text
     assert 'gateway_upstream_responses_total{service="catalog",status="200"}' in metrics
+
+
+def test_bodies_over_a_routes_limit_are_refused_before_they_reach_the_service(client):
+    declared = client.post("/orders", content=b"x" * (2 * MB),
+                           headers={"content-type": "multipart/form-data; boundary=x"})
+    assert declared.status_code == 413
+    assert declared.json()["message"] == "Payload too large"
+    chunked = client.post("/register", content=pattern_chunks(4 * MB, 256 * 1024))
+    assert chunked.status_code == 413
+    too_big_upload = client.patch("/books/upload", content=b"x" * (26 * MB))
+    assert too_big_upload.status_code == 413

@@ -1,20 +1,110 @@
 """Run one service with uvicorn (what `make run` and every container start)."""
 from __future__ import annotations
 
-import uvicorn
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
 
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .limits import MAX_HEADER_BYTES, WS_MAX_MESSAGE_BYTES
 from .logs import configure_logging
 from .settings import BaseServiceSettings
 
+_HEADERS_TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                      b"content-type: application/json\r\ncontent-length: 67\r\n"
+                      b"connection: close\r\n\r\n"
+                      b'{"message":"Request header fields too large","error":"over 32 KiB"}')
+
+
+class BoundedHeadersProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a cap on request line + headers (httptools has none: a
+    client could send headers until the process runs out of memory)."""
+
+    _in_headers = False
+    _header_bytes = 0
+    _too_large = False
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_headers, self._header_bytes = True, 0
+
+    def on_headers_complete(self) -> None:
+        self._in_headers = False
+        if len(self.url) + sum(len(n) + len(v) for n, v in self.headers) > MAX_HEADER_BYTES:
+            self._too_large = True
+            raise ValueError("request headers too large")  # stops the parser: a 400 follows
+        super().on_headers_complete()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._in_headers and not self.transport.is_closing():
+            # still inside one request's headers: all of this chunk belongs to them
+            self._header_bytes += len(data)
+            if self._header_bytes > MAX_HEADER_BYTES:
+                self._refuse()
+
+    def send_400_response(self, msg: str) -> None:
+        if self._too_large:
+            return self._refuse()
+        super().send_400_response(msg)
+
+    def _refuse(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(_HEADERS_TOO_LARGE)
+            self.transport.close()
+
 
 def uvicorn_config(app, settings: BaseServiceSettings, *, port: int | None = None) -> uvicorn.Config:
-    """The one uvicorn configuration the project uses (uvloop, httptools, no access log)."""
+    """The one uvicorn configuration the project uses (uvloop, httptools with bounded headers,
+    bounded WebSocket messages, no access log)."""
     return uvicorn.Config(app, host=settings.host, port=port or settings.port, log_config=None,
                           access_log=False, proxy_headers=True, server_header=False,
+                          http=BoundedHeadersProtocol, ws_max_size=WS_MAX_MESSAGE_BYTES,
                           timeout_graceful_shutdown=5, ws_ping_interval=20, ws_ping_timeout=20)
 
 
 def serve(app, settings: BaseServiceSettings) -> None:
-    """Serve until SIGINT/SIGTERM, then shut down cleanly (uvicorn handles both signals)."""
+    """Serve until SIGINT/SIGTERM, then shut down cleanly and exit with status 0."""
     configure_logging(settings.service_name, settings.log_level)
-    uvicorn.Server(uvicorn_config(app, settings)).run()
+    ServiceServer(uvicorn_config(app, settings)).run()
+
+
+class ServiceServer(uvicorn.Server):
+    """One service in its process: SIGINT and SIGTERM, however many arrive, mean a graceful stop.
+
+    Ctrl-C on `make run` sends SIGINT to every process and the launcher then sends SIGTERM; plain
+    uvicorn re-raises what it caught once stopped (a KeyboardInterrupt traceback) and treats a
+    second SIGINT as "skip the lifespan shutdown" (a CancelledError traceback).
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        self.should_exit = True
+
+
+class EmbeddedServer(uvicorn.Server):
+    """A uvicorn server sharing its process and loop with others (standalone).
+
+    The process owns SIGINT/SIGTERM and tells every server to exit; a server that captured the
+    signals itself would leave the others running and, on a second signal, skip its lifespan
+    shutdown (a CancelledError traceback at exit).
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield

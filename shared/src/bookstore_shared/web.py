@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .context import correlation_id_var, request_id_var
 from .errors import JsonResponse, install_error_handlers
+from .limits import MAX_BODY_BYTES, BodyLimitMiddleware
 
 ReadinessCheck = Callable[[], bool]
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -63,66 +64,6 @@ class RequestContextMiddleware:
             correlation_id_var.reset(t_cid)
 
 
-MAX_BODY_BYTES = 1024 * 1024  # JSON and form bodies; multipart uploads have their own limits
-# A refused body is read and dropped up to this much before the 413, so a proxy still writing it
-# (the gateway streams large bodies) gets the answer instead of a reset connection.
-DRAIN_CAP_BYTES = 64 * 1024 * 1024
-_TOO_LARGE = b'{"message":"Payload too large","error":"the request body is over 1 MiB"}'
-
-
-class BodyLimitMiddleware:
-    """Pure ASGI: a non-multipart request body over `max_bytes` is a JSON 413, never read whole."""
-
-    def __init__(self, app, *, max_bytes: int = MAX_BODY_BYTES):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
-            return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        if headers.get(b"content-type", b"").lower().startswith(b"multipart/"):
-            return await self.app(scope, receive, send)
-        length = headers.get(b"content-length")
-        if length is not None:
-            if not length.isdigit() or int(length) > self.max_bytes:
-                return await _too_large(receive, send)
-            return await self.app(scope, receive, send)
-        body, more = bytearray(), True  # chunked: read up to the limit, then hand it on whole
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > self.max_bytes:
-                return await _too_large(receive, send, more=more)
-        replayed = False
-
-        async def replay():
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": bytes(body), "more_body": False}
-
-        return await self.app(scope, replay, send)
-
-
-async def _too_large(receive, send, *, more: bool = True) -> None:
-    drained = 0
-    while more and drained < DRAIN_CAP_BYTES:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        drained += len(message.get("body", b""))
-        more = message.get("more_body", False)
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(_TOO_LARGE)).encode()),
-        (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": _TOO_LARGE})
-
-
 def operations_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -> APIRouter:
     """`/healthz` (alive), `/readyz` (dependencies reachable), `/metrics` (Prometheus)."""
     router = APIRouter(include_in_schema=False)
@@ -150,12 +91,14 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
                        checks: dict[str, ReadinessCheck], lifespan=None,
                        prefixes: tuple[str, ...] = ("", "/api"),
                        internal_routers: Iterable[APIRouter] = (),
-                       max_body_bytes: int | None = MAX_BODY_BYTES) -> FastAPI:
+                       max_body_bytes: int | None = MAX_BODY_BYTES,
+                       upload_routes: Iterable[tuple[str, str]] = ()) -> FastAPI:
     """A FastAPI app with the project's error shape, ids, metrics and probes.
 
     Public routers are mounted at `/` and again under `/api` (CONTRACT.md); the `/api` copies stay
     out of the OpenAPI document so each operation is documented once. Internal routers (called by
     other services, never through the gateway) are mounted only at `/` and left out of the schema.
+    `upload_routes` ((method, path regex) pairs) stream and limit their own bodies.
     """
     app = FastAPI(title=title, lifespan=lifespan, default_response_class=JsonResponse)
     registry = CollectorRegistry()
@@ -167,7 +110,7 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
     for router in internal_routers:
         app.include_router(router, include_in_schema=False)
     app.include_router(operations_router(registry, checks))
-    if max_body_bytes is not None:  # None: the app streams large bodies itself
-        app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    if max_body_bytes is not None:  # None: the app streams every body itself (test doubles)
+        app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, uploads=upload_routes)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=service)
     return app

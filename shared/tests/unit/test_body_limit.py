@@ -1,6 +1,7 @@
 """Request bodies over the limit are refused before they are read whole."""
 from __future__ import annotations
 
+from bookstore_shared.limits import MAX_JSON_DEPTH
 from bookstore_shared.web import MAX_BODY_BYTES, create_service_app
 from fastapi import APIRouter, Request
 from fastapi.testclient import TestClient
@@ -13,7 +14,12 @@ def _client() -> TestClient:
     async def echo(request: Request):
         return {"size": len(await request.body())}
 
-    app = create_service_app(service="tests", title="t", routers=[router], checks={})
+    @router.post("/uploads")
+    async def upload(request: Request):
+        return {"size": len(await request.body())}
+
+    app = create_service_app(service="tests", title="t", routers=[router], checks={},
+                             upload_routes=[("POST", "/uploads")])
     return TestClient(app)
 
 
@@ -33,6 +39,22 @@ def test_a_chunked_body_over_the_limit_is_a_413_and_one_under_it_passes_whole():
     assert small.json() == {"size": 2000}
 
 
-def test_multipart_uploads_are_left_to_their_own_limits():
-    r = _client().post("/echo", files={"pdf": ("a.pdf", b"x" * (MAX_BODY_BYTES + 10))})
-    assert r.json()["size"] > MAX_BODY_BYTES
+def test_only_named_upload_routes_take_multipart_bodies_over_the_limit():
+    client = _client()
+    refused = client.post("/echo", files={"pdf": ("a.pdf", b"x" * (MAX_BODY_BYTES + 10))})
+    assert refused.status_code == 413
+    assert refused.json()["message"] == "Payload too large"
+    upload = client.post("/uploads", files={"pdf": ("a.pdf", b"x" * (MAX_BODY_BYTES + 10))})
+    assert upload.json()["size"] > MAX_BODY_BYTES
+
+
+def test_json_nested_deeper_than_the_limit_is_a_400_and_strings_do_not_count():
+    client = _client()
+    deep = b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1)
+    r = client.post("/echo", content=deep, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json() == {"message": "Invalid JSON body",
+                        "error": f"nested more than {MAX_JSON_DEPTH} deep"}
+    quoted = b'{"a": "' + b"[" * 1000 + b'"}'
+    ok = client.post("/echo", content=quoted, headers={"content-type": "application/json"})
+    assert ok.json() == {"size": len(quoted)}

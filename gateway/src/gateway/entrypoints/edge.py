@@ -12,6 +12,7 @@ from bookstore_shared.security import RevokedSessions
 from starlette.middleware.cors import CORSMiddleware
 
 from ..domain.feedquery import FEED_PATHS
+from ..domain.limits import body_limit
 from ..domain.ratelimit import FixedWindowLimiter
 from ..domain.routing import is_websocket_path, public_path, route
 from ..domain.tokens import request_token, revoked_session
@@ -42,8 +43,10 @@ class Edge:
 
     def __init__(self, inner, *, http: HttpProxy, websocket: WebSocketProxy,
                  revoked: RevokedSessions, limiter: FixedWindowLimiter | None = None,
-                 cors_origins: list[str] | None = None, gateway=None, feed=None):
+                 cors_origins: list[str] | None = None, gateway=None, feed=None,
+                 max_upload_bytes: int = 16 * 1024 * 1024):
         self.inner = inner
+        self._max_upload = max_upload_bytes
         self.state = inner.state
         self.gateway = gateway
         self._http = http
@@ -98,4 +101,5 @@ class Edge:
         if revoked_session(request_token(headers), self._revoked.is_revoked):
             return await send_json(send, 401, REVOKED, request_id=rid)
         await self._http(scope, receive, send, service=service, headers=headers, request_id=rid,
-                         correlation_id=cid)
+                         correlation_id=cid, max_body=body_limit(scope["method"], scope["path"],
+                                                                 upload_bytes=self._max_upload))

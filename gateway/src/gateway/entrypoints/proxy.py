@@ -25,6 +25,13 @@ class ClientGone(Exception):
     """The caller disconnected before its request body was complete."""
 
 
+class BodyTooLarge(Exception):
+    """A streamed (chunked) request body passed the route's limit."""
+
+
+TOO_LARGE = {"message": "Payload too large", "error": "the request body is over this route's limit"}
+
+
 async def send_json(send, status: int, body: dict, *, request_id: str,
                     headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     """A complete JSON response (the gateway's own errors)."""
@@ -35,13 +42,17 @@ async def send_json(send, status: int, body: dict, *, request_id: str,
     await send({"type": "http.response.body", "body": payload})
 
 
-async def _stream(receive):
-    """The request body as it arrives, chunk by chunk (never held whole)."""
+async def _stream(receive, limit: int | None = None):
+    """The request body as it arrives, chunk by chunk (never held whole), at most `limit` bytes."""
+    seen = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientGone()
         if chunk := message.get("body", b""):
+            seen += len(chunk)
+            if limit is not None and seen > limit:
+                raise BodyTooLarge()
             yield chunk
         if not message.get("more_body", False):
             return
@@ -106,7 +117,7 @@ class HttpProxy:
         self.metrics = metrics
 
     async def __call__(self, scope, receive, send, *, service: str, headers: dict[bytes, bytes],
-                       request_id: str, correlation_id: str) -> None:
+                       request_id: str, correlation_id: str, max_body: int) -> None:
         method = scope["method"]
         query = scope.get("query_string") or b""
         target = scope.get("raw_path") or scope["path"].encode()
@@ -117,10 +128,13 @@ class HttpProxy:
                                     scheme=scope.get("scheme", "http"), request_id=request_id,
                                     correlation_id=correlation_id)
         length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > max_body:
+            # refused before a byte is read; the server drops the rest of the upload
+            return await send_json(send, 413, TOO_LARGE, request_id=request_id)
         data = None
         try:
             if b"transfer-encoding" in headers or (length.isdigit() and int(length) > SMALL_BODY):
-                data = _stream(receive)
+                data = _stream(receive, max_body)
             elif length.isdigit() and int(length) > 0:
                 data = await _read(receive)
         except ClientGone:
@@ -153,7 +167,7 @@ class HttpProxy:
                         and not isinstance(exc, aiohttp.ClientConnectorError)):
                     continue
                 return await self._failed(send, exc, service, request_id, responded)
-            except (TimeoutError, aiohttp.ClientError, ClientGone) as exc:
+            except (TimeoutError, aiohttp.ClientError, ClientGone, BodyTooLarge) as exc:
                 return await self._failed(send, exc, service, request_id, responded)
             except Exception:  # the client gets JSON, never a trace
                 log.exception("proxying failed", extra={"service": service})
@@ -164,6 +178,10 @@ class HttpProxy:
     async def _failed(self, send, exc: BaseException, service: str, request_id: str,
                       responded: bool) -> None:
         if isinstance(exc, ClientGone) or isinstance(exc.__cause__, ClientGone):
+            return
+        if isinstance(exc, BodyTooLarge) or isinstance(exc.__cause__, BodyTooLarge):
+            if not responded:
+                await send_json(send, 413, TOO_LARGE, request_id=request_id)
             return
         timed_out = (isinstance(exc, asyncio.TimeoutError)
                      and not isinstance(exc, aiohttp.ConnectionTimeoutError))

@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
 INTERNAL_ERROR = 1011
+# Events are small; a larger message from upstream is a fault, not something to buffer.
+UPSTREAM_MAX_MESSAGE = 1024 * 1024
 # Headers the upstream needs to authenticate and trace the socket; the rest is per connection.
 _FORWARDED = frozenset({b"authorization", b"cookie", b"origin", b"user-agent", b"accept-language"})
 
@@ -59,7 +61,7 @@ class WebSocketProxy:
         try:
             upstream = await self.client.session.ws_connect(
                 url, headers=headers, protocols=scope.get("subprotocols") or (), autoping=True,
-                max_msg_size=0)
+                max_msg_size=UPSTREAM_MAX_MESSAGE)
         except aiohttp.WSServerHandshakeError as exc:
             code = POLICY_VIOLATION if exc.status in (401, 403) else TRY_AGAIN_LATER
             reason = "Authentication required" if code == POLICY_VIOLATION else \

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 from bookstore_shared.errors import ApiError
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import NotificationBroadcast
+from bookstore_shared.limits import json_body
 from bookstore_shared.security import AdminUser
-from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ValidationError
 
 from ..adapters import repository
 from ..domain.messages import normalise_broadcast
@@ -30,11 +31,19 @@ class EmailRead(BaseModel):
     last_error: str | None
 
 
-@router.post("/notify")
-def notify(request: Request, user: AdminUser,
-           payload: Annotated[NotificationCreate | None, Body()] = None) -> dict:
+# Read by a dependency after the admin check: an anonymous body is refused before it is read.
+_NOTIFY_BODY = {"requestBody": {"content": {"application/json": {"schema": {
+    "anyOf": [NotificationCreate.model_json_schema(), {"type": "null"}], "title": "Payload"}}}}}
+
+
+@router.post("/notify", openapi_extra=_NOTIFY_BODY)
+def notify(request: Request, user: AdminUser, body: Annotated[Any, Depends(json_body)]) -> dict:
     """Broadcast a message to every connected client on every replica (admin only)."""
     settings = request.app.state.settings
+    try:
+        payload = NotificationCreate.model_validate(body) if body is not None else None
+    except ValidationError:
+        raise ApiError(400, "Invalid request", error="send a JSON object with a message") from None
     try:
         message = normalise_broadcast(payload.message if payload else None,
                                       max_chars=settings.broadcast_max_chars)
