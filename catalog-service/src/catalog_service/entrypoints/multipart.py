@@ -56,6 +56,10 @@ class _Collector:
         self.to_file = False
         self.pending: list[bytes] = []
         self.hasher = hashlib.sha256()
+        self.complete = False  # the closing boundary was seen
+
+    def on_end(self) -> None:
+        self.complete = True
 
     def on_part_begin(self) -> None:
         self.disposition, self.data, self.to_file, self.name = b"", bytearray(), False, None
@@ -117,7 +121,7 @@ async def read_multipart(request: Request, form: BookForm, boundary: bytes,
     collector = _Collector(form, storage, max_file)
     callbacks = {name: getattr(collector, name) for name in (
         "on_part_begin", "on_header_field", "on_header_value", "on_header_end",
-        "on_headers_finished", "on_part_data", "on_part_end")}
+        "on_headers_finished", "on_part_data", "on_part_end", "on_end")}
     parser = MultipartParser(boundary, callbacks)
     sink = None
     too_large, dropped = False, 0
@@ -141,6 +145,11 @@ async def read_multipart(request: Request, form: BookForm, boundary: bytes,
         if too_large:
             raise UploadTooLarge()
         parser.finalize()
+        if not collector.complete:
+            # python-multipart accepts a body that stops early; a cut-off upload would be
+            # stored truncated
+            raise ApiError(400, "Malformed multipart body",
+                           error="the body ended before its closing boundary")
         if form.pdf is not None and sink is None:
             sink = await run_in_threadpool(open, form.pdf.path, "wb")  # an empty file
     except FormParserError:
