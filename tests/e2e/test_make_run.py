@@ -50,13 +50,22 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def stop_and_check_nothing_is_left(proc: subprocess.Popen, children: list[int]) -> None:
-    proc.send_signal(signal.SIGINT)
-    proc.wait(30)
+def ctrl_c_and_check_nothing_is_left(proc: subprocess.Popen, children: list[int]) -> str:
+    """Ctrl-C as a terminal sends it (SIGINT to the whole process group); returns what was printed
+    after the ready line."""
+    os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=30)
     deadline = time.monotonic() + 10
     while any(alive(c) for c in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [c for c in children if alive(c)], "service processes left behind"
+    return output
+
+
+def assert_a_clean_stop(output: str) -> None:
+    errors = [line for line in output.splitlines()
+              if '"level":"ERROR"' in line or "Traceback" in line or "Error" in line[:40]]
+    assert not errors, "a clean stop prints no error:\n" + "\n".join(errors)
 
 
 def test_standalone_needs_nothing_configured(tmp_path):
@@ -71,8 +80,9 @@ def test_standalone_needs_nothing_configured(tmp_path):
             walk_the_auth_slice(client)
         assert list(tmp_path.glob("*.sqlite")), "standalone mode keeps its data in SQLite files"
     finally:
-        stop_and_check_nothing_is_left(proc, [])
-    assert proc.returncode == 0, proc.stdout.read()
+        output = ctrl_c_and_check_nothing_is_left(proc, [])
+    assert proc.returncode == 0, output
+    assert_a_clean_stop(output)
 
 
 def test_with_mysql_and_rabbitmq_every_service_is_its_own_process(infra, new_instance, tmp_path):
@@ -86,6 +96,7 @@ def test_with_mysql_and_rabbitmq_every_service_is_its_own_process(infra, new_ins
         with httpx.Client(base_url=url, timeout=10) as client:
             walk_the_auth_slice(client)
     finally:
-        stop_and_check_nothing_is_left(proc, children_of(proc.pid))
+        output = ctrl_c_and_check_nothing_is_left(proc, children_of(proc.pid))
     if proc.returncode is None:
         pytest.fail("launcher did not exit")
+    assert_a_clean_stop(output)

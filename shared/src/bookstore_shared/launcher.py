@@ -35,7 +35,14 @@ def available_services(env: dict[str, str] | None = None) -> list[tuple[str, str
     wanted = (env if env is not None else os.environ).get("BOOKSTORE_SERVICES", "")
     names = {n.strip() for n in wanted.split(",") if n.strip()}
     return [(name, pkg) for name, pkg in SERVICES
-            if (not names or name in names) and importlib.util.find_spec(f"{pkg}.main")]
+            if (not names or name in names) and _installed(pkg)]
+
+
+def _installed(pkg: str) -> bool:
+    try:
+        return importlib.util.find_spec(f"{pkg}.main") is not None
+    except ModuleNotFoundError:  # the package itself is not installed
+        return False
 
 
 @dataclass
@@ -115,11 +122,9 @@ def settings_from(env: dict[str, str]) -> BaseServiceSettings:
 
 
 async def _serve_standalone(settings: BaseServiceSettings) -> None:
-    import uvicorn
-
     from .bus import InProcessBus, retry_delays_ms
     from .logs import configure_logging
-    from .serve import uvicorn_config
+    from .serve import EmbeddedServer, uvicorn_config
 
     configure_logging("standalone", settings.log_level)
     bus = InProcessBus(retry_delays_ms=retry_delays_ms(settings.retry_delays_ms))
@@ -128,9 +133,7 @@ async def _serve_standalone(settings: BaseServiceSettings) -> None:
         module = importlib.import_module(f"{pkg}.main")
         app = module.create_app(bus=bus)
         config = uvicorn_config(app, settings, port=settings.port_base + _offset(name))
-        servers.append(uvicorn.Server(config))
-    for server in servers:
-        server.install_signal_handlers = lambda: None  # one handler for all, below
+        servers.append(EmbeddedServer(config))
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

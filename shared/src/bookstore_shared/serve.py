@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -10,6 +11,7 @@ from types import FrameType
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .deployment import check_deployment
 from .limits import MAX_HEADER_BYTES, WS_MAX_MESSAGE_BYTES
 from .logs import configure_logging
 from .settings import BaseServiceSettings
@@ -64,12 +66,20 @@ def uvicorn_config(app, settings: BaseServiceSettings, *, port: int | None = Non
     return uvicorn.Config(app, host=settings.host, port=port or settings.port, log_config=None,
                           access_log=False, proxy_headers=True, server_header=False,
                           http=BoundedHeadersProtocol, ws_max_size=WS_MAX_MESSAGE_BYTES,
+                          forwarded_allow_ips=settings.trusted_proxies,
                           timeout_graceful_shutdown=5, ws_ping_interval=20, ws_ping_timeout=20)
 
 
 def serve(app, settings: BaseServiceSettings) -> None:
-    """Serve until SIGINT/SIGTERM, then shut down cleanly and exit with status 0."""
+    """Serve until SIGINT/SIGTERM, then shut down cleanly and exit with status 0.
+
+    Settings unsafe for production stop the process first (status 1; the reason names the
+    settings, never their values)."""
     configure_logging(settings.service_name, settings.log_level)
+    try:
+        check_deployment(settings)
+    except ValueError as exc:
+        sys.exit(f"{settings.service_name}: refusing to start: {exc}")
     ServiceServer(uvicorn_config(app, settings)).run()
 
 
