@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import orjson
@@ -85,14 +86,12 @@ class Harness:
         return [d["status"] for t, d in self.outbox(order_id) if t == "order.status_changed"]
 
 
-@pytest.fixture(scope="module")
-def harness(infra, new_instance, tmp_path_factory) -> Iterator[Harness]:
-    """The app with its lifespan running on a fresh MySQL schema."""
+@contextmanager
+def running_harness(**settings: object) -> Iterator[Harness]:
+    """The app with its lifespan running, on the database the settings name."""
     catalog = FakeCatalog().start()
     bus = InProcessBus(retry_delays_ms=[50, 100, 200])
-    settings = Settings(_env_file=None, mysql_url=infra.mysql_url, instance=new_instance(),
-                        catalog_url=catalog.url, data_dir=tmp_path_factory.mktemp("order"))
-    app = create_app(settings, bus=bus)
+    app = create_app(Settings(_env_file=None, catalog_url=catalog.url, **settings), bus=bus)
     mint = TokenMint()
     app.state.token_verifier = TokenVerifier(StaticKeys(mint.jwks))
     try:
@@ -104,3 +103,18 @@ def harness(infra, new_instance, tmp_path_factory) -> Iterator[Harness]:
             bus.stop()
     finally:
         catalog.stop()
+
+
+@pytest.fixture(scope="module")
+def harness(infra, new_instance, tmp_path_factory) -> Iterator[Harness]:
+    """The app on a fresh MySQL schema."""
+    with running_harness(mysql_url=infra.mysql_url, instance=new_instance(),
+                         data_dir=tmp_path_factory.mktemp("order")) as harness:
+        yield harness
+
+
+@pytest.fixture(scope="module")
+def standalone_harness(tmp_path_factory) -> Iterator[Harness]:
+    """The app as `make run` standalone runs it: SQLite, no row locks."""
+    with running_harness(data_dir=tmp_path_factory.mktemp("order-sqlite")) as harness:
+        yield harness

@@ -1,6 +1,7 @@
 """Racing a user's cancel against the reservation leaves every order in a consistent state."""
 import threading
 
+import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import InventoryReserved, OrderLine
 from bookstore_shared.inbox import idempotent
@@ -9,7 +10,14 @@ from order_service.entrypoints.consumers import handlers
 from order_service.service_layer.ordering import Caller, cancel_order
 
 
-def test_concurrent_cancel_and_reservation_never_interleave_wrongly(harness):
+@pytest.fixture(params=["mysql", "sqlite"])
+def either_harness(request):
+    """On MySQL (row locks) and on SQLite as standalone runs (no row locks: conflicts)."""
+    return request.getfixturevalue("harness" if request.param == "mysql" else "standalone_harness")
+
+
+def test_concurrent_cancel_and_reservation_never_interleave_wrongly(either_harness):
+    harness = either_harness
     container = harness.app.state.container
     reserve = idempotent(container.sessions, INBOX, "order",
                          handlers(container)["inventory.reserved"])

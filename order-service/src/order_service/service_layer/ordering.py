@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from bookstore_shared.outbox import Outbox
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
 
 from ..adapters.catalog import Catalog
-from ..adapters.repository import IdempotencyRepository, OrderRepository
+from ..adapters.repository import ConcurrentModification, IdempotencyRepository, OrderRepository
 from ..domain.exceptions import AdminRequired, NotOrderOwner, OrderNotFound
 from ..domain.idempotency import check_replay, fingerprint
 from ..domain.model import Order, OrderLine, OrderStatus
@@ -81,6 +82,10 @@ def _check_access(order: Order | None, caller: Caller) -> Order:
     return order
 
 
+# Without row locks (SQLite, standalone) the saga may move the order between our read and our
+# write; that conflict is ours to retry, not the client's. A final state then answers 400.
+@retry(retry=retry_if_exception_type(ConcurrentModification), stop=stop_after_attempt(5),
+       wait=wait_random(0.005, 0.05), reraise=True)
 def cancel_order(*, sessions: sessionmaker, outbox: Outbox, order_id: int,
                  caller: Caller) -> Order:
     """PENDING/PROCESSING → CANCELLED under a row lock; stages `order.cancelled`."""
