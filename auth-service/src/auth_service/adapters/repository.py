@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, true, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -114,21 +114,30 @@ def revoked_unexpired(session: Session, *, now: datetime, limit: int = 100_000) 
 
 # ---- failed logins ---------------------------------------------------------------------------
 def failure_times(session: Session, *, account_key: str, client_address: str,
-                  account_since: datetime, client_since: datetime) -> tuple[list, list]:
-    """Timestamps of recent failures for the account and for the client address."""
+                  account_since: datetime, client_since: datetime,
+                  except_id: int | None = None) -> tuple[list, list]:
+    """Timestamps of recent failures (and recorded attempts) for the account and for the client
+    address, leaving out the attempt `except_id` (the caller's own)."""
+    other = login_failure.c.id != except_id if except_id is not None else true()
     by_account = session.execute(select(login_failure.c.failed_at).where(
         login_failure.c.account_key == account_key,
-        login_failure.c.failed_at > account_since)).scalars().all()
+        login_failure.c.failed_at > account_since, other)).scalars().all()
     by_client = session.execute(select(login_failure.c.failed_at).where(
         login_failure.c.client_address == client_address,
-        login_failure.c.failed_at > client_since)).scalars().all()
+        login_failure.c.failed_at > client_since, other)).scalars().all()
     return [as_utc(t) for t in by_account], [as_utc(t) for t in by_client]
 
 
 def add_failure(session: Session, *, account_key: str, client_address: str,
-                now: datetime) -> None:
-    session.execute(insert(login_failure).values(
+                now: datetime) -> int:
+    """Record a login attempt as failed until proven otherwise; returns its id."""
+    result = session.execute(insert(login_failure).values(
         account_key=account_key, client_address=client_address, failed_at=now))
+    return int(result.inserted_primary_key[0])
+
+
+def remove_failure(session: Session, failure_id: int) -> None:
+    session.execute(delete(login_failure).where(login_failure.c.id == failure_id))
 
 
 def clear_account_failures(session: Session, account_key: str) -> None:

@@ -56,38 +56,59 @@ def _account_key(user: User | None, identifier: str) -> str:
     return f"user:{user.id}" if user else f"name:{login_identifier(identifier)[:240]}"
 
 
-def _check_rate_limit(session: Session, ctx: AuthContext, *, account_key: str,
-                      client: str, now: float) -> None:
+def _waits(session: Session, ctx: AuthContext, *, account_key: str, client: str, now: float,
+           attempt: int) -> tuple[int | None, int | None]:
+    """Seconds to wait (or None) for the account and for the client address, counting every
+    other recorded attempt: failures, and attempts of the moment not yet decided."""
     s = ctx.settings
     by_account, by_client = repo.failure_times(
-        session, account_key=account_key, client_address=client,
+        session, account_key=account_key, client_address=client, except_id=attempt,
         account_since=from_epoch(now - s.login_account_window_s),
         client_since=from_epoch(now - s.login_ip_window_s))
-    wait = strictest(
-        retry_after([t.timestamp() for t in by_account], now=now,
-                    window=Window(s.login_max_failures_per_account, s.login_account_window_s)),
-        retry_after([t.timestamp() for t in by_client], now=now,
-                    window=Window(s.login_max_failures_per_ip, s.login_ip_window_s)))
-    if wait is not None:
-        raise TooManyAttempts(wait)
+    return (retry_after([t.timestamp() for t in by_account], now=now,
+                        window=Window(s.login_max_failures_per_account, s.login_account_window_s)),
+            retry_after([t.timestamp() for t in by_client], now=now,
+                        window=Window(s.login_max_failures_per_ip, s.login_ip_window_s)))
+
+
+def _record_attempt(ctx: AuthContext, *, account_key: str, client: str, now: float) -> int:
+    """Record the attempt as a failure, committed before anything is checked: of parallel
+    guesses, the last to commit sees every other one, so no more than the limit get verified."""
+    with session_scope(ctx.sessions) as session:
+        attempt = repo.add_failure(session, account_key=account_key, client_address=client,
+                                   now=from_epoch(now))
+        if random.random() < 0.02:  # keep the table small without a scheduler
+            repo.purge_failures(session, before=from_epoch(now - _widest_window(ctx)))
+        session.commit()
+    return attempt
 
 
 def login(*, ctx: AuthContext, cmd: Login) -> TokenPair:
-    """Verify the credentials (rate limited) and open a session."""
+    """Verify the credentials (rate limited) and open a session.
+
+    The per-account limit refuses before the password is checked. The per-address limit refuses
+    only wrong passwords: behind a proxy or a shared NAT, one client's failures must not lock
+    out everyone else who knows their password.
+    """
     now = ctx.clock()
     with session_scope(ctx.sessions) as session:
         user = repo.find_user_for_login(session, cmd.identifier)
-        account_key = _account_key(user, cmd.identifier)
-        _check_rate_limit(session, ctx, account_key=account_key, client=cmd.client_address,
-                          now=now)
-        if not ctx.passwords.verify(user.password_hash if user else None, cmd.password):
-            repo.add_failure(session, account_key=account_key,
-                             client_address=cmd.client_address, now=from_epoch(now))
-            if random.random() < 0.02:  # keep the table small without a scheduler
-                repo.purge_failures(session, before=from_epoch(now - _widest_window(ctx)))
+    account_key = _account_key(user, cmd.identifier)
+    attempt = _record_attempt(ctx, account_key=account_key, client=cmd.client_address, now=now)
+    with session_scope(ctx.sessions) as session:
+        account_wait, client_wait = _waits(session, ctx, account_key=account_key,
+                                           client=cmd.client_address, now=now, attempt=attempt)
+        if account_wait is not None:
+            repo.remove_failure(session, attempt)  # refused unchecked: not a guess
             session.commit()
-            raise InvalidCredentials()
-        assert user is not None
+            raise TooManyAttempts(account_wait)
+    if not ctx.passwords.verify(user.password_hash if user else None, cmd.password):
+        if client_wait is not None:
+            raise TooManyAttempts(client_wait)
+        raise InvalidCredentials()
+    assert user is not None
+    with session_scope(ctx.sessions) as session:
+        repo.remove_failure(session, attempt)
         if ctx.passwords.needs_rehash(user.password_hash):
             repo.set_password_hash(session, user.id, ctx.passwords.hash(cmd.password))
         repo.clear_account_failures(session, account_key)
