@@ -24,6 +24,7 @@ SERVICES: list[tuple[str, str, str, int]] = [
     ("shipping", "shipping-service", "shipping_service", 5),
     ("notification", "notification-service", "notification_service", 6),
     ("ai", "ai-service", "ai_service", 7),
+    ("web", "web-service", "web_service", 8),
 ]
 # Every uv workspace member: uv needs each member's pyproject.toml to read the lock file.
 WORKSPACE_MEMBERS = ["shared"] + [folder for _, folder, _, _ in SERVICES]

@@ -29,6 +29,7 @@ SIZING = {
     "shipping": (2, 4, ("50m", "192Mi"), ("500m", "384Mi")),
     "notification": (2, 8, ("100m", "256Mi"), ("1", "512Mi")),
     "ai": (1, 4, ("100m", "384Mi"), ("1", "1Gi")),  # PDF text extraction holds a book in memory
+    "web": (2, 6, ("100m", "192Mi"), ("500m", "384Mi")),  # renders pages; holds an upload at most
 }
 
 

@@ -35,9 +35,12 @@ OPTIONAL_TUNING = {
     "BOOKSTORE_EVENT_FEED_MAX_CLIENTS", "BOOKSTORE_EVENT_FEED_BUFFER",
     "BOOKSTORE_EVENT_FEED_HEARTBEAT_S",  # gateway: admin event feed limits
     "BOOKSTORE_CONSUMERS",            # every consuming service: consumer threads per queue
+    "BOOKSTORE_WEB_API_TIMEOUT_S", "BOOKSTORE_WEB_PAGE_SIZE",  # web: API wait, books per page
 }
-# The gateway keeps no database of its own.
-NO_DATABASE = {"gateway": {"DATABASE_URL"}}
+# The gateway and the web service keep no database of their own.
+NO_DATABASE = {"gateway": {"DATABASE_URL"}, "web": {"DATABASE_URL"}}
+# The web service needs neither database nor broker (it calls the gateway per page).
+NO_BACKING = {"web"}
 
 
 @pytest.fixture(scope="module")
@@ -75,16 +78,18 @@ def test_the_service_is_healthy_only_when_ready_on_its_own_port(compose, name, p
     port = 8080 + SERVICE_PORT_OFFSETS[name]
     assert f"http://127.0.0.1:{port}/readyz" in " ".join(service["healthcheck"]["test"])
     assert service["build"]["dockerfile"].endswith("/Dockerfile")
-    depends = service["depends_on"]
+    depends = service.get("depends_on", {})
     if name == "gateway":
         assert {n for n, _ in SERVICES} - {"gateway"} == set(depends)
+    elif name in NO_BACKING:
+        assert not {"mysql", "rabbitmq"} & set(depends)
     else:
         assert {"mysql", "rabbitmq"} <= set(depends)
     assert all(d["condition"] in ("service_healthy", "service_started") for d in depends.values())
     assert all(depends[b]["condition"] == "service_healthy" for b in depends if b != "mailpit")
 
 
-@pytest.mark.parametrize("name,pkg", [s for s in SERVICES if s[0] != "gateway"])
+@pytest.mark.parametrize("name,pkg", [s for s in SERVICES if s[0] not in NO_DATABASE])
 def test_each_service_gets_its_own_schema_and_user(compose, name, pkg):
     url = compose["services"][name]["environment"]["DATABASE_URL"]
     match = re.fullmatch(r"mysql\+pymysql://(\w+):\$\{(\w+)\}@mysql:3306/(\w+)\?charset=utf8mb4", url)
