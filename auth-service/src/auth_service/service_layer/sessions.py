@@ -21,7 +21,7 @@ from ..domain.exceptions import (
     TooManyAttempts,
 )
 from ..domain.model import User, login_identifier
-from ..domain.ratelimit import Window, retry_after, strictest
+from ..domain.ratelimit import Window, retry_after
 from ..domain.tokens import IssuedClaims, issue_claims, new_session_id
 from .context import AuthContext
 
