@@ -186,3 +186,21 @@ def test_older_stock_news_never_overwrites_newer(harness):
     response = harness.client.post("/orders", json={"book_id": book, "quantity": 2},
                                    headers=harness.auth(15))
     assert response.status_code == 400 and response.json()["message"] == "Insufficient stock"
+
+
+def test_forty_concurrent_orders_for_a_sold_out_book_are_all_refused_with_the_contract_answer(
+        harness):
+    """Every refused order re-checks the sold-out book at the catalog and records its answer:
+    forty of them writing one read-model row at once must not deadlock into a 5xx."""
+    book = harness.new_book(stock=0)
+    harness.deliver(StockChanged(book_id=book, stock=0, stock_version=1))
+
+    def post(n):
+        return harness.client.post("/orders", json={"book_id": book, "quantity": 1},
+                                   headers=harness.auth(100 + n))
+
+    with ThreadPoolExecutor(40) as pool:
+        answers = list(pool.map(post, range(40)))
+    assert [(a.status_code, a.json()) for a in answers] == [
+        (400, {"message": "Insufficient stock", "error": "Order processing failed, try again"})
+    ] * 40

@@ -26,6 +26,7 @@ class KnownBook:
 # Statements are built once: reusing the object skips per-call construction and cache-key
 # generation. SET parameters need names other than the columns' (b_id, new_..., at).
 _BOOKS = select(book).where(book.c.id.in_(bindparam("ids", expanding=True)))
+_LOCK_BOOK = select(book.c.id).where(book.c.id == bindparam("b_id")).with_for_update()
 _INSERT_BOOK_IGNORE = (insert(book).prefix_with("IGNORE", dialect="mysql")
                        .prefix_with("OR IGNORE", dialect="sqlite"))
 _UPDATE_DETAILS = (update(book)
@@ -60,14 +61,20 @@ class BookReadModel:
 
     def upsert(self, *, book_id: int, title: str, price: Decimal, stock: int | None,
                stock_version: int | None, at: datetime) -> None:
-        """Record a book's details as of `at` (an event's time, or when the catalog was asked)."""
+        """Record a book's details as of `at` (an event's time, or when the catalog was asked).
+
+        An existing row is locked for writing first: INSERT IGNORE on it would take a shared lock
+        and the UPDATE after it an exclusive one, and concurrent upserts of one book (many
+        orders re-checking a sold-out book) then deadlock each other.
+        """
         at = utc_naive(at)
-        inserted = self.session.execute(_INSERT_BOOK_IGNORE, {
-            "id": book_id, "title": title, "price": price, "deleted": False, "synced_at": at,
-            "stock": stock, "stock_version": stock_version,
-            "stock_synced_at": at if stock is not None else None})
-        if inserted.rowcount == 1:
-            return
+        if self.session.execute(_LOCK_BOOK, {"b_id": book_id}).first() is None:
+            inserted = self.session.execute(_INSERT_BOOK_IGNORE, {
+                "id": book_id, "title": title, "price": price, "deleted": False,
+                "synced_at": at, "stock": stock, "stock_version": stock_version,
+                "stock_synced_at": at if stock is not None else None})
+            if inserted.rowcount == 1:
+                return
         self.session.execute(_UPDATE_DETAILS, {"b_id": book_id, "new_title": title,
                                                "new_price": price, "at": at})
         if stock is not None:
