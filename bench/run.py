@@ -1,11 +1,16 @@
 """`make bench`: the whole system on real MySQL and RabbitMQ, loaded from 127.0.0.1; writes
-bench/results.md (and results.json, saga.svg) next to this file."""
+bench/results.md (and results.json, saga.svg) next to this file.
+
+`python -m bench.run read_path` runs only the sections named (here section 6) and writes their
+numbers into results.json next to the other sections' last ones, then regenerates results.md.
+"""
 from __future__ import annotations
 
 import json
 import os
 import platform
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -13,6 +18,7 @@ from pathlib import Path
 from .cpu import CpuMeter, machine_idle_share
 from .fanout import run_fanout
 from .raw import mysql_rates, publish_rates
+from .readpath import run_read_path
 from .report import write_report
 from .saga import run_saga
 from .stats import loadgen, summary, wrk
@@ -82,27 +88,43 @@ def saga(bench: Bench) -> dict:
     return {"runs": runs, "idle_cpu_share": idle_cpu}
 
 
-def main() -> None:
-    """Run every section and write the report."""
+def main(only: list[str]) -> None:
+    """Run every section (or only those named) and write the report."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
     t0 = time.monotonic()
     results = {"machine": machine()}
+    if only:  # the other sections keep the numbers of their last run
+        results = {**json.loads((HERE / "results.json").read_text()),
+                   "partial": {"sections": only, "machine": results["machine"]}}
     tmp = tempfile.mkdtemp(prefix="bookstore-bench-logs-")
     with running_system(tmp) as bench:
-        results["startup_s"] = time.monotonic() - t0
+        if not only:
+            results["startup_s"] = time.monotonic() - t0
         seed(bench)
         print(f"system up and seeded in {time.monotonic() - t0:.0f}s (logs: {tmp})", flush=True)
         sections = [("raw", lambda: {"publish": publish_rates(bench),
                                      "mysql": mysql_rates(bench)}),
                     ("gateway", lambda: gateway_overhead(bench)),
                     ("reads", lambda: catalog_reads(bench, tmp)),
+                    ("read_path", lambda: run_read_path(bench, tmp)),
                     ("saga", lambda: saga(bench)),
                     ("fanout", lambda: run_fanout(bench, clients=1000, broadcasts=10))]
+        unknown = set(only) - {name for name, _ in sections}
+        if unknown:
+            raise SystemExit(f"no such section: {', '.join(sorted(unknown))}")
         for name, section in sections:
+            if only and name not in only:
+                continue
             started = time.monotonic()
             results[name] = section()
             print(f"{name}: {time.monotonic() - started:.0f}s", flush=True)
+    if only:
+        results["partial"]["machine"]["load_after"] = os.getloadavg()
+        (HERE / "results.json").write_text(json.dumps(results, indent=1, default=str))
+        write_report(results, HERE)
+        print(f"wrote {HERE / 'results.md'} in {time.monotonic() - t0:.0f}s", flush=True)
+        return
     results["machine"]["load_after"] = os.getloadavg()
     results["total_s"] = time.monotonic() - t0
     (HERE / "results.json").write_text(json.dumps(results, indent=1, default=str))
@@ -111,4 +133,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
