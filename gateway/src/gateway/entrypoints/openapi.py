@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
+from bookstore_shared.errors import ApiError
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, ORJSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, ORJSONResponse
 
 from ..adapters.upstream import UpstreamClient
 from ..domain.openapi import merge_documents
 from ..domain.routing import UPSTREAM_SERVICES
 
+SWAGGER_UI_DIR = Path(__file__).resolve().parent.parent / "static" / "swagger-ui"  # v5.35.0
+SWAGGER_UI_ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css",
+                     "favicon-32x32.png": "image/png"}
 TITLE = "Bookstore API"
 VERSION = "1.0.0"
 # A document that lacks a service is kept only briefly, so it fills in soon after that service is up.
@@ -58,8 +63,22 @@ def docs_router(document: MergedDocument) -> APIRouter:
 
     @router.get("/docs")
     async def docs(request: Request) -> HTMLResponse:
-        """Swagger UI for the merged document."""
+        """Swagger UI for the merged document, every asset served by the gateway itself."""
         prefix = "/api" if request.url.path.startswith("/api/") else ""
-        return get_swagger_ui_html(openapi_url=f"{prefix}/openapi.json", title=TITLE)
+        return get_swagger_ui_html(
+            openapi_url=f"{prefix}/openapi.json", title=TITLE,
+            swagger_js_url=f"{prefix}/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{prefix}/docs/assets/swagger-ui.css",
+            swagger_favicon_url=f"{prefix}/docs/assets/favicon-32x32.png",
+            # no badge from the public validator service
+            swagger_ui_parameters={"validatorUrl": None})
+
+    @router.get("/docs/assets/{name}")
+    async def docs_asset(name: str) -> FileResponse:
+        """Swagger UI's files (vendored: the docs work without internet access)."""
+        if name not in SWAGGER_UI_ASSETS:
+            raise ApiError(404, "Not found")
+        return FileResponse(SWAGGER_UI_DIR / name, media_type=SWAGGER_UI_ASSETS[name],
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     return router
