@@ -94,6 +94,15 @@ def test_the_live_events_page_shows_an_order_placed_elsewhere(browsing, web_syst
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_role("button", name="Resume")).to_have_attribute("aria-pressed", "true")
 
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Orders").click()
+    page.get_by_label("Status").select_option("DELIVERED")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("row", name=f"Order {order_id}")).to_contain_text("user ")
+    expect(page.locator("tbody td:last-child").filter(has_text="PROCESSING")).to_have_count(0)
+    page.get_by_role("link", name=f"Order {order_id}").click()
+    expect(page.get_by_role("status", name="Order status")).to_contain_text("DELIVERED")
+    expect(page.get_by_role("status", name="Feed connection")).to_have_text("Connected, live")
+
 
 def _park_twice(web_system, envelope: Envelope) -> None:
     """The same event parked twice in notification's dead-letter queue (as after a redelivery
@@ -132,19 +141,22 @@ def test_a_dead_letter_replayed_from_the_console_has_one_effect(browsing, web_sy
     page = browsing.page
     page.get_by_role("link", name="Console").click()
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Dead letters").click()
-    expect(page.get_by_role("row", name="notification")).to_contain_text("2")
+    expect(page.get_by_role("row", name="notification")).to_be_visible()
     page.get_by_role("link", name="notification").click()
     letters = page.get_by_role("row").filter(has_text=envelope.id)
     expect(letters).to_have_count(2)
     expect(letters.first).to_contain_text("KeyError: 'welcome'")
     expect(letters.first).to_contain_text("user.registered")
 
-    page.get_by_role("button", name="Replay all").click()
+    for checkbox in page.get_by_role("checkbox", name=f"Choose user.registered {envelope.id}").all():
+        checkbox.check()
+    page.get_by_role("button", name="Replay chosen").click()
     expect(page.get_by_role("heading", name="Replay dead letters of notification?")).to_be_visible()
+    expect(page.get_by_text("The 2 chosen messages will go back")).to_be_visible()
     page.get_by_role("button", name="Yes, replay").click()
     expect(page.get_by_role("status").filter(has_text="Replayed")).to_have_text(
         "Replayed 2 messages.")
-    expect(page.get_by_text("No parked messages.")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=envelope.id)).to_have_count(0)
 
     wait_for(lambda: _welcome_emails(web_system, address), timeout=15,
              what="the replayed welcome email")

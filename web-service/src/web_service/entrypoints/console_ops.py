@@ -42,8 +42,8 @@ async def orders(request: Request, who: VisitorDep):
     answer = await who.api("GET", "/orders", params=params)
     found = answer.json() if answer.status_code == 200 else []
     page = Page(number, size, int(answer.headers.get("x-total-count", len(found))))
-    return render(request, who, "console/orders.html", orders=found, page=page, status=status,
-                  statuses=STATUSES)
+    return render(request, who, "console/orders.html", orders=found, page=page,
+                  status_filter=status, statuses=STATUSES)
 
 
 @router.get("/orders/{order_id}")
