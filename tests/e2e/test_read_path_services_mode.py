@@ -17,8 +17,8 @@ from bookstore_shared.events.contracts import StockChanged
 from bookstore_shared.launcher import settings_from, wait_ready
 from bookstore_shared.probe import EventProbe
 from bookstore_shared.testing import free_port_base, wait_for
-from catalog_service.adapters.orm import INBOX
-from sqlalchemy import create_engine, select
+from catalog_service.adapters.orm import BOOK, INBOX
+from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.engine import make_url
 
 from ..conftest import RunningSystem, own_system, register_and_login
@@ -72,20 +72,24 @@ def add_book(shop, admin, *, title: str, stock: int) -> int:
     return r.json()["book_id"]
 
 
-def applied_by_catalog(shop, infra, event_id: str) -> bool:
-    """Has a catalog process committed this event (its inbox row)?"""
+@pytest.fixture(scope="module")
+def catalog_db(shop, infra) -> Iterator[Engine]:
+    """The catalog's own schema (to see what it committed, and to hold a book's row lock)."""
     url = make_url(infra.mysql_url).set(database=f"{shop.env['BOOKSTORE_INSTANCE']}_catalog")
     engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(select(INBOX.c.event_id)
-                                .where(INBOX.c.event_id == event_id)).first() is not None
-    finally:
-        engine.dispose()
+    yield engine
+    engine.dispose()
+
+
+def applied_by_catalog(catalog_db: Engine, event_id: str) -> bool:
+    """Has a catalog process committed this event (its inbox row)?"""
+    with catalog_db.connect() as conn:
+        return conn.execute(select(INBOX.c.event_id)
+                            .where(INBOX.c.event_id == event_id)).first() is not None
 
 
 def test_an_orders_stock_is_read_at_once_after_the_catalog_applied_inventorys_report(
-        shop, infra, admin, probe):
+        shop, catalog_db, admin, probe):
     book_id = add_book(shop, admin, title=f"Ordered {uuid.uuid4().hex[:8]}", stock=10)
     buyer = register_and_login(shop.url)
     for quantity, left in ((2, 8), (3, 5)):
@@ -98,7 +102,7 @@ def test_an_orders_stock_is_read_at_once_after_the_catalog_applied_inventorys_re
             for e in p.of_type("inventory.stock_changed")))
         report = next(e for e in probe.of_type("inventory.stock_changed")
                       if e.data["book_id"] == book_id and e.data["stock"] == left)
-        wait_for(lambda report=report: applied_by_catalog(shop, infra, report.id),
+        wait_for(lambda report=report: applied_by_catalog(catalog_db, report.id),
                  what="the catalog to apply the stock report")
         # the very next read, no polling: the cached answer was dropped as the report committed
         assert shop.client.get(f"/books/{book_id}").json()["stock"] == left
@@ -123,13 +127,36 @@ class Reader(threading.Thread):
                 self.seen.append(next(b["stock"] for b in books if b["id"] == self.book_id))
 
 
+def shown(url: str, book_id: int, needle: str) -> tuple[int, int]:
+    """The book's stock in its own answer and in a search page of one replica."""
+    item = httpx.get(f"{url}/books/{book_id}").json()
+    page = httpx.get(f"{url}/books", params={"q": needle}).json()
+    return item["stock"], next(b["stock"] for b in page if b["id"] == book_id)
+
+
 def test_two_catalog_replicas_never_serve_a_stale_book_after_the_event_reached_them(
-        shop, admin, probe, second_catalog):
+        shop, catalog_db, admin, probe, second_catalog):
     needle = uuid.uuid4().hex[:10]
     book_id = add_book(shop, admin, title=f"Replicated {needle}", stock=1000)
     probe.wait_until(lambda p: any(e.data["book_id"] == book_id
                                    for e in p.of_type("inventory.stock_changed")))
+    inventorys = next(e for e in probe.of_type("inventory.stock_changed")
+                      if e.data["book_id"] == book_id)
+    wait_for(lambda: applied_by_catalog(catalog_db, inventorys.id), what="inventory's report")
     replicas = [shop.service_url("catalog"), second_catalog]
+    assert [shown(url, book_id, needle) for url in replicas] == [(1000, 1000)] * 2
+    # While the book's row is locked, whichever replica takes the report from the shared queue
+    # cannot commit it: both must show it anyway, as soon as it reaches them.
+    with catalog_db.connect() as lock, lock.begin():
+        lock.execute(select(BOOK.c.id).where(BOOK.c.id == book_id).with_for_update())
+        [report] = probe.publish(StockChanged(book_id=book_id, stock=999, stock_version=1,
+                                              revision=1000))
+        for url in replicas:
+            wait_for(lambda url=url: shown(url, book_id, needle) == (999, 999),
+                     what=f"{url} to show the report before the database has it")
+        assert not applied_by_catalog(catalog_db, report.id)
+    wait_for(lambda: applied_by_catalog(catalog_db, report.id), what="the report's commit")
+    assert [shown(url, book_id, needle) for url in replicas] == [(999, 999)] * 2
     readers = [Reader(url, path, book_id) for url in replicas
                for path in (f"/books/{book_id}", f"/books?q={needle}")]
     for reader in readers:
@@ -138,18 +165,18 @@ def test_two_catalog_replicas_never_serve_a_stale_book_after_the_event_reached_t
     # stock: on any replica, a stock that goes up again is a stale answer.
     rng = random.Random(16)
     for n in range(1, 41):
-        probe.publish(StockChanged(book_id=book_id, stock=1000 - n, stock_version=1,
+        probe.publish(StockChanged(book_id=book_id, stock=999 - n, stock_version=1,
                                    revision=1000 + n))
         time.sleep(rng.uniform(0, 0.02))
     for url in replicas:
-        wait_for(lambda url=url: httpx.get(f"{url}/books/{book_id}").json()["stock"] == 960,
+        wait_for(lambda url=url: shown(url, book_id, needle) == (959, 959),
                  what=f"{url} to show the last report")
     time.sleep(0.3)
     for reader in readers:
         reader.stop.set()
         reader.join(10)
     for reader in readers:
-        assert reader.seen and reader.seen[-1] == 960, (reader.url, reader.path)
+        assert reader.seen and reader.seen[-1] == 959, (reader.url, reader.path)
         went_back = [(a, b) for a, b in zip(reader.seen, reader.seen[1:], strict=False) if b > a]
         assert not went_back, (reader.url, reader.path, went_back)
     assert len({stock for reader in readers for stock in reader.seen}) > 2  # reads interleaved
