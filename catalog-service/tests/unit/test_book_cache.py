@@ -122,3 +122,18 @@ def test_nothing_is_kept_while_other_processes_changes_do_not_reach_this_one():
     assert cache.item(1) is None and cache.page("first") is None
     cache.keep_item(cache.ticket(), 1, item("one"))
     assert cache.item(1) is None
+
+
+def test_the_cache_holds_no_more_bytes_than_its_budget():
+    cache = BookCache(max_bytes=10)
+    for n in (1, 2, 3):
+        cache.keep_item(cache.ticket(), n, item("abcd"))  # 4 bytes each
+        cache.keep_page(cache.ticket(), n, page("abcd", n))
+    assert [cache.item(n) is not None for n in (1, 2, 3)] == [False, True, True]
+    assert [cache.page(n) is not None for n in (1, 2, 3)] == [False, True, True]
+    cache.keep_item(cache.ticket(), 4, item("x" * 11))  # larger than the budget: kept alone
+    assert [cache.item(n) is not None for n in (2, 3, 4)] == [False, False, True]
+    cache.changed([4])
+    cache.keep_item(cache.ticket(), 5, item("abcd"))
+    cache.keep_item(cache.ticket(), 6, item("abcd"))
+    assert cache.item(5) is not None and cache.item(6) is not None

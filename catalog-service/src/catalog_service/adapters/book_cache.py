@@ -24,15 +24,47 @@ class Rendered:
     ids: tuple[int, ...] = ()
 
 
+class _Entries(dict):
+    """Rendered answers bounded in number and in bytes; the oldest go first."""
+
+    def __init__(self, max_count: int, max_bytes: int):
+        super().__init__()
+        self.max_count, self.max_bytes, self.bytes = max_count, max_bytes, 0
+
+    def put(self, key, value: Rendered) -> list[tuple[object, Rendered]]:
+        """Store, evicting the oldest entries beyond the bounds; returns what was evicted."""
+        self.pop(key, None)
+        evicted = []
+        while self and (len(self) >= self.max_count
+                        or self.bytes + len(value.body) > self.max_bytes):
+            oldest = next(iter(self))
+            evicted.append((oldest, self.pop(oldest)))
+        self[key] = value
+        self.bytes += len(value.body)
+        return evicted
+
+    def pop(self, key, default=None):
+        value = super().pop(key, None)
+        if value is None:
+            return default
+        self.bytes -= len(value.body)
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        self.bytes = 0
+
+
 class BookCache:
-    """Items by book id and pages by query, bounded (the oldest entry goes first)."""
+    """Items by book id and pages by query, bounded in number and bytes (oldest first out)."""
 
     def __init__(self, *, max_items: int = 20_000, max_pages: int = 2_000,
-                 max_tracked: int = 100_000, receiving: bool = True):
-        self._items: dict[int, Rendered] = {}
-        self._pages: dict[PageKey, Rendered] = {}
+                 max_bytes: int = 64 * 1024 * 1024, max_tracked: int = 100_000,
+                 receiving: bool = True):
+        self._items = _Entries(max_items, max_bytes)
+        self._pages = _Entries(max_pages, max_bytes)
         self._pages_of: dict[int, set[PageKey]] = {}
-        self._max_items, self._max_pages, self._max_tracked = max_items, max_pages, max_tracked
+        self._max_tracked = max_tracked
         self._lock = threading.Lock()
         self._seq = 0
         self._changed_at: dict[int, int] = {}  # book id -> seq of its last change
@@ -57,7 +89,7 @@ class BookCache:
     def keep_item(self, ticket: int, book_id: int, rendered: Rendered) -> None:
         with self._lock:
             if self._receiving and self._fresh(ticket, book_id):
-                _bounded_put(self._items, book_id, rendered, self._max_items)
+                self._items.put(book_id, rendered)
 
     def keep_page(self, ticket: int, key: PageKey, rendered: Rendered) -> None:
         with self._lock:
@@ -67,9 +99,8 @@ class BookCache:
             if not all(self._fresh(ticket, book_id) for book_id in rendered.ids):
                 return
             self._drop_page(key)
-            if len(self._pages) >= self._max_pages:
-                self._drop_page(next(iter(self._pages)))
-            self._pages[key] = rendered
+            for old_key, old in self._pages.put(key, rendered):
+                self._unindex(old_key, old)
             for book_id in rendered.ids:
                 self._pages_of.setdefault(book_id, set()).add(key)
 
@@ -141,8 +172,10 @@ class BookCache:
 
     def _drop_page(self, key: PageKey) -> None:
         page = self._pages.pop(key, None)
-        if page is None:
-            return
+        if page is not None:
+            self._unindex(key, page)
+
+    def _unindex(self, key: PageKey, page: Rendered) -> None:
         for book_id in page.ids:
             keys = self._pages_of.get(book_id)
             if keys is not None:
@@ -150,8 +183,3 @@ class BookCache:
                 if not keys:
                     del self._pages_of[book_id]
 
-
-def _bounded_put(entries: dict, key, value, limit: int) -> None:
-    if key not in entries and len(entries) >= limit:
-        entries.pop(next(iter(entries)))
-    entries[key] = value
