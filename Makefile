@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 endif
 VENV_PY := .venv/bin/python
 
-.PHONY: install run test lint tap bench clean asyncapi
+.PHONY: install run test lint tap bench clean asyncapi screenshots
 
 install: .venv/.synced ## create the virtualenv from the lock file (uv workspace)
 
@@ -37,6 +37,11 @@ tap: install ## print the event stream: make tap ARGS='order.# --json'
 
 clean:
 	rm -rf .venv .tools var
+
+screenshots: install ## every page of the storefront and console at 1280x800 -> docs/screenshots/
+	@command -v chromium >/dev/null || apt-get install -y -qq chromium >/dev/null || \
+		{ echo "make screenshots needs chromium (Debian/Ubuntu: apt-get install chromium)"; exit 1; }
+	$(VENV_PY) -m pytest tests/browser/screenshots.py -q
 
 asyncapi: install ## regenerate docs/asyncapi.yaml from the event contracts
 	$(VENV_PY) -m bookstore_shared.asyncapi > docs/asyncapi.yaml
