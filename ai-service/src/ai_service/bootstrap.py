@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bookstore_shared.background import CommitSignal
 from bookstore_shared.bus import Bus
+from bookstore_shared.internal import internal_headers
 from bookstore_shared.runtime import ServiceRuntime
 
 from .adapters.catalog import CatalogClient
@@ -57,7 +58,7 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> Container:
     signal = CommitSignal("ai_job_queued")  # wakes the workers when a job is queued
     signal.watch(runtime.sessions)
     consumers.register(runtime, jobs=jobs, signal=signal)
-    catalog = CatalogClient(settings.service_url("catalog"))
+    catalog = CatalogClient(settings.service_url("catalog"), headers=internal_headers(settings))
     engine = summary_engine(settings)
     ctx = JobContext(sessions=runtime.sessions, jobs=jobs, outbox=runtime.outbox, engine=engine,
                      fetch_pdf=catalog.fetch_pdf, extract_pages=extract_pages,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bookstore_shared.bus import Bus
+from bookstore_shared.internal import internal_token
 from bookstore_shared.serve import serve
 from bookstore_shared.web import create_service_app
 from fastapi import FastAPI
@@ -23,7 +24,8 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
 
     app = create_service_app(
         service=settings.service_name, title="Bookstore auth service", routers=[api.router],
-        internal_routers=[internal.router], checks=container.runtime.checks(),
+        internal_routers=[internal.router], internal_token=internal_token(settings),
+        checks=container.runtime.checks(),
         lifespan=container.runtime.lifespan(container.load_signing_key, _expose_verifier))
     app.state.auth = container.ctx
     app.state.container = container

@@ -1,6 +1,7 @@
 """Logout revokes the session; refresh tokens rotate and a reused one revokes the session."""
 import orjson
 import pytest
+from bookstore_shared.internal import internal_headers
 from jose import jwt
 
 pytestmark = pytest.mark.integration
@@ -57,11 +58,13 @@ def test_logout_publishes_session_revoked_until_the_access_token_expires(client,
 def test_the_internal_revoked_sessions_list_feeds_the_gateway(client, h):
     tokens = h.login(client, h.register(client))
     sid = jwt.get_unverified_claims(tokens["access_token"])["sid"]
+    assert client.get("/internal/revoked-sessions").status_code == 401  # services only
+    internal = internal_headers(client.app.state.auth.settings)
     assert sid not in {s["session_id"] for s in client.get(
-        "/internal/revoked-sessions").json()["sessions"]}
+        "/internal/revoked-sessions", headers=internal).json()["sessions"]}
     client.get("/logout", headers=h.bearer(tokens["access_token"]))
-    listed = {s["session_id"]: s for s in client.get("/internal/revoked-sessions")
-              .json()["sessions"]}
+    listed = {s["session_id"]: s for s in client.get("/internal/revoked-sessions",
+                                                     headers=internal).json()["sessions"]}
     assert sid in listed and listed[sid]["expires_at"].startswith("20")
     assert client.get("/api/internal/revoked-sessions").status_code == 404
     assert not any("internal" in p for p in client.get("/openapi.json").json()["paths"])

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from bookstore_shared.bus import Bus
-from bookstore_shared.security import JwksKeys, TokenVerifier
+from bookstore_shared.internal import internal_token
+from bookstore_shared.revocations import service_verifier
 from bookstore_shared.serve import serve
 from bookstore_shared.web import create_service_app
 from fastapi import FastAPI
@@ -19,15 +20,17 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     """The catalog's FastAPI app (the lifespan migrates, starts the bus and the outbox relay)."""
     settings = settings or Settings()
     catalog = bootstrap(settings, bus=bus)
+    verifier, revocations = service_verifier(settings, catalog.runtime.bus)
     app = create_service_app(service="catalog", title="Bookstore catalog",
                              routers=[api.router, texts.router],
                              internal_routers=[internal.router], upload_routes=UPLOAD_ROUTES,
+                             internal_token=internal_token(settings),
                              checks=catalog.runtime.checks(),
-                             lifespan=catalog.runtime.lifespan(catalog.start_storage))
+                             lifespan=catalog.runtime.lifespan(catalog.start_storage,
+                                                               revocations.start))
     errors.install(app, max_upload_mb=settings.max_upload_mb)
     app.state.catalog = catalog
-    app.state.token_verifier = TokenVerifier(
-        JwksKeys(settings.service_url("auth") + "/.well-known/jwks.json"))
+    app.state.token_verifier = verifier
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from bookstore_shared.internal import internal_headers
 from catalog_service.adapters.orm import BOOK
 from sqlalchemy import select
 
@@ -152,9 +153,11 @@ def test_deleting_a_book_removes_it_and_its_pdf(client, app, admin, new_book):
     assert not storage.exists(key)
 
 
-def test_the_internal_view_gives_the_exact_price_as_a_string(client, new_book):
+def test_the_internal_view_gives_the_exact_price_as_a_string(client, new_book, settings):
     book_id = new_book(price="12.30", stock="4")
-    assert client.get(f"/internal/books/{book_id}").json() == {
+    assert client.get(f"/internal/books/{book_id}").status_code == 401  # no service credential
+    internal = internal_headers(settings)
+    assert client.get(f"/internal/books/{book_id}", headers=internal).json() == {
         "id": book_id, "title": "Dune", "author": "Frank Herbert", "price": "12.30",
         "stock": 4, "stock_version": 1}
     assert client.get(f"/api/internal/books/{book_id}").status_code == 404

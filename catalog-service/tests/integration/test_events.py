@@ -11,6 +11,7 @@ from bookstore_shared.events.contracts import (
     OrderLine,
     StockChanged,
 )
+from bookstore_shared.internal import internal_headers
 from catalog_service.adapters.orm import BOOK, OUTBOX
 from sqlalchemy import select
 
@@ -167,4 +168,6 @@ def test_a_confirmed_order_lets_its_buyer_download_the_pdf(client, settings, adm
     _eventually(downloadable)
     assert client.get(f"/books/{book_id}/pdf", headers=other).status_code == 403
     assert client.get(f"/books/{book_id}/pdf").status_code == 401
-    assert client.get(f"/internal/books/{book_id}/pdf").content == pdf
+    assert client.get(f"/internal/books/{book_id}/pdf").status_code == 401
+    assert client.get(f"/internal/books/{book_id}/pdf",
+                      headers=internal_headers(settings)).content == pdf

@@ -1,18 +1,16 @@
 """Composition root: settings -> bus subscription, denylist, upstream client, limiter."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bookstore_shared.bus import Bus
+from bookstore_shared.revocations import RevocationFeed, snapshot_fetcher
 from bookstore_shared.runtime import make_bus
 from bookstore_shared.security import JwksKeys, RevokedSessions, TokenVerifier
 from starlette.concurrency import run_in_threadpool
 
 from .adapters.eventhub import EventHub
-from .adapters.revocations import RevocationSync, session_revoked_handler
 from .adapters.upstream import UpstreamClient
 from .config import Settings
 from .domain.ratelimit import FixedWindowLimiter
@@ -28,7 +26,7 @@ class Gateway:
     owns_bus: bool
     revoked: RevokedSessions
     client: UpstreamClient
-    sync: RevocationSync
+    revocations: RevocationFeed
     limiter: FixedWindowLimiter | None
     verifier: TokenVerifier
     hub: EventHub
@@ -41,13 +39,11 @@ class Gateway:
             await self.client.open()
             if self.owns_bus:
                 await run_in_threadpool(self.bus.start)
-            sync = asyncio.create_task(self.sync.run())
+            self.revocations.start()
             try:
                 yield
             finally:
-                sync.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sync
+                await run_in_threadpool(self.revocations.stop)
                 await self.client.close()
                 if self.owns_bus:
                     await run_in_threadpool(self.bus.stop)
@@ -60,9 +56,8 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> Gateway:
     revoked = RevokedSessions()
     owns_bus = bus is None
     bus = bus or make_bus(settings)
-    # Every replica needs every revocation: an exclusive queue per process, not a shared one.
-    bus.subscribe("gateway", ["auth.session_revoked"], session_revoked_handler(revoked),
-                  exclusive=True)
+    revocations = RevocationFeed(revoked, snapshot_fetcher(settings))
+    revocations.subscribe(bus, "gateway")
     client = UpstreamClient({s: settings.service_url(s) for s in UPSTREAM_SERVICES},
                             pool_size=settings.upstream_pool_size,
                             connect_timeout_s=settings.connect_timeout_s,
@@ -75,5 +70,5 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> Gateway:
     hub = EventHub(bus, max_clients=settings.event_feed_max_clients,
                    buffer=settings.event_feed_buffer)
     return Gateway(settings=settings, bus=bus, owns_bus=owns_bus, revoked=revoked, client=client,
-                   sync=RevocationSync(client, revoked, bus), limiter=limiter,
+                   revocations=revocations, limiter=limiter,
                    verifier=verifier, hub=hub)

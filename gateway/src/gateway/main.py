@@ -29,7 +29,9 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Edge
                                routers=[docs_router(document), asyncapi_router(),
                                         dead_letters_router(gateway.bus)],
                                internal_routers=[home_router()],
-                               checks={"broker": gateway.bus.is_healthy},
+                               # not ready before the revoked sessions are known
+                               checks={"broker": gateway.bus.is_healthy,
+                                       "revocations": gateway.revocations.is_loaded},
                                lifespan=gateway.lifespan())
     # FastAPI's own document would describe only the gateway; the merged one replaces it.
     inner.router.routes[:] = [r for r in inner.router.routes

@@ -24,6 +24,7 @@ from .signing import JWKS
 MB = 1024 * 1024
 PRODUCED = {"endless": 0}
 SNAPSHOT_SID = "sid-from-snapshot"
+INTERNAL_TOKEN = "gateway-tests-internal-token"
 
 
 def pattern_chunks(total: int, size: int = MB):
@@ -86,8 +87,8 @@ def fake_auth():
         later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         return {"sessions": [{"session_id": SNAPSHOT_SID, "expires_at": later}]}
 
-    app = create_service_app(service="auth", title="auth", routers=[router], checks={})
-    app.include_router(internal)
+    app = create_service_app(service="auth", title="auth", routers=[router], checks={},
+                             internal_routers=[internal], internal_token=INTERNAL_TOKEN)
     return app
 
 
@@ -189,7 +190,7 @@ def gateway(upstreams, port_base, infra, new_instance):
     settings = Settings(_env_file=None, port_base=port_base, rabbitmq_url=infra.rabbitmq_url,
                         instance=new_instance(), upstream_timeout_s=1.5,
                         cors_origins_csv="https://shop.example", openapi_cache_s=0,
-                        max_upload_mb=24)
+                        max_upload_mb=24, internal_token=INTERNAL_TOKEN)
     app = create_app(settings)
     with ThreadServer(app, settings.port):
         url = f"http://127.0.0.1:{settings.port}"

@@ -1,6 +1,6 @@
 """The optional per-client limit and the merge of the services' OpenAPI documents."""
+from bookstore_shared.revocations import apply_snapshot, expiry_seconds
 from bookstore_shared.security import RevokedSessions
-from gateway.adapters.revocations import apply_snapshot, expiry_seconds
 from gateway.domain.openapi import merge_documents
 from gateway.domain.ratelimit import FixedWindowLimiter
 

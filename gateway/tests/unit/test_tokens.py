@@ -2,6 +2,8 @@
 import base64
 import json
 
+import pytest
+from bookstore_shared.credentials import AmbiguousCredentials
 from bookstore_shared.security import RevokedSessions
 from gateway.domain.tokens import request_token, revoked_session, unverified_claims
 
@@ -36,9 +38,22 @@ def test_tokens_of_live_sessions_and_garbage_are_let_through_for_the_service_to_
     assert revoked_session(None, revoked.is_revoked) is None
 
 
-def test_the_token_comes_from_the_bearer_header_first():
-    headers = {b"authorization": b"Bearer from-header", b"cookie": b"access_token=from-cookie"}
-    assert request_token(headers) == "from-header"
+def test_the_token_comes_from_the_bearer_header_or_the_same_token_in_the_cookie():
+    assert request_token({b"authorization": b"Bearer t1"}) == "t1"
+    assert request_token({b"authorization": b"Bearer t1", b"cookie": b"access_token=t1"}) == "t1"
+
+
+@pytest.mark.parametrize("headers,query", [
+    ([(b"authorization", b"Bearer revoked"), (b"authorization", b"Bearer x")], b""),
+    ([(b"cookie", b"access_token=revoked"), (b"cookie", b"access_token=x")], b""),
+    ([(b"cookie", b"access_token=revoked; access_token=x")], b""),
+    ([(b"authorization", b"Bearer from-header"), (b"cookie", b"access_token=from-cookie")], b""),
+    ([(b"authorization", b"Bearer from-header")], b"token=from-query"),
+    ([], b"token=a&token=b"),
+])
+def test_more_than_one_credential_is_ambiguous(headers, query):
+    with pytest.raises(AmbiguousCredentials):
+        request_token(headers, query)
 
 
 def test_the_token_comes_from_the_login_cookie_when_there_is_no_bearer():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bookstore_shared.bus import Bus
+from bookstore_shared.internal import internal_token
 from bookstore_shared.serve import serve
 from bookstore_shared.web import create_service_app
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     inventory = bootstrap(settings, bus=bus)
     app = create_service_app(service=settings.service_name, title="Bookstore inventory",
                              routers=[api.router], prefixes=("",),
+                             internal_token=internal_token(settings),
                              checks=inventory.runtime.checks(),
                              lifespan=inventory.runtime.lifespan())
     app.state.runtime = inventory.runtime

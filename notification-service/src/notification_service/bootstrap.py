@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bookstore_shared.bus import Bus
+from bookstore_shared.internal import internal_headers
+from bookstore_shared.revocations import RevocationFeed, snapshot_fetcher
 from bookstore_shared.runtime import ServiceRuntime
 from bookstore_shared.security import JwksKeys, KeySource, TokenVerifier
 
@@ -26,6 +28,7 @@ class Container:
     hub: Hub
     transport: MailTransport
     mail_sender: MailSender
+    revocations: RevocationFeed
 
 
 def mail_transport(settings: Settings) -> MailTransport:
@@ -49,11 +52,15 @@ def bootstrap(settings: Settings, *, bus: Bus | None = None, keys: KeySource | N
     transport = transport or mail_transport(settings)
     sender = MailSender(
         sessions=runtime.sessions, transport=transport,
-        catalog=catalog or CatalogClient(settings.service_url("catalog")),
+        catalog=catalog or CatalogClient(settings.service_url("catalog"),
+                                         headers=internal_headers(settings)),
         sender=settings.mail_from, max_attempts=settings.mail_max_attempts,
         backoff=backoff_schedule(base_s=settings.mail_retry_base_s,
                                  max_s=settings.mail_retry_max_s),
         lease=timedelta(seconds=settings.mail_lease_s))
 
-    register_consumers(runtime, hub, verifier)
-    return Container(settings, runtime, verifier, hub, transport, sender)
+    # The fan-out queue also carries auth.session_revoked; each time it starts consuming, auth's
+    # snapshot fills in what was revoked while it did not exist.
+    revocations = RevocationFeed(verifier.revoked, snapshot_fetcher(settings))
+    register_consumers(runtime, hub, verifier, on_connection=revocations.queue_connected)
+    return Container(settings, runtime, verifier, hub, transport, sender, revocations)

@@ -16,7 +16,8 @@ from .entrypoints import api, ws
 
 
 def _lifespan(container: Container):
-    runtime_lifespan = container.runtime.lifespan(container.mail_sender.start)
+    runtime_lifespan = container.runtime.lifespan(container.mail_sender.start,
+                                                  container.revocations.start)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -26,6 +27,7 @@ def _lifespan(container: Container):
                 yield
             finally:
                 container.mail_sender.stop()
+                container.revocations.stop()
 
     return lifespan
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bookstore_shared.bus import Bus
+from bookstore_shared.internal import internal_headers
 from bookstore_shared.runtime import ServiceRuntime
 
 from .adapters.catalog import Catalog, HttpCatalog
@@ -36,7 +37,8 @@ def bootstrap(settings: Settings, *, bus: Bus | None = None,
     runtime = ServiceRuntime(settings, outbox_table=OUTBOX, inbox_table=INBOX,
                              migrations_dir=Path(__file__).parent / "migrations", bus=bus)
     catalog = catalog or HttpCatalog(settings.service_url("catalog"),
-                                     timeout_s=settings.catalog_timeout_s)
+                                     timeout_s=settings.catalog_timeout_s,
+                                     headers=internal_headers(settings))
     container = Container(settings=settings, runtime=runtime, catalog=catalog)
     consumers.register(container)
     return container

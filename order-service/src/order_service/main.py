@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bookstore_shared.bus import Bus
-from bookstore_shared.security import JwksKeys, TokenVerifier
+from bookstore_shared.revocations import service_verifier
 from bookstore_shared.serve import serve
 from bookstore_shared.web import create_service_app
 from fastapi import FastAPI
@@ -16,12 +16,12 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     """The FastAPI app; the lifespan migrates the schema and starts the bus and outbox relay."""
     settings = settings or Settings()
     container = bootstrap(settings, bus=bus)
+    verifier, revocations = service_verifier(settings, container.runtime.bus)
     app = create_service_app(service=settings.service_name, title="Bookstore orders",
                              routers=[api.router], checks=container.runtime.checks(),
-                             lifespan=container.runtime.lifespan())
+                             lifespan=container.runtime.lifespan(revocations.start))
     app.state.container = container
-    app.state.token_verifier = TokenVerifier(
-        JwksKeys(settings.service_url("auth") + "/.well-known/jwks.json"))
+    app.state.token_verifier = verifier
     return app
 
 

@@ -14,6 +14,7 @@ from jose import JOSEError, JWTError, jwk, jwt
 from jose.backends.base import Key
 from starlette.concurrency import run_in_threadpool
 
+from .credentials import AMBIGUOUS, AmbiguousCredentials, credential
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -182,12 +183,12 @@ class TokenVerifier:
 
 
 def bearer_token(request: Request) -> str | None:
-    """The token from `Authorization: Bearer …`, else from the login cookie."""
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.cookies.get(ACCESS_COOKIE) or None
+    """The token from `Authorization: Bearer …`, else from the login cookie; 401 "Ambiguous
+    credentials" when the request carries more than one (bookstore_shared.credentials)."""
+    try:
+        return credential(request.scope["headers"])
+    except AmbiguousCredentials:
+        raise ApiError(401, AMBIGUOUS["message"], error=AMBIGUOUS["error"]) from None
 
 
 async def current_user(request: Request) -> Principal:

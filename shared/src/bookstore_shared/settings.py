@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .deployment import parse_networks
 
 # Each service listens on BOOKSTORE_PORT_BASE + its offset; the gateway owns the base port.
 SERVICE_PORT_OFFSETS: dict[str, int] = {
@@ -48,6 +50,16 @@ class BaseServiceSettings(BaseSettings):
                                  validation_alias=_env("BOOKSTORE_RETRY_DELAYS_MS"),
                                  pattern=r"^\d+(,\d+)*$")
     log_level: str = Field("INFO", validation_alias=_env("BOOKSTORE_LOG_LEVEL"))
+    # development (default: `make run`, tests) or production (compose, Kubernetes): production
+    # refuses example passwords and placeholder secrets, and needs the internal token.
+    environment: str = Field("development", validation_alias=_env("BOOKSTORE_ENVIRONMENT"),
+                             pattern="^(development|production)$")
+    # The credential services present to each other's /internal routes (bookstore_shared.internal)
+    internal_token: SecretStr | None = Field(None, validation_alias=_env("BOOKSTORE_INTERNAL_TOKEN"),
+                                             min_length=16)
+    # Peers (CIDRs) whose X-Forwarded-For is believed; anyone else is the client themselves.
+    trusted_proxies_csv: str = Field("127.0.0.1/32,::1/128",
+                                     validation_alias=_env("BOOKSTORE_TRUSTED_PROXIES"))
     # Where the other services live; unset means BOOKSTORE_HOST:BOOKSTORE_PORT_BASE+offset.
     auth_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_AUTH_URL"))
     catalog_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_CATALOG_URL"))
@@ -57,6 +69,17 @@ class BaseServiceSettings(BaseSettings):
     notification_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_NOTIFICATION_URL"))
     ai_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_AI_URL"))
     web_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_WEB_URL"))
+
+    @field_validator("trusted_proxies_csv")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # raises ValueError naming the entry that is not a CIDR
+        return value
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """BOOKSTORE_TRUSTED_PROXIES as a list of CIDRs (uvicorn's forwarded_allow_ips)."""
+        return [str(n) for n in parse_networks(self.trusted_proxies_csv)]
 
     @property
     def port(self) -> int:

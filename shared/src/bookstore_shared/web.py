@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .context import correlation_id_var, request_id_var
 from .errors import JsonResponse, install_error_handlers
+from .internal import InternalAuthMiddleware
 from .limits import MAX_BODY_BYTES, BodyLimitMiddleware
 
 ReadinessCheck = Callable[[], bool]
@@ -92,13 +93,15 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
                        prefixes: tuple[str, ...] = ("", "/api"),
                        internal_routers: Iterable[APIRouter] = (),
                        max_body_bytes: int | None = MAX_BODY_BYTES,
-                       upload_routes: Iterable[tuple[str, str]] = ()) -> FastAPI:
+                       upload_routes: Iterable[tuple[str, str]] = (),
+                       internal_token: str | None = None) -> FastAPI:
     """A FastAPI app with the project's error shape, ids, metrics and probes.
 
     Public routers are mounted at `/` and again under `/api` (CONTRACT.md); the `/api` copies stay
     out of the OpenAPI document so each operation is documented once. Internal routers (called by
     other services, never through the gateway) are mounted only at `/` and left out of the schema.
-    `upload_routes` ((method, path regex) pairs) stream and limit their own bodies.
+    `upload_routes` ((method, path regex) pairs) stream and limit their own bodies. Every path
+    under `/internal` answers only callers presenting `internal_token` (none: nobody).
     """
     app = FastAPI(title=title, lifespan=lifespan, default_response_class=JsonResponse)
     registry = CollectorRegistry()
@@ -112,5 +115,6 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
     app.include_router(operations_router(registry, checks))
     if max_body_bytes is not None:  # None: the app streams every body itself (test doubles)
         app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, uploads=upload_routes)
+    app.add_middleware(InternalAuthMiddleware, token=internal_token or uuid.uuid4().hex * 2)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=service)
     return app

@@ -13,8 +13,10 @@ class CatalogClient:
     """`GET {catalog}/internal/books/{id}/pdf` -> bytes; 404 means the book or PDF is gone."""
 
     def __init__(self, base_url: str, *, timeout_s: float = 30.0,
-                 transport: httpx.BaseTransport | None = None):
-        self._client = httpx.Client(base_url=base_url, timeout=timeout_s, transport=transport)
+                 transport: httpx.BaseTransport | None = None,
+                 headers: dict[str, str] | None = None):
+        self._client = httpx.Client(base_url=base_url, timeout=timeout_s, transport=transport,
+                                    headers=headers)
 
     def fetch_pdf(self, book_id: int, *, pdf_key: str) -> bytes:
         """The PDF bytes of `book_id`; BookGone when 404 or replaced, PdfUnavailable otherwise."""

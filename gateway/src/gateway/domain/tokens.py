@@ -3,32 +3,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import orjson
+from bookstore_shared.credentials import credential
 
-ACCESS_COOKIE = b"access_token"
 
-
-def request_token(headers: Mapping[bytes, bytes], query_string: bytes = b"") -> str | None:
-    """The bearer token, else the login cookie, else a `token=` query parameter (WebSockets)."""
-    auth = headers.get(b"authorization")
-    if auth:
-        scheme, _, value = auth.partition(b" ")
-        if scheme.lower() == b"bearer" and value.strip():
-            return value.strip().decode("latin-1")
-    cookie = headers.get(b"cookie")
-    if cookie and ACCESS_COOKIE in cookie:
-        for part in cookie.split(b";"):
-            name, _, value = part.strip().partition(b"=")
-            if name == ACCESS_COOKIE and value:
-                return value.strip(b'"').decode("latin-1")
-    if query_string and b"token=" in query_string:
-        for part in query_string.split(b"&"):
-            name, _, value = part.partition(b"=")
-            if name == b"token" and value:
-                return value.decode("latin-1")
-    return None
+def request_token(headers: Mapping[bytes, bytes] | Iterable[tuple[bytes, bytes]],
+                  query_string: bytes = b"") -> str | None:
+    """The request's one token: bearer header, login cookie or (WebSockets) `token=` query
+    parameter. Raises AmbiguousCredentials for several (pass the raw ASGI header list to see
+    every occurrence: a dict keeps one of each name)."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return credential(pairs, query_string)
 
 
 def unverified_claims(token: str) -> dict | None:

@@ -8,6 +8,8 @@ import os
 import re
 
 from bookstore_shared.context import correlation_id_var, request_id_var
+from bookstore_shared.credentials import AMBIGUOUS, AmbiguousCredentials
+from bookstore_shared.internal import is_internal
 from bookstore_shared.security import RevokedSessions
 from starlette.middleware.cors import CORSMiddleware
 
@@ -20,6 +22,7 @@ from .proxy import HttpProxy, send_json
 from .websocket import POLICY_VIOLATION, WebSocketProxy
 
 REVOKED = {"message": "Invalid or expired token", "error": "session revoked"}
+NOT_FOUND = {"message": "Not found"}
 EXPOSED_HEADERS = ["X-Request-ID", "X-Total-Count", "Retry-After"]
 
 
@@ -68,10 +71,16 @@ class Edge:
         kind = scope["type"]
         service = route(scope["path"]) if kind in ("http", "websocket") else None
         if service is None or (kind == "websocket" and not is_websocket_path(scope["path"])):
+            if kind == "http" and is_internal(public_path(scope["path"])):
+                # never routed, whoever asks (the inner app would ask for the credential)
+                return await send_json(send, 404, NOT_FOUND,
+                                       request_id=_ids(dict(scope["headers"]))[0])
             if (self._feed is not None and kind in ("http", "websocket")
                     and public_path(scope["path"]) in FEED_PATHS):
-                return await self._feed(scope, receive, send,
-                                        request_id=_ids(dict(scope["headers"]))[0])
+                rid = _ids(dict(scope["headers"]))[0]
+                if await self._refused_as_ambiguous(scope, receive, send, rid):
+                    return
+                return await self._feed(scope, receive, send, request_id=rid)
             return await self.inner(scope, receive, send)
         headers = dict(scope["headers"])
         rid, cid = _ids(headers)
@@ -80,7 +89,11 @@ class Edge:
             if kind == "http":
                 await self._proxy_http(scope, receive, send, service, headers, rid, cid)
             else:
-                token = request_token(headers, scope.get("query_string") or b"")
+                try:
+                    token = request_token(scope["headers"], scope.get("query_string") or b"")
+                except AmbiguousCredentials:
+                    return await self._websocket.refuse(receive, send, code=POLICY_VIOLATION,
+                                                        reason=AMBIGUOUS["message"])
                 if revoked_session(token, self._revoked.is_revoked):
                     return await self._websocket.refuse(receive, send, code=POLICY_VIOLATION,
                                                         reason="session revoked")
@@ -90,6 +103,19 @@ class Edge:
             request_id_var.reset(rid_token)
             correlation_id_var.reset(cid_token)
 
+    async def _refused_as_ambiguous(self, scope, receive, send, rid: str) -> bool:
+        """Answer (and return True) when the request carries more than one credential."""
+        try:  # the feed takes `?token=` over SSE too
+            request_token(scope["headers"], scope.get("query_string") or b"")
+            return False
+        except AmbiguousCredentials:
+            if scope["type"] == "websocket":
+                await self._websocket.refuse(receive, send, code=POLICY_VIOLATION,
+                                             reason=AMBIGUOUS["message"])
+            else:
+                await send_json(send, 401, AMBIGUOUS, request_id=rid)
+            return True
+
     async def _proxy_http(self, scope, receive, send, service, headers, rid, cid) -> None:
         if self._limiter is not None:
             peer = scope.get("client")
@@ -98,7 +124,12 @@ class Edge:
                 return await send_json(send, 429, {"message": "Too many requests"},
                                        request_id=rid,
                                        headers=((b"retry-after", str(wait).encode()),))
-        if revoked_session(request_token(headers), self._revoked.is_revoked):
+        try:
+            # every occurrence counts: the token checked here is the one the service verifies
+            token = request_token(scope["headers"])
+        except AmbiguousCredentials:
+            return await send_json(send, 401, AMBIGUOUS, request_id=rid)
+        if revoked_session(token, self._revoked.is_revoked):
             return await send_json(send, 401, REVOKED, request_id=rid)
         await self._http(scope, receive, send, service=service, headers=headers, request_id=rid,
                          correlation_id=cid, max_body=body_limit(scope["method"], scope["path"],

@@ -24,11 +24,12 @@ class CatalogClient:
     """Fetches `GET {catalog}/internal/books/{id}/pdf`; None when the book has no PDF (404)."""
 
     def __init__(self, base_url: str, *, timeout_s: float = 30.0,
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None,
+                 headers: dict[str, str] | None = None):
         # One pooled client: a client per request would build a TLS context and open a
         # connection for every email.
         self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout_s,
-                                    transport=transport)
+                                    transport=transport, headers=headers)
 
     def fetch_pdf(self, book_id: int) -> BookPdf | None:
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from bookstore_shared.bus.base import ConnectionHook
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     NotificationBroadcast,
@@ -43,7 +44,9 @@ def ws_fanout_handler(hub: Hub, verifier: TokenVerifier):
     return handle
 
 
-def register_consumers(runtime: ServiceRuntime, hub: Hub, verifier: TokenVerifier) -> None:
+def register_consumers(runtime: ServiceRuntime, hub: Hub, verifier: TokenVerifier, *,
+                       on_connection: ConnectionHook | None = None) -> None:
     """Each replica gets its own exclusive fan-out queue; emails share the durable queue."""
-    runtime.bus.subscribe(WS_QUEUE, WS_EVENTS, ws_fanout_handler(hub, verifier), exclusive=True)
+    runtime.bus.subscribe(WS_QUEUE, WS_EVENTS, ws_fanout_handler(hub, verifier), exclusive=True,
+                          on_connection=on_connection)
     runtime.consume(list(EMAIL_HANDLERS), handle_email_event, relevant=sends_an_email)

@@ -7,7 +7,8 @@ import contextlib
 import logging
 import time
 
-from bookstore_shared.security import ACCESS_COOKIE, InvalidToken, Principal, TokenVerifier
+from bookstore_shared.credentials import AmbiguousCredentials, credential
+from bookstore_shared.security import InvalidToken, Principal, TokenVerifier
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
@@ -20,17 +21,16 @@ PONG = '{"type": "pong"}'
 
 
 def socket_token(ws: WebSocket) -> str | None:
-    """The JWT from `?token=`, else `Authorization: Bearer`, else the login cookie."""
-    if token := ws.query_params.get("token"):
-        return token
-    scheme, _, value = ws.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return ws.cookies.get(ACCESS_COOKIE) or None
+    """The JWT from `?token=`, `Authorization: Bearer` or the login cookie (one of them, or the
+    same token in each); AmbiguousCredentials when they differ."""
+    return credential(ws.scope["headers"], ws.scope.get("query_string") or b"")
 
 
 async def authenticate(ws: WebSocket, verifier: TokenVerifier) -> Principal | None:
-    token = socket_token(ws)
+    try:
+        token = socket_token(ws)
+    except AmbiguousCredentials:
+        return None
     if not token:
         return None
     try:

@@ -38,8 +38,10 @@ class HttpCatalog:
     """`GET {catalog}/internal/books/{id}` over a pooled httpx client."""
 
     def __init__(self, base_url: str, *, timeout_s: float = 3.0,
-                 transport: httpx.BaseTransport | None = None):
-        self._client = httpx.Client(base_url=base_url, timeout=timeout_s, transport=transport)
+                 transport: httpx.BaseTransport | None = None,
+                 headers: dict[str, str] | None = None):
+        self._client = httpx.Client(base_url=base_url, timeout=timeout_s, transport=transport,
+                                    headers=headers)
 
     def book(self, book_id: int) -> CatalogBook | None:
         try:
