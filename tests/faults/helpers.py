@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import httpx
+from bookstore_shared.internal import internal_headers
 from bookstore_shared.launcher import SERVICES, wait_ready
+from bookstore_shared.settings import BaseServiceSettings
 from bookstore_shared.testing import wait_for as _wait_for
 
 from ..conftest import RunningSystem, login, register_and_login
@@ -52,6 +54,14 @@ def add_book(system: RunningSystem, admin: dict, *, stock: int, price: str = "10
         "stock": str(stock)}, files={"pdf": ("b.pdf", make_pdf(1), "application/pdf")})
     assert r.status_code == 201, r.text
     return r.json()["book_id"]
+
+
+def internal(system: RunningSystem) -> dict[str, str]:
+    """The service credential of the system's /internal routes (as its processes derive it)."""
+    env = system.env
+    return internal_headers(BaseServiceSettings(
+        _env_file=None, data_dir=env["BOOKSTORE_DATA_DIR"], instance=env["BOOKSTORE_INSTANCE"],
+        internal_token=env.get("BOOKSTORE_INTERNAL_TOKEN")))
 
 
 def service_names() -> list[str]:

@@ -9,7 +9,15 @@ from collections import Counter
 import httpx
 
 from .audit import AuditQueue
-from .helpers import Purchases, add_book, all_ready, first_admin, new_user, settle_orders
+from .helpers import (
+    Purchases,
+    add_book,
+    all_ready,
+    first_admin,
+    internal,
+    new_user,
+    settle_orders,
+)
 
 STOCK = 100_000  # more than can be sold in 30 s: every placed order's outcome is DELIVERED
 LOAD_S, STOP_AT_S, DOWN_S = 30.0, 8.0, 10.0
@@ -55,7 +63,7 @@ def test_orders_placed_across_a_broker_outage_are_all_delivered_exactly_once(sys
 
     sold = len(load.placed)
     inventory = system.service_url("inventory")
-    with httpx.Client(base_url=inventory, timeout=10) as inv:
+    with httpx.Client(base_url=inventory, timeout=10, headers=internal(system)) as inv:
         assert inv.get(f"/internal/stock/{book}").json()["available"] == STOCK - sold
         reservations = [inv.get(f"/internal/reservations/{oid}").json() for oid in final]
     assert {(r["status"], r["items"][0]["quantity"]) for r in reservations} == {("RESERVED", 1)}

@@ -16,6 +16,7 @@ from .helpers import (
     add_book,
     all_ready,
     first_admin,
+    internal,
     new_user,
     orders_of,
     restart,
@@ -69,7 +70,8 @@ def test_each_consumer_killed_mid_load_loses_and_doubles_nothing(system, smtp, f
     for headers in users:
         assert len(orders_of(system, headers)) == load.per_user[headers["Authorization"]]
     sold = len(orders)
-    with httpx.Client(base_url=system.service_url("inventory"), timeout=10) as inv:
+    with httpx.Client(base_url=system.service_url("inventory"), timeout=10,
+                      headers=internal(system)) as inv:
         assert inv.get(f"/internal/stock/{book}").json()["available"] == STOCK - sold
         statuses = Counter(inv.get(f"/internal/reservations/{oid}").json()["status"]
                            for oid in orders)

@@ -17,7 +17,7 @@ from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import OrderLine, OrderPlaced
 from bookstore_shared.probe import EventProbe
 
-from .helpers import add_book, first_admin, new_user, order_status, wait_for
+from .helpers import add_book, first_admin, internal, new_user, order_status, wait_for
 
 BOOKSTORE = str(Path(sys.executable).with_name("bookstore"))
 
@@ -43,7 +43,8 @@ def admin(system) -> dict:
 
 
 def reservation(system, order_id: int) -> httpx.Response:
-    return httpx.get(f"{system.service_url('inventory')}/internal/reservations/{order_id}")
+    return httpx.get(f"{system.service_url('inventory')}/internal/reservations/{order_id}",
+                     headers=internal(system))
 
 
 def test_a_malformed_envelope_is_parked_at_once_and_listed(system, figures):
@@ -78,15 +79,17 @@ def test_an_order_for_a_book_not_yet_known_is_retried_parked_then_replayed_once(
     assert reservation(system, order_id).status_code == 404
 
     assert add_book(system, admin, stock=5) == missing  # the fix: the book now exists
-    wait_for(lambda: httpx.get(f"{system.service_url('inventory')}/internal/stock/{missing}")
-             .status_code == 200, what="inventory to know the book")
+    wait_for(lambda: httpx.get(f"{system.service_url('inventory')}/internal/stock/{missing}",
+                               headers=internal(system)).status_code == 200,
+             what="inventory to know the book")
     assert "replayed 1 message(s)" in dlq(system, "replay", "inventory")
     wait_for(lambda: reservation(system, order_id).status_code == 200, what="the reservation")
     assert reservation(system, order_id).json()["status"] == "RESERVED"
     assert "replayed 0 message(s)" in dlq(system, "replay", "inventory")
     probe.settle(1.0)
     assert [e.data["order_id"] for e in probe.of_type("inventory.reserved")].count(order_id) == 1
-    stock = httpx.get(f"{system.service_url('inventory')}/internal/stock/{missing}").json()
+    stock = httpx.get(f"{system.service_url('inventory')}/internal/stock/{missing}",
+                      headers=internal(system)).json()
     assert stock["available"] == 3
     figures.items += 2
 
@@ -127,8 +130,8 @@ def snapshot(system, user, book: int, order_id: int) -> dict:
     """Everything the saga changed: the order, stock in both services, reservation, shipment."""
     return {"order": order_status(system.client, user, order_id),
             "stock": system.client.get(f"/books/{book}").json()["stock"],
-            "inventory": httpx.get(f"{system.service_url('inventory')}/internal/stock/{book}")
-            .json(),
+            "inventory": httpx.get(f"{system.service_url('inventory')}/internal/stock/{book}",
+                                   headers=internal(system)).json(),
             "reservation": reservation(system, order_id).json(),
             "shipment": httpx.get(f"{system.service_url('shipping')}/internal/shipments/"
-                                  f"{order_id}").json()}
+                                  f"{order_id}", headers=internal(system)).json()}
