@@ -65,6 +65,9 @@ def test_an_admin_adds_a_book_with_its_pdf_through_the_form(browsing, web_system
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
     expect(page.get_by_text("A keeper, a storm, a ledger.")).to_be_visible()
     expect(page.get_by_text("3 in stock")).to_be_visible()
+    # The summary is written from the uploaded PDF; the page fetches it by itself until it is.
+    summary = page.get_by_role("region", name="Summary")
+    expect(summary).to_contain_text("lighthouse keeper counted the ships", timeout=30_000)
 
 
 def _added_id(notice) -> int:

@@ -43,7 +43,7 @@ def test_a_shopper_registers_logs_in_finds_buys_and_downloads_the_delivered_book
     expect(page.get_by_text("7 in stock")).to_be_visible()
 
     page.get_by_label("Quantity").fill("2")
-    page.get_by_role("button", name="Buy").click()
+    page.get_by_role("button", name="Buy").dblclick()  # still one order (Idempotency-Key)
     expect(page).to_have_url(f"{web_system.url}/shop/orders/{_order_id(page)}")
     page.evaluate("window.stillTheSamePage = true")  # a reload would forget it
 
@@ -53,6 +53,11 @@ def test_a_shopper_registers_logs_in_finds_buys_and_downloads_the_delivered_book
     expect(progress.locator("[aria-current=step]")).to_have_text("DELIVERED")
     assert page.evaluate("window.stillTheSamePage") is True
     expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
+    sent = httpx.post(f"{web_system.url}/notify", headers=admin.headers, timeout=10,
+                      json={"message": "The shop closes early today."})
+    assert sent.status_code == 200, sent.text
+    expect(page.get_by_role("status", name="Announcements")).to_have_text(
+        "The shop closes early today.")
 
     with page.expect_download() as download:
         page.get_by_role("link", name=f"Download PDF of {title}").click()
@@ -60,6 +65,7 @@ def test_a_shopper_registers_logs_in_finds_buys_and_downloads_the_delivered_book
         assert saved.read() == pdf
 
     page.get_by_role("link", name="My orders").click()
+    expect(page.get_by_role("row").filter(has_text=title)).to_have_count(1)
     row = page.get_by_role("row", name=f"Order {_order_id_from(page, title)}")
     expect(row).to_contain_text("DELIVERED")
     expect(row).to_contain_text(f"2 × {title}")
