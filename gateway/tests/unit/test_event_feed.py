@@ -86,7 +86,7 @@ class FakeVerifier:
         self.revoked = RevokedSessions()
         self.admin = admin
 
-    def verify(self, token: str) -> Principal:
+    async def verify_on_loop(self, token: str) -> Principal:
         return Principal(1, "ann", "ann@example.com", self.admin, "sid-1", int(time.time()) + 60)
 
 
