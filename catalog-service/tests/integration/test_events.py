@@ -7,6 +7,7 @@ from bookstore_shared.bus import RabbitBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     BookSummarized,
+    OrderCancelled,
     OrderConfirmed,
     OrderLine,
     StockChanged,
@@ -171,3 +172,36 @@ def test_a_confirmed_order_lets_its_buyer_download_the_pdf(client, settings, adm
     assert client.get(f"/internal/books/{book_id}/pdf").status_code == 401
     assert client.get(f"/internal/books/{book_id}/pdf",
                       headers=internal_headers(settings)).content == pdf
+
+
+def test_cancelling_withdraws_the_pdf_right_and_another_live_order_keeps_it(
+        client, settings, tokens, new_book):
+    book_id, late = new_book(pdf=make_pdf(1)), new_book(pdf=make_pdf(1))
+    buyer = tokens.headers(601)
+    lines = [OrderLine(book_id=book_id, quantity=1)]
+
+    def pdf_status(book: int) -> int:
+        return client.get(f"/books/{book}/pdf", headers=buyer).status_code
+
+    def cancelled(order_id: int, items) -> OrderCancelled:
+        return OrderCancelled(order_id=order_id, user_id=601, reason="cancelled_by_user",
+                              previous_status="PROCESSING", items=items)
+
+    _publish(settings, OrderConfirmed(order_id=81, user_id=601, items=lines),
+             OrderConfirmed(order_id=82, user_id=601, items=lines))
+    _eventually(lambda: _is(pdf_status(book_id), 200))
+    _publish(settings, cancelled(81, lines))  # order 82 still holds the book
+    time.sleep(1.0)
+    assert pdf_status(book_id) == 200
+    _publish(settings, cancelled(82, lines))
+    _eventually(lambda: _is(pdf_status(book_id), 403))
+    # a cancellation handled before its confirmation: the late confirmation grants nothing
+    late_lines = [OrderLine(book_id=late, quantity=1)]
+    _publish(settings, cancelled(83, late_lines), OrderConfirmed(order_id=83, user_id=601,
+                                                                 items=late_lines))
+    time.sleep(1.0)
+    assert pdf_status(late) == 403
+
+
+def _is(actual, expected) -> None:
+    assert actual == expected, actual

@@ -11,7 +11,7 @@ from .events.contracts import REGISTRY
 # Who publishes and who consumes each routing key (ARCHITECTURE.md, "Events").
 ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "user.registered": ("auth", ("notification",)),
-    "auth.session_revoked": ("auth", ("gateway", "notification")),
+    "auth.session_revoked": ("auth", ("gateway", "notification", "catalog", "order")),
     "book.created": ("catalog", ("inventory", "order", "ai")),
     "book.updated": ("catalog", ("inventory", "order", "ai")),
     "book.deleted": ("catalog", ("inventory", "order", "ai")),
@@ -22,7 +22,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "inventory.released": ("inventory", ("catalog",)),
     "inventory.stock_changed": ("inventory", ("catalog", "order")),
     "order.confirmed": ("order", ("shipping", "notification", "catalog")),
-    "order.cancelled": ("order", ("inventory", "shipping", "notification")),
+    "order.cancelled": ("order", ("inventory", "shipping", "notification", "catalog")),
     "order.status_changed": ("order", ("notification",)),
     "shipment.updated": ("shipping", ("order",)),
     "notification.broadcast": ("notification", ("notification",)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from bookstore_shared.db import new_metadata
 from bookstore_shared.inbox import inbox_table
 from bookstore_shared.outbox import outbox_table
-from sqlalchemy import BigInteger, Column, DateTime, Integer, Numeric, String, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Numeric, String, Table, Text
 
 metadata = new_metadata()
 
@@ -39,13 +39,17 @@ BOOK = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# Who may download which PDF: fed by order.confirmed (the catalog never asks order-service).
-PDF_GRANT = Table(
-    "pdf_grant", metadata,
-    Column("user_id", _ID, primary_key=True),
+# Who may download which PDF, per order (the catalog never asks order-service): granted by
+# order.confirmed, withdrawn by order.cancelled. A withdrawal that arrives first leaves a row
+# without granted_at, so the late confirmation grants nothing; another live order keeps the right.
+PDF_RIGHT = Table(
+    "pdf_right", metadata,
+    Column("order_id", _ID, primary_key=True),
     Column("book_id", _ID, primary_key=True),
-    Column("order_id", _ID, nullable=False),
-    Column("granted_at", DateTime(timezone=True), nullable=False),
+    Column("user_id", _ID, nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=True),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
+    Index("ix_pdf_right_user_book", "user_id", "book_id"),
 )
 
 OUTBOX = outbox_table(metadata)

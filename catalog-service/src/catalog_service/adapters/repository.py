@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..domain.book import Book, Generated
 from ..domain.model import StockState
 from . import book_changes
-from .orm import BOOK, PDF_GRANT
+from .orm import BOOK, PDF_RIGHT
 
 # The statements of every stock report, order and book read are built once and executed with
 # parameters: a reused statement skips SQLAlchemy's per-call construction and keeps its cache key.
@@ -22,9 +22,15 @@ COUNT_BOOKS = select(func.count()).select_from(BOOK)
 PAGE_OF_BOOKS = (select(BOOK).order_by(BOOK.c.id)
                  .limit(bindparam("limit", type_=Integer))
                  .offset(bindparam("offset", type_=Integer)))
-GRANT_EXISTS = select(PDF_GRANT.c.user_id).where(PDF_GRANT.c.user_id == bindparam("user_id"),
-                                                 PDF_GRANT.c.book_id == bindparam("book_id"))
-ADD_GRANT = insert(PDF_GRANT)
+RIGHT_EXISTS = select(PDF_RIGHT.c.order_id).where(
+    PDF_RIGHT.c.user_id == bindparam("user_id"), PDF_RIGHT.c.book_id == bindparam("book_id"),
+    PDF_RIGHT.c.granted_at.is_not(None), PDF_RIGHT.c.withdrawn_at.is_(None)).limit(1)
+RIGHT_OF_ORDER = select(PDF_RIGHT.c.order_id).where(
+    PDF_RIGHT.c.order_id == bindparam("order_id"), PDF_RIGHT.c.book_id == bindparam("book_id"))
+ADD_RIGHT = insert(PDF_RIGHT)
+WITHDRAW_RIGHT = update(PDF_RIGHT).where(
+    PDF_RIGHT.c.order_id == bindparam("o_id"), PDF_RIGHT.c.book_id == bindparam("b_id"),
+    PDF_RIGHT.c.withdrawn_at.is_(None))
 
 
 def _to_book(row) -> Book:
@@ -98,7 +104,7 @@ class BookRepository:
 
     def delete(self, book_id: int) -> None:
         book_changes.record(self.session, book_id, relisted=True)
-        self.session.execute(delete(PDF_GRANT).where(PDF_GRANT.c.book_id == book_id))
+        self.session.execute(delete(PDF_RIGHT).where(PDF_RIGHT.c.book_id == book_id))
         self.session.execute(delete(BOOK).where(BOOK.c.id == book_id))
 
     def search(self, *, q: str | None, author: str | None, limit: int, offset: int) -> BookPage:
@@ -117,15 +123,28 @@ class BookRepository:
         rows = self.session.execute(page, {"limit": limit, "offset": offset}).all()
         return BookPage([_to_book(r) for r in rows], int(total))
 
+    def _has_right_row(self, order_id: int, book_id: int) -> bool:
+        params = {"order_id": order_id, "book_id": book_id}
+        return self.session.execute(RIGHT_OF_ORDER, params).first() is not None
+
     def grant_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None:
-        """Let `user_id` download the book's PDF (idempotent)."""
-        if self.may_download(user_id=user_id, book_id=book_id):
-            return
-        # A concurrent grant of the same pair makes this insert fail; the event is then
-        # redelivered and finds the row above.
-        self.session.execute(ADD_GRANT, {"user_id": user_id, "book_id": book_id,
-                                         "order_id": order_id, "granted_at": utcnow()})
+        """The order lets `user_id` download the book's PDF (idempotent; nothing when the order
+        was cancelled first). A concurrent insert of the same row fails; the event is then
+        redelivered and finds the row."""
+        if not self._has_right_row(order_id, book_id):
+            self.session.execute(ADD_RIGHT, {"order_id": order_id, "book_id": book_id,
+                                             "user_id": user_id, "granted_at": utcnow()})
+
+    def withdraw_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None:
+        """The order no longer lets its buyer download the PDF (idempotent)."""
+        if self._has_right_row(order_id, book_id):
+            self.session.execute(WITHDRAW_RIGHT, {"o_id": order_id, "b_id": book_id,
+                                                  "withdrawn_at": utcnow()})
+        else:  # cancelled before the confirmation arrived: a tombstone it will find
+            self.session.execute(ADD_RIGHT, {"order_id": order_id, "book_id": book_id,
+                                             "user_id": user_id, "withdrawn_at": utcnow()})
 
     def may_download(self, *, user_id: int, book_id: int) -> bool:
+        """True while some confirmed, uncancelled order of the user holds the book."""
         params = {"user_id": user_id, "book_id": book_id}
-        return self.session.execute(GRANT_EXISTS, params).first() is not None
+        return self.session.execute(RIGHT_EXISTS, params).first() is not None

@@ -15,6 +15,7 @@ REACTIONS = {
     "book.summarized": reactions.book_summarized,
     "inventory.stock_changed": reactions.stock_changed,
     "order.confirmed": reactions.order_confirmed,
+    "order.cancelled": reactions.order_cancelled,
 }
 
 

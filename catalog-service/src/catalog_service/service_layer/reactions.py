@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from bookstore_shared.events.contracts import BookSummarized, OrderConfirmed, StockChanged
+from bookstore_shared.events.contracts import (
+    BookSummarized,
+    OrderCancelled,
+    OrderConfirmed,
+    StockChanged,
+)
 from sqlalchemy.orm import Session
 
 from ..adapters.repository import BookRepository
@@ -43,3 +48,10 @@ def order_confirmed(session: Session, event: OrderConfirmed) -> None:
     repo = BookRepository(session)
     for book_id in sorted({line.book_id for line in event.items}):
         repo.grant_pdf(user_id=event.user_id, book_id=book_id, order_id=event.order_id)
+
+
+def order_cancelled(session: Session, event: OrderCancelled) -> None:
+    """A cancelled order withdraws the download right it gave (another live order keeps it)."""
+    repo = BookRepository(session)
+    for book_id in sorted({line.book_id for line in event.items}):
+        repo.withdraw_pdf(user_id=event.user_id, book_id=book_id, order_id=event.order_id)
