@@ -36,6 +36,14 @@ def test_a_user_is_refused_from_the_console_and_a_visitor_is_asked_to_log_in(bro
     assert response.status == 403 and "Not allowed" in response.text()
     assert "notification" not in response.text()
 
+    token = next(c["value"] for c in browsing.context.cookies() if c["name"] == "access_token")
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    assert "access_token" not in {c["name"] for c in browsing.context.cookies()}
+    after = httpx.get(f"{web_system.url}/users/me", timeout=10,
+                      headers={"Authorization": f"Bearer {token}"})
+    assert after.status_code == 401  # logging out ended the session in the API too
+
 
 def test_an_admin_adds_a_book_with_its_pdf_through_the_form(browsing, web_system, admin,
                                                            tmp_path):

@@ -101,7 +101,9 @@ def install_page_errors(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/shop/login?next={quote(target)}", status_code=303)
+        answer = RedirectResponse(f"/shop/login?next={quote(target)}", status_code=303)
+        who = _visitor_of(request)
+        return who.apply(answer) if who is not None else answer  # e.g. clear a refused login
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden):
