@@ -31,3 +31,7 @@ class Settings(BaseServiceSettings):
     cookie_secure: bool = Field(False, validation_alias=_env("BOOKSTORE_COOKIE_SECURE"))
     max_body_bytes: int = Field(16_384, validation_alias=_env("BOOKSTORE_AUTH_MAX_BODY_BYTES"),
                                 ge=1024)
+    # When set, the first POST /create_admin must send it as X-Bootstrap-Token (deployments set
+    # it, so the first admin is not whoever calls first); unset: open, as in development.
+    bootstrap_admin_token: SecretStr | None = Field(
+        None, validation_alias=_env("BOOKSTORE_BOOTSTRAP_ADMIN_TOKEN"), min_length=16)

@@ -98,3 +98,17 @@ def test_the_database_alone_stops_racing_bootstraps_that_all_passed_the_precheck
     assert sorted(a.status_code for a in answers) == [201] + [400] * 19
     assert all(a.json() == EXISTS for a in answers if a.status_code == 400)
     assert h.sql(app, "SELECT COUNT(*) FROM user WHERE is_admin")[0][0] == 1
+
+
+def test_with_a_bootstrap_token_configured_the_first_admin_needs_it(auth_app, h):
+    app = auth_app(BOOKSTORE_BOOTSTRAP_ADMIN_TOKEN="bootstrap-" + "x" * 20)
+    for headers in ({}, {"X-Bootstrap-Token": "bootstrap-wrong-token-value"}):
+        r = app.post("/create_admin", json=_admin_body(h), headers=headers)
+        assert r.status_code == 401, r.text
+        assert r.json()["message"] == "Bootstrap token required"
+    first = app.post("/create_admin", json=_admin_body(h),
+                     headers={"X-Bootstrap-Token": "bootstrap-" + "x" * 20})
+    assert first.status_code == 201
+    again = app.post("/create_admin", json=_admin_body(h),
+                     headers={"X-Bootstrap-Token": "bootstrap-" + "x" * 20})
+    assert (again.status_code, again.json()) == (400, EXISTS)

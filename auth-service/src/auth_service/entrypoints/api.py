@@ -8,7 +8,16 @@ from ..domain.commands import CreateAdmin, Login, Logout, RefreshTokens, Registe
 from ..domain.exceptions import AdminAlreadyExists
 from ..service_layer import accounts, sessions
 from ..service_layer.context import AuthContext
-from .deps import Ctx, OptionalUser, RawBody, SessionUser, client_address, parse_body
+from .deps import (
+    BootstrapToken,
+    Ctx,
+    OptionalUser,
+    RawBody,
+    SessionUser,
+    client_address,
+    parse_body,
+    require_bootstrap_token,
+)
 from .schemas import (
     LoginRequest,
     MessageRead,
@@ -88,11 +97,15 @@ def me(ctx: Ctx, user: SessionUser) -> UserRead:
 
 @router.post("/create_admin", status_code=201, response_model=UserCreated,
              openapi_extra=_json_body(UserCreate))
-def create_admin(ctx: Ctx, raw: RawBody, caller: OptionalUser) -> UserCreated:
-    """Create the first admin (no auth needed), or more admins with an admin's token."""
+def create_admin(ctx: Ctx, raw: RawBody, caller: OptionalUser,
+                 bootstrap_token: BootstrapToken = None) -> UserCreated:
+    """Create the first admin (no auth needed; `X-Bootstrap-Token` when the deployment set
+    one), or more admins with an admin's token."""
     by_admin = bool(caller and caller.is_admin)
     if not by_admin and accounts.first_admin_exists(ctx=ctx):
         raise AdminAlreadyExists()
+    if not by_admin:
+        require_bootstrap_token(ctx, bootstrap_token)
     body = parse_body(UserCreate, raw, message="Error registering user")
     user_id = accounts.create_admin(ctx=ctx, cmd=CreateAdmin(
         username=body.username, email=body.email, password=body.password,

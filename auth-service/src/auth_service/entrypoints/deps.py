@@ -1,12 +1,13 @@
 """Request parsing and caller identity for the auth routes."""
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from typing import Annotated, TypeVar
 
 from bookstore_shared.errors import ApiError
 from bookstore_shared.security import Principal, bearer_token
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from pydantic import BaseModel, ValidationError
 
 from ..domain.exceptions import SessionNotActive
@@ -88,5 +89,17 @@ def optional_user(request: Request, ctx: Ctx) -> Principal | None:
         return None
 
 
+def require_bootstrap_token(ctx: AuthContext, presented: str | None) -> None:
+    """401 unless the deployment's bootstrap token (if it set one) was sent, in constant time."""
+    expected = ctx.settings.bootstrap_admin_token
+    if expected is None:
+        return
+    if not presented or not hmac.compare_digest(presented.encode(),
+                                                expected.get_secret_value().encode()):
+        raise ApiError(401, "Bootstrap token required",
+                       error="the first admin needs this deployment's X-Bootstrap-Token")
+
+
+BootstrapToken = Annotated[str | None, Header(alias="X-Bootstrap-Token")]
 SessionUser = Annotated[Principal, Depends(session_user)]
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
