@@ -32,6 +32,16 @@ class Settings(BaseServiceSettings):
     max_upload_mb: float = Field(16, gt=0, le=1024,
                                  validation_alias=AliasChoices("BOOKSTORE_MAX_UPLOAD_MB"))
 
+    @field_validator("cors_origins_csv")
+    @classmethod
+    def _no_wildcard(cls, value: str) -> str:
+        # Origins are allowed with credentials (the login cookie): "*" would let every site
+        # make authenticated requests with a visitor's cookie.
+        if any(o.strip() == "*" for o in value.split(",")):
+            raise ValueError("BOOKSTORE_CORS_ORIGINS=* is not allowed (credentials are allowed "
+                             "with CORS): list the origins")
+        return value
+
     @field_validator("rate_limit_per_min", mode="before")
     @classmethod
     def _blank_is_off(cls, value):

@@ -14,6 +14,7 @@ from .entrypoints.edge import Edge
 from .entrypoints.eventfeed import EventFeed, FeedMetrics
 from .entrypoints.home import home_router
 from .entrypoints.openapi import MergedDocument, docs_router
+from .entrypoints.operations import metrics_router
 from .entrypoints.proxy import HttpProxy, ProxyMetrics
 from .entrypoints.websocket import WebSocketProxy
 
@@ -27,7 +28,8 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Edge
     document = MergedDocument(gateway.client, ttl_s=settings.openapi_cache_s)
     inner = create_service_app(service="gateway", title="Bookstore gateway",
                                routers=[docs_router(document), asyncapi_router(),
-                                        dead_letters_router(gateway.bus)],
+                                        dead_letters_router(gateway.bus),
+                                        metrics_router(settings)],
                                internal_routers=[home_router()],
                                # not ready before the revoked sessions are known
                                checks={"broker": gateway.bus.is_healthy,

@@ -4,6 +4,8 @@ import re
 import time
 import tracemalloc
 
+import pytest
+
 from .conftest import MB, PRODUCED, pattern_chunks
 
 
@@ -154,3 +156,19 @@ def test_bodies_over_a_routes_limit_are_refused_before_they_reach_the_service(cl
     assert chunked.status_code == 413
     too_big_upload = client.patch("/books/upload", content=b"x" * (26 * MB))
     assert too_big_upload.status_code == 413
+
+
+def test_probes_and_metrics_are_not_served_to_requests_that_came_through_a_proxy(client):
+    for path in ("/readyz", "/metrics"):
+        forwarded = client.get(path, headers={"X-Forwarded-For": "203.0.113.9"})
+        assert forwarded.status_code == 404, path
+        assert forwarded.json() == {"message": "Not found"}
+    assert client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 200
+    assert client.get("/admin/metrics/gateway").status_code == 401
+
+
+def test_a_wildcard_cors_origin_is_refused_at_start():
+    from gateway.config import Settings
+
+    with pytest.raises(ValueError, match="BOOKSTORE_CORS_ORIGINS"):
+        Settings(_env_file=None, cors_origins_csv="https://a.example, *")

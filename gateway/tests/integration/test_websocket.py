@@ -73,3 +73,16 @@ def test_a_revoked_session_cannot_open_a_socket(ws_url):
                 return
         assert reply == "echo:x" and time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def test_a_page_of_another_site_cannot_open_a_socket_with_the_visitors_cookie(ws_url):
+    from websockets.exceptions import InvalidStatus
+
+    cookie = {"Cookie": "access_token=abc"}
+    with pytest.raises(InvalidStatus) as refused:
+        connect(ws_url + "/ws", additional_headers={**cookie, "Origin": "https://evil.example"})
+    assert refused.value.response.status_code == 403
+    for origin in ("https://shop.example", ws_url.replace("ws://", "http://")):  # allowed, same
+        with connect(ws_url + "/ws", additional_headers={**cookie, "Origin": origin}) as ws:
+            ws.send("x")
+            assert ws.recv(timeout=5) == "echo:x"

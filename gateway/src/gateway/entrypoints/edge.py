@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit
 
 from bookstore_shared.context import correlation_id_var, request_id_var
 from bookstore_shared.credentials import AMBIGUOUS, AmbiguousCredentials
@@ -18,6 +19,7 @@ from ..domain.limits import body_limit
 from ..domain.ratelimit import FixedWindowLimiter
 from ..domain.routing import is_websocket_path, public_path, route
 from ..domain.tokens import request_token, revoked_session
+from .operations import OPERATOR_PATHS, reached_through_a_proxy
 from .proxy import HttpProxy, send_json
 from .websocket import POLICY_VIOLATION, WebSocketProxy
 
@@ -57,6 +59,7 @@ class Edge:
         self._revoked = revoked
         self._limiter = limiter
         self._feed = feed
+        self._origins = {o.rstrip("/") for o in cors_origins or ()}
         self._entry = self._dispatch
         if cors_origins:
             self._entry = CORSMiddleware(self._dispatch, allow_origins=cors_origins,
@@ -67,12 +70,32 @@ class Edge:
     async def __call__(self, scope, receive, send) -> None:
         await self._entry(scope, receive, send)
 
+    def _foreign_origin(self, headers: dict[bytes, bytes]) -> bool:
+        """A browser page of another site (neither this host nor an allowed origin): browsers
+        send cookies with WebSocket handshakes whatever page opens them."""
+        origin = headers.get(b"origin")
+        if not origin:
+            return False  # not a browser: no ambient cookie to abuse
+        value = origin.decode("latin-1").rstrip("/")
+        if value in self._origins:
+            return False
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        return urlsplit(value).netloc.lower() != host
+
     async def _dispatch(self, scope, receive, send) -> None:
         kind = scope["type"]
+        if kind == "websocket" and self._foreign_origin(dict(scope["headers"])):
+            if (await receive())["type"] == "websocket.connect":
+                await send({"type": "websocket.close", "code": POLICY_VIOLATION})  # HTTP 403
+            return
         service = route(scope["path"]) if kind in ("http", "websocket") else None
         if service is None or (kind == "websocket" and not is_websocket_path(scope["path"])):
-            if kind == "http" and is_internal(public_path(scope["path"])):
-                # never routed, whoever asks (the inner app would ask for the credential)
+            if kind == "http" and (
+                    is_internal(public_path(scope["path"]))
+                    or (scope["path"] in OPERATOR_PATHS
+                        and reached_through_a_proxy(dict(scope["headers"])))):
+                # never routed, whoever asks (the inner app would ask for the credential);
+                # probes and metrics only for operators (not through the ingress)
                 return await send_json(send, 404, NOT_FOUND,
                                        request_id=_ids(dict(scope["headers"]))[0])
             if (self._feed is not None and kind in ("http", "websocket")
