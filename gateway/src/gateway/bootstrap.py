@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bookstore_shared.bus import Bus
 from bookstore_shared.revocations import RevocationFeed, snapshot_fetcher
 from bookstore_shared.runtime import make_bus
-from bookstore_shared.security import JwksKeys, RevokedSessions, TokenVerifier
+from bookstore_shared.security import JWKS_PATH, JwksKeys, RevokedSessions, TokenVerifier
 from starlette.concurrency import run_in_threadpool
 
 from .adapters.eventhub import EventHub
@@ -65,7 +65,7 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> Gateway:
     limiter = (FixedWindowLimiter(settings.rate_limit_per_min)
                if settings.rate_limit_per_min else None)
     # The gateway verifies tokens itself only for its own admin event feed.
-    verifier = TokenVerifier(JwksKeys(settings.service_url("auth") + "/.well-known/jwks.json"),
+    verifier = TokenVerifier(JwksKeys(settings.service_url("auth") + JWKS_PATH),
                              revoked=revoked)
     hub = EventHub(bus, max_clients=settings.event_feed_max_clients,
                    buffer=settings.event_feed_buffer)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bookstore_shared.security import JWKS_PATH
 from bookstore_shared.settings import BaseServiceSettings
 from pydantic import AliasChoices, Field, SecretStr
 
@@ -49,4 +50,4 @@ class Settings(BaseServiceSettings):
     @property
     def jwks_url(self) -> str:
         """Where the auth service publishes its signing keys."""
-        return self.service_url("auth") + "/.well-known/jwks.json"
+        return self.service_url("auth") + JWKS_PATH

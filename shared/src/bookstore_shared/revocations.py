@@ -13,7 +13,7 @@ import httpx
 from .bus import Bus
 from .events import Envelope
 from .internal import internal_headers
-from .security import JwksKeys, RevokedSessions, TokenVerifier
+from .security import JWKS_PATH, JwksKeys, RevokedSessions, TokenVerifier
 from .settings import BaseServiceSettings
 
 log = logging.getLogger(__name__)
@@ -140,5 +140,5 @@ def service_verifier(settings: BaseServiceSettings, bus: Bus) -> tuple[TokenVeri
     revoked = RevokedSessions()
     feed = RevocationFeed(revoked, snapshot_fetcher(settings))
     feed.subscribe(bus, f"{settings.service_name}.revocations")
-    keys = JwksKeys(settings.service_url("auth") + "/.well-known/jwks.json")
+    keys = JwksKeys(settings.service_url("auth") + JWKS_PATH)
     return TokenVerifier(keys, revoked=revoked), feed

@@ -23,6 +23,7 @@ ISSUER = "bookstore-auth"
 AUDIENCE = "bookstore"
 ALGORITHM = "RS256"
 ACCESS_COOKIE = "access_token"
+JWKS_PATH = "/.well-known/jwks.json"  # on the auth service
 
 
 class InvalidToken(Exception):
@@ -60,8 +61,20 @@ class StaticKeys:
         return self._keys.get(kid)
 
 
+# Key sets served by an auth service running in this very process (standalone runs every service
+# in one process), by the URL that serves them: a verifier there reads them without any I/O.
+_SERVED_HERE: dict[str, dict] = {}
+
+
+def serve_jwks_in_process(url: str, jwks: dict) -> None:
+    """Make `jwks` (what `url` serves) known to every JwksKeys of this process for that URL."""
+    _SERVED_HERE[url] = jwks
+
+
 class JwksKeys:
     """Fetches `/.well-known/jwks.json`, caches it, refetches on an unknown kid.
+
+    Keys served by this very process (`serve_jwks_in_process`) are taken without a fetch.
 
     After a successful fetch an unknown kid waits `min_refresh_s` for the next one (forged key ids
     must not turn into a fetch each); after a failed fetch only `retry_after_failure_s`, so an auth
@@ -80,6 +93,9 @@ class JwksKeys:
 
     def key_for(self, kid: str, *, may_fetch: bool = True) -> dict | None:
         key = self._keys.get(kid)
+        if key is None and (here := _SERVED_HERE.get(self._url)) is not None:
+            self._keys = {k["kid"]: k for k in here.get("keys", []) if "kid" in k}
+            key = self._keys.get(kid)
         if key is not None or not may_fetch:
             return key
         with self._lock:  # one fetch at a time; the others then read what it found

@@ -19,6 +19,7 @@ from bookstore_shared.security import (
     StaticKeys,
     TokenVerifier,
     UnknownSigningKey,
+    serve_jwks_in_process,
 )
 from bookstore_shared.testing import served
 from cryptography.hazmat.primitives import serialization
@@ -107,6 +108,15 @@ def test_only_an_unknown_signing_key_needs_a_fetch(issuer, jwks_server):
     with pytest.raises(UnknownSigningKey):
         verifier.verify(issuer.token(1, kid="other"))
     assert len(fetches) == 1
+
+
+def test_keys_served_in_this_process_are_used_without_a_fetch(issuer, jwks_server):
+    """Standalone: the auth service in the same process hands its key set over directly."""
+    url, fetches = jwks_server
+    serve_jwks_in_process(url, issuer.jwks)
+    verifier = TokenVerifier(JwksKeys(url))
+    assert verifier.verify(issuer.token(3), may_fetch=False).user_id == 3
+    assert fetches == []
 
 
 def test_a_failed_fetch_does_not_refuse_the_tokens_after_it(issuer):

@@ -1,7 +1,7 @@
 """Public auth routes (mounted at `/` and under `/api`)."""
 from __future__ import annotations
 
-from bookstore_shared.security import ACCESS_COOKIE
+from bookstore_shared.security import ACCESS_COOKIE, JWKS_PATH
 from fastapi import APIRouter, Request, Response
 
 from ..domain.commands import CreateAdmin, Login, Logout, RefreshTokens, RegisterUser
@@ -113,7 +113,7 @@ def create_admin(ctx: Ctx, raw: RawBody, caller: OptionalUser,
     return UserCreated(message="Admin account created successfully", user_id=user_id)
 
 
-@router.get("/.well-known/jwks.json")
+@router.get(JWKS_PATH)
 def jwks(ctx: Ctx, response: Response) -> dict:
     """The public keys that verify this service's tokens (RS256)."""
     response.headers["Cache-Control"] = "public, max-age=300"

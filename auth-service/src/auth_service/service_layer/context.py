@@ -6,7 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bookstore_shared.outbox import Outbox
-from bookstore_shared.security import StaticKeys, TokenVerifier
+from bookstore_shared.security import (
+    JWKS_PATH,
+    StaticKeys,
+    TokenVerifier,
+    serve_jwks_in_process,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..adapters.keys import SigningKey
@@ -27,9 +32,11 @@ class AuthContext:
     _verifier: TokenVerifier | None = field(default=None, repr=False)
 
     def install_key(self, key: SigningKey) -> None:
-        """Use `key` to sign, and verify our own tokens with its public half."""
+        """Use `key` to sign, and verify our own tokens with its public half (so do services
+        running in this same process: they need not fetch it from us)."""
         self._key = key
         self._verifier = TokenVerifier(StaticKeys(key.jwks()))
+        serve_jwks_in_process(self.settings.service_url("auth") + JWKS_PATH, key.jwks())
 
     @property
     def key(self) -> SigningKey:
