@@ -1,6 +1,9 @@
-"""System tests: the whole Bookstore, one process per service, on real MySQL and RabbitMQ."""
+"""System tests: the whole Bookstore, one process per service on real MySQL and RabbitMQ, or
+standalone as `make run` starts it with nothing configured."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,7 +11,13 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from bookstore_shared.launcher import ServiceProcesses, settings_from, start_processes
+from bookstore_shared.launcher import (
+    ServiceProcesses,
+    available_services,
+    settings_from,
+    start_processes,
+    wait_ready,
+)
 from bookstore_shared.testing import Infrastructure, system_env
 
 
@@ -40,32 +49,82 @@ class RunningSystem:
     env: dict[str, str]
     procs: ServiceProcesses
     client: httpx.Client
+    mode: str = "services"
 
     def service_url(self, name: str) -> str:
         return settings_from(self.env).service_url(name)
 
 
+MODES = ("services", "standalone")
+
+
 @contextmanager
 def own_system(infra: Infrastructure, new_instance, tmp_path_factory, name: str, *,
-               timeout: float = 10, **overrides: str) -> Iterator[RunningSystem]:
-    """A whole system of its own (instance, ports, data and logs under the pytest temp dir)."""
-    data_dir = tmp_path_factory.mktemp(f"{name}-data")
-    log_dir = tmp_path_factory.mktemp(f"{name}-logs")
+               mode: str = "services", timeout: float = 10,
+               **overrides: str) -> Iterator[RunningSystem]:
+    """A whole system of its own (instance, ports, data and logs under the pytest temp dir).
+
+    `services`: one process per service on MySQL and RabbitMQ, as the containers run.
+    `standalone`: what `make run` does with nothing configured (one process, SQLite files, the
+    in-process bus); `procs` then holds that one process, named "standalone".
+    """
+    assert mode in MODES, mode
+    data_dir = tmp_path_factory.mktemp(f"{name}-{mode}-data")
+    log_dir = tmp_path_factory.mktemp(f"{name}-{mode}-logs")
     env = system_env(infra, new_instance(), str(data_dir), **overrides)
-    procs = start_processes(env, log_dir=str(log_dir))
+    if mode == "standalone":
+        del env["BOOKSTORE_MYSQL_URL"], env["BOOKSTORE_RABBITMQ_URL"]
+        procs = start_standalone(env, log_dir=str(log_dir))
+    else:
+        procs = start_processes(env, log_dir=str(log_dir))
     procs.log_dir = str(log_dir)
     url = settings_from(env).service_url("gateway")
     try:
         # The client keeps no cookies: a login must not make later requests authenticated.
         with httpx.Client(base_url=url, timeout=timeout) as client:
             client.event_hooks["response"].append(lambda _response: client.cookies.clear())
-            yield RunningSystem(url, env, procs, client)
+            yield RunningSystem(url, env, procs, client, mode)
     finally:
         procs.stop()
 
 
+def start_standalone(env: dict[str, str], *, log_dir: str) -> ServiceProcesses:
+    """`make run` with nothing configured, waited for until every service in it is ready."""
+    procs = ServiceProcesses(env=env)
+    with open(f"{log_dir}/standalone.log", "ab") as log:
+        procs.procs["standalone"] = subprocess.Popen(
+            [sys.executable, "-m", "bookstore_shared.launcher"], env=env, stdout=log,
+            stderr=subprocess.STDOUT)
+    try:
+        settings = settings_from(env)
+        for name, _pkg in available_services(env):
+            wait_ready(settings.service_url(name), procs=procs, timeout=120)
+    except BaseException:
+        procs.stop()
+        raise
+    return procs
+
+
 @pytest.fixture(scope="session")
-def system(infra: Infrastructure, new_instance, tmp_path_factory) -> Iterator[RunningSystem]:
-    """The whole system through its gateway, shared by the system tests."""
+def services_system(infra: Infrastructure, new_instance,
+                    tmp_path_factory) -> Iterator[RunningSystem]:
+    """The whole system, one process per service on MySQL and RabbitMQ."""
     with own_system(infra, new_instance, tmp_path_factory, "system") as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def standalone_system(infra: Infrastructure, new_instance,
+                      tmp_path_factory) -> Iterator[RunningSystem]:
+    """The whole system as `make run` starts it with nothing configured."""
+    with own_system(infra, new_instance, tmp_path_factory, "system",
+                    mode="standalone") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def system(request) -> RunningSystem:
+    """The whole system through its gateway, shared by the system tests: in each mode the test
+    is parametrised for (tests/e2e/conftest.py), else one process per service."""
+    mode = getattr(request, "param", "services")
+    return request.getfixturevalue(f"{mode}_system")

@@ -1,4 +1,4 @@
-"""System-test helpers shared by e2e modules: the session's first admin and fresh users."""
+"""System-test helpers shared by e2e modules: both modes, the first admin and fresh users."""
 from __future__ import annotations
 
 import uuid
@@ -7,7 +7,17 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from ..conftest import login, register_and_login
+from ..conftest import MODES, login, register_and_login
+
+SERVICES_ONLY = "services_mode"
+
+
+def pytest_generate_tests(metafunc):
+    """Every system test runs in both modes, except one whose name says it needs services mode
+    (a real broker, a second process, one service killed)."""
+    if "system" in metafunc.fixturenames:
+        modes = ["services"] if SERVICES_ONLY in metafunc.function.__name__ else list(MODES)
+        metafunc.parametrize("system", modes, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
 
 
-def test_a_user_registered_while_the_broker_is_stopped_is_announced_after_it_returns(system):
+def test_a_user_registered_while_the_broker_is_stopped_is_announced_after_it_returns_in_services_mode(
+        system):
     params = pika.URLParameters(system.env["BOOKSTORE_RABBITMQ_URL"])
     exchange = f"{system.env['BOOKSTORE_INSTANCE']}.events"
     queue = f"{system.env['BOOKSTORE_INSTANCE']}.tests"

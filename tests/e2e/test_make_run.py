@@ -12,7 +12,7 @@ import pytest
 from bookstore_shared.launcher import available_services
 from bookstore_shared.testing import free_port_base, system_env
 
-from .auth_slice import walk_the_auth_slice
+from .auth_slice import walk_the_auth_slice, walk_the_first_socket
 
 
 def launch(env: dict[str, str]) -> subprocess.Popen:
@@ -77,7 +77,7 @@ def test_standalone_needs_nothing_configured(tmp_path):
     try:
         wait_for_ready_line(proc)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            walk_the_auth_slice(client)
+            walk_the_first_socket(client, walk_the_auth_slice(client))
         assert list(tmp_path.glob("*.sqlite")), "standalone mode keeps its data in SQLite files"
     finally:
         output = ctrl_c_and_check_nothing_is_left(proc, [])
@@ -94,7 +94,7 @@ def test_with_mysql_and_rabbitmq_every_service_is_its_own_process(infra, new_ins
         children = children_of(proc.pid)
         assert len(children) == len(available_services()), children
         with httpx.Client(base_url=url, timeout=10) as client:
-            walk_the_auth_slice(client)
+            walk_the_first_socket(client, walk_the_auth_slice(client))
     finally:
         output = ctrl_c_and_check_nothing_is_left(proc, children_of(proc.pid))
     if proc.returncode is None:

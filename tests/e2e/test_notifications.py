@@ -12,10 +12,9 @@ import httpx
 import orjson
 import pytest
 from aiosmtpd.controller import Controller
-from bookstore_shared.launcher import settings_from, start_processes
-from bookstore_shared.testing import system_env
 from websockets.sync.client import connect
 
+from ..conftest import MODES, own_system
 from .test_books import make_pdf
 
 STATUSES = ["PENDING", "PROCESSING", "SHIPPED", "DELIVERED"]
@@ -81,19 +80,20 @@ class MailSystem:
                 "headers": {"Authorization": f"Bearer {token}"}}
 
 
-@pytest.fixture(scope="module")
-def mail_system(infra, new_instance, tmp_path_factory):
-    """A second system whose notification service mails an aiosmtpd server."""
+@pytest.fixture(scope="module", params=MODES)
+def mail_system(request, infra, new_instance, tmp_path_factory):
+    """A second system, in each mode, whose notification service mails an aiosmtpd server."""
     sink = SmtpSink()
-    env = system_env(infra, new_instance(), str(tmp_path_factory.mktemp("mail-data")),
-                     BOOKSTORE_SMTP_HOST="127.0.0.1", BOOKSTORE_SMTP_PORT=str(sink.port))
-    procs = start_processes(env, log_dir=str(tmp_path_factory.mktemp("mail-logs")))
-    system = MailSystem(settings_from(env).service_url("gateway"), sink)
     try:
-        yield system
+        with own_system(infra, new_instance, tmp_path_factory, "mail", mode=request.param,
+                        BOOKSTORE_SMTP_HOST="127.0.0.1",
+                        BOOKSTORE_SMTP_PORT=str(sink.port)) as running:
+            system = MailSystem(running.url, sink)
+            try:
+                yield system
+            finally:
+                system.client.close()
     finally:
-        system.client.close()
-        procs.stop()
         sink.stop()
 
 

@@ -64,7 +64,7 @@ def restart(system, name: str, pkg: str) -> None:
     wait_ready(system.service_url(name), timeout=60, procs=system.procs)
 
 
-def test_two_hundred_concurrent_orders_for_fifty_copies_sell_exactly_fifty(
+def test_two_hundred_concurrent_orders_for_fifty_copies_sell_exactly_fifty_in_services_mode(
         system, admin_headers, second_inventory, probe):
     book = add_book(system, admin_headers, stock=50)
     users = [register_and_login(system.url) for _ in range(20)]
@@ -96,8 +96,8 @@ def test_two_hundred_concurrent_orders_for_fifty_copies_sell_exactly_fifty(
     assert second_inventory.poll() is None, "the second inventory process kept running"
 
 
-def test_inventory_and_shipping_killed_mid_flow_lose_and_double_nothing(system, admin_headers,
-                                                                       probe):
+def test_inventory_and_shipping_killed_mid_flow_lose_and_double_nothing_in_services_mode(
+        system, admin_headers, probe):
     book = add_book(system, admin_headers, stock=40)
     users = [register_and_login(system.url) for _ in range(3)]
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from ai_service.domain.text import split_sentences
 from ai_service.testing import DESCRIPTION, FakeOpenAI, book_pages, make_pdf
-from bookstore_shared.launcher import settings_from, start_processes
-from bookstore_shared.testing import system_env
+
+from ..conftest import MODES, own_system
 
 MARKERS = ["QXALPHA", "QXBRAVO", "QXCHARLIE", "QXDELTA", "QXECHO", "QXFOXTROT"]
 API_KEY = "sk-e2e-dummy-key"
@@ -74,24 +74,21 @@ def openai_server() -> Iterator[FakeOpenAI]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def openai_system(infra, new_instance, tmp_path_factory, openai_server):
-    """A second system whose AI service talks to the local chat-completions server."""
-    env = system_env(infra, new_instance(), str(tmp_path_factory.mktemp("openai-data")),
-                     OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=openai_server.base_url,
-                     BOOKSTORE_AI_MODEL=MODEL, BOOKSTORE_AI_CHUNK_TOKENS="300",
-                     BOOKSTORE_AI_ANSWER_TOKENS="200", BOOKSTORE_AI_MAX_ATTEMPTS="3",
-                     BOOKSTORE_AI_BACKOFF_S="0.05")
-    procs = start_processes(env, log_dir=str(tmp_path_factory.mktemp("openai-logs")))
-    try:
-        with httpx.Client(base_url=settings_from(env).service_url("gateway"), timeout=10) as c:
-            name = "admin" + uuid.uuid4().hex[:8]
-            body = {"username": name, "email": f"{name}@example.com", "password": "admin pw 12"}
-            assert c.post("/create_admin", json=body).status_code == 201
-            r = c.post("/login", json={"email": body["email"], "password": body["password"]})
-            yield c, {"Authorization": f"Bearer {r.json()['access_token']}"}
-    finally:
-        procs.stop()
+@pytest.fixture(scope="module", params=MODES)
+def openai_system(request, infra, new_instance, tmp_path_factory, openai_server):
+    """A second system, in each mode, whose AI service talks to the local chat-completions
+    server."""
+    with own_system(infra, new_instance, tmp_path_factory, "openai", mode=request.param,
+                    OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=openai_server.base_url,
+                    BOOKSTORE_AI_MODEL=MODEL, BOOKSTORE_AI_CHUNK_TOKENS="300",
+                    BOOKSTORE_AI_ANSWER_TOKENS="200", BOOKSTORE_AI_MAX_ATTEMPTS="3",
+                    BOOKSTORE_AI_BACKOFF_S="0.05") as running:
+        c = running.client
+        name = "admin" + uuid.uuid4().hex[:8]
+        body = {"username": name, "email": f"{name}@example.com", "password": "admin pw 12"}
+        assert c.post("/create_admin", json=body).status_code == 201
+        r = c.post("/login", json={"email": body["email"], "password": body["password"]})
+        yield c, {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def test_a_long_pdf_is_summarised_through_the_openai_api_from_every_page(

@@ -78,7 +78,7 @@ def delivered(order_id: int):
                            and e["data"]["status"] == "DELIVERED" for e in tap.envelopes())
 
 
-def test_the_tap_prints_one_orders_saga_in_order_and_nothing_of_other_orders(
+def test_the_tap_prints_one_orders_saga_in_order_and_nothing_of_other_orders_in_services_mode(
         system, admin_headers, new_user):
     book = add_book(system, admin_headers, stock=10)
     alice, bob = new_user(), new_user()
