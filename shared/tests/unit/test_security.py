@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -54,14 +55,18 @@ def issuer() -> Issuer:
     return Issuer()
 
 
-@pytest.fixture
-def jwks_server(issuer) -> Iterator[tuple[str, list[str]]]:
-    """Serves the issuer's JWKS; the list records every fetch."""
+@contextmanager
+def serving_jwks(issuer: Issuer, *, failures: int = 0) -> Iterator[tuple[str, list[str]]]:
+    """Serves the issuer's JWKS (503 to the first `failures` fetches); the list records every
+    fetch."""
     fetches: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             fetches.append(self.path)
+            if len(fetches) <= failures:
+                self.send_error(503)
+                return
             body = json.dumps(issuer.jwks).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -79,6 +84,12 @@ def jwks_server(issuer) -> Iterator[tuple[str, list[str]]]:
         yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json", fetches
     finally:
         server.shutdown()
+
+
+@pytest.fixture
+def jwks_server(issuer) -> Iterator[tuple[str, list[str]]]:
+    with serving_jwks(issuer) as served_keys:
+        yield served_keys
 
 
 def app_with(verifier: TokenVerifier) -> TestClient:
@@ -121,35 +132,13 @@ def test_keys_served_in_this_process_are_used_without_a_fetch(issuer, jwks_serve
 
 def test_a_failed_fetch_does_not_refuse_the_tokens_after_it(issuer):
     """The auth service answering late (all services start together) delays, never poisons."""
-    fetches: list[int] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            fetches.append(1)
-            if len(fetches) == 1:
-                self.send_error(503)
-                return
-            body = json.dumps(issuer.jwks).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/jwks.json"
+    with serving_jwks(issuer, failures=1) as (url, fetches):
         verifier = TokenVerifier(JwksKeys(url, min_refresh_s=60, retry_after_failure_s=0.05))
         with pytest.raises(UnknownSigningKey):
             verifier.verify(issuer.token(1))
         time.sleep(0.1)
         assert verifier.verify(issuer.token(2)).user_id == 2
         assert len(fetches) == 2
-    finally:
-        server.shutdown()
 
 
 def test_a_process_that_serves_its_own_key_set_verifies_concurrent_first_requests(issuer):
