@@ -1,5 +1,7 @@
-"""Every public endpoint × {anonymous, user, another user, admin, revoked, expired, tampered token}
-→ the expected status, as one table."""
+"""Every public endpoint × {anonymous, user, another user, admin, revoked, expired, tampered token,
+two credentials at once} → the expected status, as one table; and every /internal route on its
+service's own port × {no credential, user and admin tokens, a wrong service credential, the
+service credential}."""
 from __future__ import annotations
 
 import subprocess
@@ -9,13 +11,18 @@ import uuid
 
 import httpx
 import pytest
+from bookstore_shared.internal import INTERNAL_HEADER
 from bookstore_shared.launcher import settings_from, wait_ready
 from bookstore_shared.testing import free_port_base
 
 from ..e2e.test_books import make_pdf
-from .helpers import add_book, first_admin, new_user, order_status, wait_for
+from .helpers import add_book, first_admin, internal, new_user, order_status, wait_for
 
-WHO = ["anonymous", "user", "other", "admin", "revoked", "expired", "tampered"]
+WHO = ["anonymous", "user", "other", "admin", "revoked", "expired", "tampered",
+       "two headers", "two cookies", "header and cookie"]
+# A request carrying more than one credential is refused everywhere, public routes included
+# (CONTRACT.md, "Credentials"): before, the gateway checked one and the service the other.
+AMBIGUOUS = {"two headers": 401, "two cookies": 401, "header and cookie": 401}
 BAD = {"anonymous": 401, "revoked": 401, "expired": 401, "tampered": 401}
 ADMIN_ONLY = {**BAD, "user": 403, "other": 403}
 SIGNED_IN = {**BAD, "user": 200, "other": 200, "admin": 200}
@@ -55,9 +62,15 @@ TABLE = [
      {**dict.fromkeys(WHO, 400), "admin": 201, "revoked": 401}),
 ]
 ROWS = [pytest.param(row, who, id=f"{row[0]}-{who}") for row in TABLE for who in WHO
-        if who in row[4]]
+        if who in {**row[4], **AMBIGUOUS}]
 REFUSALS = {"Authentication required", "Admin access required", "Unauthorized",
-            "Invalid or expired token", "Purchase required"}
+            "Invalid or expired token", "Purchase required", "Ambiguous credentials"}
+# (service, path): every /internal route, asked on the service's own port.
+INTERNAL = [("catalog", "/internal/books/{book}"), ("catalog", "/internal/books/{book}/pdf"),
+            ("auth", "/internal/revoked-sessions"), ("inventory", "/internal/stock/{book}"),
+            ("inventory", "/internal/reservations/{order}"),
+            ("shipping", "/internal/shipments/{order}")]
+INTERNAL_CALLERS = ["anonymous", "user", "admin", "wrong credential", "service"]
 
 
 def _expired_token(system) -> str:
@@ -102,6 +115,15 @@ def world(system) -> dict:
     headers = {"anonymous": {}, "user": user, "other": other, "admin": admin, "revoked": leaving,
                "expired": {"Authorization": f"Bearer {_expired_token(system)}"},
                "tampered": {"Authorization": f"Bearer {head}.{payload}.{flipped}"}}
+    revoked_token = leaving["Authorization"].removeprefix("Bearer ")
+    user_token = user["Authorization"].removeprefix("Bearer ")
+    headers.update({
+        "two headers": [("Authorization", leaving["Authorization"]),
+                        ("Authorization", user["Authorization"])],
+        "two cookies": [("Cookie", f"access_token={revoked_token}"),
+                        ("Cookie", f"access_token={user_token}")],
+        "header and cookie": [("Authorization", other["Authorization"]),
+                              ("Cookie", f"access_token={user_token}")]})
     spare = add_book(system, admin, stock=1)
     return {"headers": headers, "ids": {"book": book, "order": order_id, "spare": spare}}
 
@@ -109,6 +131,7 @@ def world(system) -> dict:
 @pytest.mark.parametrize("row,who", ROWS)
 def test_each_endpoint_answers_each_caller_as_the_table_says(system, world, figures, row, who):
     _name, method, path, kwargs, expected = row
+    expected = {**expected, **AMBIGUOUS}
     ids = world["ids"]
     kwargs = dict(kwargs)
     if kwargs.pop("form", False):
@@ -127,3 +150,22 @@ def test_each_endpoint_answers_each_caller_as_the_table_says(system, world, figu
     assert r.headers["content-type"].startswith(("application/json", "application/pdf")), r.headers
     if r.status_code in (401, 403):
         assert r.json()["message"] in REFUSALS, r.text
+
+
+@pytest.mark.parametrize("who", INTERNAL_CALLERS)
+@pytest.mark.parametrize("service,path", INTERNAL, ids=[f"{s}{p}" for s, p in INTERNAL])
+def test_internal_routes_answer_only_the_service_credential_on_the_service_port(
+        system, world, figures, service, path, who):
+    headers = {"anonymous": {}, "user": world["headers"]["user"],
+               "admin": world["headers"]["admin"],
+               "wrong credential": {INTERNAL_HEADER: "x" * 43},
+               "service": internal(system)}[who]
+    url = system.service_url(service) + path.format(**world["ids"])
+    r = httpx.get(url, headers=headers, timeout=10)
+    figures.cases += 1
+    figures.items += 1
+    if who == "service":
+        assert r.status_code == 200, (url, r.status_code, r.text[:200])
+        return
+    assert r.status_code == 401, (url, who, r.status_code, r.text[:200])
+    assert r.json()["message"] == "Authentication required"

@@ -65,9 +65,10 @@ def _waits(session: Session, ctx: AuthContext, *, account_key: str, client: str,
         session, account_key=account_key, client_address=client, except_id=attempt,
         account_since=from_epoch(now - s.login_account_window_s),
         client_since=from_epoch(now - s.login_ip_window_s))
-    return (retry_after([t.timestamp() for t in by_account], now=now,
+    # An attempt of the moment may carry a clock reading a hair later than ours: it counts.
+    return (retry_after([min(t.timestamp(), now) for t in by_account], now=now,
                         window=Window(s.login_max_failures_per_account, s.login_account_window_s)),
-            retry_after([t.timestamp() for t in by_client], now=now,
+            retry_after([min(t.timestamp(), now) for t in by_client], now=now,
                         window=Window(s.login_max_failures_per_ip, s.login_ip_window_s)))
 
 
