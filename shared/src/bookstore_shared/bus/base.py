@@ -5,12 +5,33 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..events import Envelope
 
 Handler = Callable[[Envelope], None]
 """Processes one event; raising means "failed, retry later" (then dead-letter)."""
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can also take several deliveries at once (in one transaction).
+
+    A bus hands it what the broker has already delivered, up to `batch_size`, and acks them
+    together; when `handle_batch` raises, the bus falls back to calling the handler on each
+    delivery alone, so only the failing one is retried or dead-lettered.
+    """
+
+    batch_size: int
+
+    def __call__(self, envelope: Envelope) -> None: ...
+
+    def handle_batch(self, envelopes: Sequence[Envelope]) -> None: ...
+
+
+def batch_size_of(handler: Handler) -> int:
+    """How many deliveries `handler` takes at once (1 for a plain handler)."""
+    return max(1, handler.batch_size) if isinstance(handler, BatchHandler) else 1
 
 ConnectionHook = Callable[[bool], None]
 """Told True once a queue is consuming (again, after a reconnection) and False when its

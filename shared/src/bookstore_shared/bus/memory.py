@@ -15,6 +15,7 @@ from .base import (
     DeadLetter,
     Handler,
     Subscription,
+    batch_size_of,
     is_transient,
     topic_matches,
 )
@@ -112,14 +113,22 @@ class InProcessBus:
         t.start()
 
     def _work(self, q: _Queue, handler: Handler) -> None:
-        while True:
-            delivery = q.pending.get()
-            if delivery is None:
-                return
-            try:
-                handler(delivery.envelope)
-            except Exception as exc:  # noqa: BLE001 - every failure is retried, then parked
-                self._failed(q, delivery, exc)
+        size = batch_size_of(handler)
+        stopped = False
+        while not stopped:
+            batch, stopped = _take(q.pending, size)
+            if len(batch) > 1:
+                try:
+                    handler.handle_batch([d.envelope for d in batch])
+                    continue
+                except Exception:  # noqa: BLE001 - one at a time finds the failing delivery
+                    log.info("batch failed, handling its events one at a time",
+                             extra={"queue": q.name, "batch": len(batch)})
+            for delivery in batch:
+                try:
+                    handler(delivery.envelope)
+                except Exception as exc:  # noqa: BLE001 - every failure is retried, then parked
+                    self._failed(q, delivery, exc)
 
     def _failed(self, q: _Queue, delivery: _Delivery, exc: Exception) -> None:
         transient = is_transient(exc)
@@ -181,3 +190,21 @@ class InProcessBus:
         for letter in chosen:
             target.pending.put(_Delivery(letter.envelope))
         return len(chosen)
+
+
+def _take(pending: queue.Queue[_Delivery | None], size: int) -> tuple[list[_Delivery], bool]:
+    """The next delivery (waiting for it) and those already queued behind it, up to `size`;
+    True once the stop marker was taken."""
+    first = pending.get()
+    if first is None:
+        return [], True
+    batch = [first]
+    while len(batch) < size:
+        try:
+            delivery = pending.get_nowait()
+        except queue.Empty:
+            break
+        if delivery is None:
+            return batch, True
+        batch.append(delivery)
+    return batch, False

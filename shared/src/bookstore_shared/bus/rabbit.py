@@ -18,7 +18,14 @@ from pika.exceptions import AMQPError, ChannelClosedByBroker
 from tenacity import Retrying, retry_if_exception_type, stop_never, wait_exponential
 
 from ..events import Envelope
-from .base import ConnectionHook, DeadLetter, Handler, Subscription, is_transient
+from .base import (
+    ConnectionHook,
+    DeadLetter,
+    Handler,
+    Subscription,
+    batch_size_of,
+    is_transient,
+)
 from .confirms import ConfirmingPublisher, PublishNotConfirmed
 
 log = logging.getLogger(__name__)
@@ -164,13 +171,22 @@ class RabbitBus:
                 ch.confirm_delivery()
                 name = self._declare(ch, sub)
                 ch.basic_qos(prefetch_count=self._prefetch)
-                ch.basic_consume(name, on_message_callback=partial(self._on_message, sub))
+                size = batch_size_of(sub.handler)
+                delivered: list[tuple] = []
+                if size > 1:  # collected while pika reads the socket, handled after
+                    ch.basic_consume(name, on_message_callback=partial(_collect, delivered))
+                else:
+                    ch.basic_consume(name, on_message_callback=partial(self._on_message, sub))
                 self._connected[index] = True
                 if sub.on_connection is not None:
                     sub.on_connection(True)
                 log.info("consuming", extra={"queue": name})
                 while not self._stopping.is_set():
-                    conn.process_data_events(time_limit=0.25)
+                    conn.process_data_events(time_limit=0.25)  # returns once something arrived
+                    while delivered:
+                        batch = delivered[:size]
+                        del delivered[:size]
+                        self._on_batch(sub, ch, batch)
             except BrokerUnavailable:
                 pass
             except (AMQPError, OSError) as exc:
@@ -190,10 +206,31 @@ class RabbitBus:
             if sub.on_connection is not None:
                 sub.on_connection(False)
 
-    def _on_message(self, sub: Subscription, ch, method, props, body: bytes) -> None:
+    def _on_batch(self, sub: Subscription, ch, batch: list[tuple]) -> None:
+        """Handle deliveries together, then ack them with one multiple-ack; if the batch fails,
+        handle each alone, so only the failing one is retried or parked."""
+        parsed = []
+        for method, props, body in batch:
+            try:
+                parsed.append((Envelope.from_bytes(body), method, props, body))
+            except ValueError:
+                self._on_message(sub, ch, method, props, body)  # parks and acks it
+        if len(parsed) > 1:
+            try:
+                sub.handler.handle_batch([env for env, *_ in parsed])
+                ch.basic_ack(parsed[-1][1].delivery_tag, multiple=True)
+                return
+            except Exception:  # noqa: BLE001 - one at a time finds the failing delivery
+                log.info("batch failed, handling its events one at a time",
+                         extra={"queue": sub.queue, "batch": len(parsed)})
+        for env, method, props, body in parsed:
+            self._on_message(sub, ch, method, props, body, env)
+
+    def _on_message(self, sub: Subscription, ch, method, props, body: bytes,
+                    env: Envelope | None = None) -> None:
         attempts = int((props.headers or {}).get(ATTEMPTS_HEADER, 0))
         try:
-            env = Envelope.from_bytes(body)
+            env = env or Envelope.from_bytes(body)
         except ValueError as exc:
             self._park(ch, sub, body, props, f"malformed envelope: {exc}"[:500], attempts + 1)
             ch.basic_ack(method.delivery_tag)
@@ -304,6 +341,10 @@ class RabbitBus:
                 count += 1
         finally:
             conn.close()
+
+
+def _collect(delivered: list[tuple], _ch, method, props, body: bytes) -> None:
+    delivered.append((method, props, body))
 
 
 def _get_or_none(ch, queue: str) -> tuple:

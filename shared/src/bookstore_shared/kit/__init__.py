@@ -1,0 +1,9 @@
+"""The service kit: typed handlers, unit of work, batched consumption, one container per service.
+
+docs/SERVICE_KIT.md describes how a service is written with it.
+"""
+from __future__ import annotations
+
+from .consumer import BatchedConsumer, consume  # noqa: F401
+from .registry import Dispatcher, HandlerRegistry, RetryLater, routing_key_of  # noqa: F401
+from .unit_of_work import InMemoryUnitOfWork, SqlUnitOfWork, UnitOfWork  # noqa: F401

@@ -1,0 +1,116 @@
+"""Unit of work: one transaction, the events it will publish, commit or roll back (by default).
+
+Service code talks to `uow` only: its repositories (set by the service's subclass in `_open`),
+`uow.emit(payload)` for events, `uow.commit()`. The SQL one writes the events to the outbox in
+the same transaction (one multi-row insert) and wakes the relay after COMMIT; the in-memory one
+keeps them in a list, so service-layer tests run without a database.
+"""
+from __future__ import annotations
+
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..background import CommitSignal
+from ..events import Envelope
+from ..events.contracts import EventPayload
+from ..outbox import Outbox
+
+
+class UnitOfWork:
+    """The transaction service code runs in; leaving the `with` block without commit() rolls back."""
+
+    def __init__(self, *, producer: str):
+        self.producer = producer
+        self.cause: Envelope | None = None  # the event being handled: causation of what is emitted
+        self._staged: list[Envelope] = []
+
+    def __enter__(self) -> Self:
+        self._staged = []
+        self.cause = None
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.rollback()
+
+    def emit(self, *payloads: EventPayload) -> None:
+        """Publish these events if, and only if, this unit of work commits."""
+        self._staged.extend(Envelope.wrap(p, producer=self.producer, causation=self.cause)
+                            for p in payloads)
+
+    def commit(self) -> None:
+        staged, self._staged = self._staged, []
+        self._commit(staged)
+
+    def rollback(self) -> None:
+        self._staged = []
+        self._rollback()
+
+    def wake_after_commit(self, signal: CommitSignal) -> None:
+        """Start a background worker right after this transaction commits (never on rollback)."""
+
+    def _commit(self, envelopes: list[Envelope]) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """A SQLAlchemy session plus the service's outbox; subclasses open repositories in `_open`."""
+
+    session: Session
+
+    def __init__(self, sessions: sessionmaker, outbox: Outbox, *, producer: str):
+        super().__init__(producer=producer)
+        self._sessions = sessions
+        self._outbox = outbox
+
+    def __enter__(self) -> Self:
+        self.session = self._sessions()
+        self._open(self.session)
+        return super().__enter__()
+
+    def __exit__(self, *exc) -> None:
+        try:
+            super().__exit__(*exc)
+        finally:
+            self.session.close()
+
+    def _open(self, session: Session) -> None:
+        """Create the service's repositories over `session`."""
+
+    def wake_after_commit(self, signal: CommitSignal) -> None:
+        signal.mark(self.session)
+
+    def _commit(self, envelopes: list[Envelope]) -> None:
+        self._outbox.add(self.session, *envelopes)  # one insert; wakes the relay after COMMIT
+        self.session.commit()
+
+    def _rollback(self) -> None:
+        self.session.rollback()
+
+
+class InMemoryUnitOfWork(UnitOfWork):
+    """For service-layer tests: committed events land in `published`; subclasses add fake
+    repositories (which, like cosmicpython's fakes, do not roll back)."""
+
+    def __init__(self, *, producer: str = "tests"):
+        super().__init__(producer=producer)
+        self.published: list[Envelope] = []
+        self.commits = 0
+        self.woken: list[CommitSignal] = []
+
+    def wake_after_commit(self, signal: CommitSignal) -> None:
+        self.woken.append(signal)
+
+    def _commit(self, envelopes: list[Envelope]) -> None:
+        self.published.extend(envelopes)
+        self.commits += 1
+
+    def _rollback(self) -> None:
+        pass
+
+    def published_payloads(self) -> list[EventPayload]:
+        """What committed, as typed payloads, in order."""
+        return [env.payload() for env in self.published]

@@ -1,0 +1,67 @@
+"""The typed handler registry and the in-memory unit of work (no I/O)."""
+from __future__ import annotations
+
+import pytest
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import (
+    BookCreated,
+    BookUpdated,
+    NotificationBroadcast,
+    UserRegistered,
+)
+from bookstore_shared.kit import HandlerRegistry, InMemoryUnitOfWork
+
+
+def registered(n: int) -> Envelope:
+    return Envelope.wrap(UserRegistered(user_id=n, username=f"u{n}", email=f"u{n}@x.io"),
+                         producer="auth")
+
+
+def greet(event: UserRegistered, *, uow: InMemoryUnitOfWork, greeting: str) -> None:
+    uow.emit(NotificationBroadcast(message=f"{greeting} {event.username}"))
+
+
+def test_a_handler_gets_the_validated_payload_the_unit_of_work_and_its_bound_dependencies():
+    dispatcher = HandlerRegistry({UserRegistered: greet}).bind(greeting="hello")
+    uow = InMemoryUnitOfWork(producer="notification")
+    cause = registered(1)
+    with uow:
+        uow.cause = cause
+        dispatcher.dispatch(cause, uow)
+        uow.commit()
+
+    assert uow.published_payloads() == [NotificationBroadcast(message="hello u1")]
+    (sent,) = uow.published
+    assert (sent.producer, sent.causation_id, sent.correlation_id) == (
+        "notification", cause.id, cause.correlation_id)
+
+
+def test_a_handler_that_names_the_envelope_receives_it():
+    seen = []
+    dispatcher = HandlerRegistry({UserRegistered: lambda event, envelope: seen.append(
+        (event.user_id, envelope.id))}).bind()
+    env = registered(2)
+    dispatcher.dispatch(env, InMemoryUnitOfWork())
+    assert seen == [(2, env.id)]
+
+
+def test_a_dependency_bootstrap_does_not_provide_fails_at_startup_not_per_event():
+    with pytest.raises(TypeError, match="greeting"):
+        HandlerRegistry({UserRegistered: greet}).bind()
+
+
+def test_the_registry_binds_exactly_the_routing_keys_of_its_event_classes():
+    noop = lambda event: None
+    registry = HandlerRegistry({BookCreated: noop, BookUpdated: noop, UserRegistered: noop})
+    assert registry.routing_keys() == ["book.created", "book.updated", "user.registered"]
+
+
+def test_events_emitted_in_a_unit_of_work_that_does_not_commit_are_never_published():
+    uow = InMemoryUnitOfWork()
+    with uow:
+        uow.emit(NotificationBroadcast(message="lost"))
+    with uow:
+        uow.emit(NotificationBroadcast(message="kept"))
+        uow.commit()
+    assert uow.published_payloads() == [NotificationBroadcast(message="kept")]
+    assert uow.commits == 1
