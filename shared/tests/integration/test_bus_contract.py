@@ -181,3 +181,35 @@ def test_an_outage_is_retried_past_the_dead_letter_limit_and_parks_nothing(make_
     started(bus).publish([event])
     wait_for(lambda: handled == [event.id])
     assert bus.dead_letters("tests") == []
+
+
+class BatchRecorder(Recorder):
+    """A `BatchHandler`: a batch is all or nothing, like one transaction."""
+
+    batch_size = 50
+
+    def __init__(self, fail_ids: dict[str, int] | None = None):
+        super().__init__(fail_ids)
+        self.batches: list[int] = []
+
+    def handle_batch(self, envelopes) -> None:
+        with self.lock:
+            self.batches.append(len(envelopes))
+            if any(self.fail_ids.get(env.id, 0) > 0 for env in envelopes):
+                raise RuntimeError("batch failed")
+            self.seen.extend(envelopes)
+
+
+def test_a_batch_with_a_poison_message_falls_back_to_one_at_a_time_and_parks_only_it(make_bus):
+    bus = make_bus()
+    events = [user(n) for n in range(50)]
+    poison = events[25]
+    handler = BatchRecorder(fail_ids={poison.id: 10**6})
+    bus.subscribe("tests", ["user.*"], handler)
+    started(bus).publish(events)
+    wait_for(lambda: len(bus.dead_letters("tests")) == 1)
+    time.sleep(0.2)
+    ids = Counter(e.id for e in handler.seen)
+    assert set(ids) == {e.id for e in events} - {poison.id} and max(ids.values()) == 1
+    assert bus.dead_letters("tests")[0].envelope.id == poison.id
+    assert max(handler.batches) > 1, "deliveries already received were handed over together"
