@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 
-from ..bus import Bus
 from ..context import correlation_id_var
 from ..events import Envelope, utcnow
-from .registry import Dispatcher
+from ..runtime import ServiceRuntime
+from .registry import Dispatcher, HandlerRegistry
 from .unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,14 @@ class BatchedConsumer:
             uow.commit()
 
 
-def consume(bus: Bus, consumer: BatchedConsumer, *, queue: str, routing_keys: Sequence[str],
-            exclusive: bool = False) -> None:
-    """Subscribe `consumer` on `queue`, bound to exactly `routing_keys`."""
-    bus.subscribe(queue, list(routing_keys), consumer, exclusive=exclusive)
+def consume(runtime: ServiceRuntime, handlers: HandlerRegistry, *,
+            uow: Callable[[], SqlUnitOfWork], inbox: Table, queue: str | None = None,
+            exclusive: bool = False, batch_size: int | None = None,
+            **dependencies: Any) -> BatchedConsumer:
+    """Subscribe the service's handlers: its queue bound to exactly their routing keys, batches
+    of up to `batch_size` (default: the prefetch) applied in one transaction each."""
+    name = runtime.settings.service_name
+    consumer = BatchedConsumer(consumer=name, dispatcher=handlers.bind(**dependencies), uow=uow,
+                               inbox=inbox, batch_size=batch_size or runtime.settings.prefetch)
+    runtime.bus.subscribe(queue or name, handlers.routing_keys(), consumer, exclusive=exclusive)
+    return consumer
