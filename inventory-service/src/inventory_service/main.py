@@ -15,14 +15,13 @@ from .entrypoints import api
 def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
     """The inventory app: internal read endpoints, probes, and the event consumers in its lifespan."""
     settings = settings or Settings()
-    inventory = bootstrap(settings, bus=bus)
+    container = bootstrap(settings, bus=bus)
     app = create_service_app(service=settings.service_name, title="Bookstore inventory",
                              routers=[api.router], prefixes=("",),
                              internal_token=internal_token(settings),
-                             checks=inventory.runtime.checks(),
-                             lifespan=inventory.runtime.lifespan())
-    app.state.runtime = inventory.runtime
-    app.state.inventory = inventory
+                             checks=container.runtime.checks(),
+                             lifespan=container.runtime.lifespan())
+    app.state.container = container
     return app
 
 

@@ -15,9 +15,9 @@ from bookstore_shared.events.contracts import (
     OrderLine,
     OrderPlaced,
 )
+from bookstore_shared.kit.container import Container
 from bookstore_shared.probe import EventProbe
-from inventory_service.adapters import repository as repo
-from inventory_service.bootstrap import Inventory, bootstrap
+from inventory_service.bootstrap import bootstrap
 from inventory_service.config import Settings
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ def settings(infra, new_instance) -> Settings:
                     instance=new_instance(), retry_delays_ms="200,400,800,1600", prefetch=16)
 
 
-def start(settings: Settings) -> Inventory:
+def start(settings: Settings) -> Container:
     """Start a runtime and wait until it consumes."""
     inventory = bootstrap(settings)
     inventory.runtime.start()
@@ -41,7 +41,7 @@ def start(settings: Settings) -> Inventory:
 
 
 @pytest.fixture
-def inventory(settings) -> Iterator[Inventory]:
+def inventory(settings) -> Iterator[Container]:
     running = start(settings)
     yield running
     running.runtime.stop()
@@ -53,15 +53,15 @@ def probe(infra, settings) -> Iterator[EventProbe]:
         yield p
 
 
-def stock_of(inventory: Inventory, book_id: int):
+def stock_of(inventory: Container, book_id: int):
     """The book's stock row as inventory holds it."""
-    with inventory.runtime.sessions() as session:
-        return repo.get_level(session, book_id)
+    with inventory.uow() as uow:
+        return uow.inventory.get_level(book_id)
 
 
-def reservation_of(inventory: Inventory, order_id: int):
-    with inventory.runtime.sessions() as session:
-        return repo.get_reservation(session, order_id)
+def reservation_of(inventory: Container, order_id: int):
+    with inventory.uow() as uow:
+        return uow.inventory.get_reservation(order_id)
 
 
 # ---- builders of the events inventory consumes ----

@@ -1,9 +1,10 @@
 """Errors of the inventory domain."""
 from __future__ import annotations
 
+# The kit's one "not yet" exception: the bus redelivers the event with backoff.
+from bookstore_shared.kit.registry import RetryLater
 
-class RetryLater(Exception):
-    """The event cannot be applied yet; raising it makes the bus redeliver it with backoff."""
+__all__ = ["BookNotKnownYet", "RetryLater", "StockConflict"]
 
 
 class BookNotKnownYet(RetryLater):

@@ -42,6 +42,17 @@ class ReservationStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """An order's outcome here (one per order); `items` as the order listed them."""
+
+    order_id: int
+    user_id: int | None
+    status: ReservationStatus
+    items: list[dict]
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Decision:
     """Outcome of trying to reserve an order: everything, or nothing with a reason."""
 

@@ -1,26 +1,12 @@
 """Internal read endpoints for operators and tests (not under /api, not in the OpenAPI document)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
-
-from bookstore_shared.db import session_scope
 from bookstore_shared.errors import ApiError
-from fastapi import APIRouter, Depends, Request
+from bookstore_shared.kit.container import UowDep
+from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
-
-from ..adapters import repository as repo
 
 router = APIRouter(prefix="/internal", include_in_schema=False)
-
-
-def _session(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.runtime.sessions) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
 
 
 class StockRead(BaseModel):
@@ -38,9 +24,9 @@ class ReservationRead(BaseModel):
 
 
 @router.get("/stock/{book_id}", response_model=StockRead)
-def read_stock(book_id: int, session: SessionDep) -> StockRead:
+def read_stock(book_id: int, uow: UowDep) -> StockRead:
     """A book's available stock as inventory holds it."""
-    level = repo.get_level(session, book_id)
+    level = uow.inventory.get_level(book_id)
     if level is None:
         raise ApiError(404, "Stock not found")
     return StockRead(book_id=level.book_id, available=level.available,
@@ -48,10 +34,10 @@ def read_stock(book_id: int, session: SessionDep) -> StockRead:
 
 
 @router.get("/reservations/{order_id}", response_model=ReservationRead)
-def read_reservation(order_id: int, session: SessionDep) -> ReservationRead:
+def read_reservation(order_id: int, uow: UowDep) -> ReservationRead:
     """An order's reservation state (RESERVED, REJECTED, RELEASED or CANCELLED)."""
-    row = repo.get_reservation(session, order_id)
-    if row is None:
+    found = uow.inventory.get_reservation(order_id)
+    if found is None:
         raise ApiError(404, "Reservation not found")
-    return ReservationRead(order_id=row.order_id, status=row.status, reason=row.reason,
-                           items=list(row.items))
+    return ReservationRead(order_id=found.order_id, status=found.status.value,
+                           reason=found.reason, items=found.items)

@@ -30,7 +30,7 @@ class BatchedConsumer:
                  uow: Callable[[], SqlUnitOfWork], inbox: Table, batch_size: int):
         self.consumer = consumer
         self.batch_size = batch_size
-        self._dispatcher = dispatcher
+        self.dispatcher = dispatcher
         self._uow = uow
         self._record = insert(inbox)  # built once, executed with new rows
 
@@ -55,7 +55,7 @@ class BatchedConsumer:
                 uow.cause = env
                 token = correlation_id_var.set(env.correlation_id)
                 try:
-                    self._dispatcher.dispatch(env, uow)
+                    self.dispatcher.dispatch(env, uow)
                 finally:
                     correlation_id_var.reset(token)
             uow.commit()
