@@ -173,3 +173,48 @@ def test_a_dead_letter_replayed_from_the_console_has_one_effect(browsing, web_sy
              what="the replayed welcome email")
     page.wait_for_timeout(1000)  # room for a second email, were the duplicate to take effect
     assert len(_welcome_emails(web_system, address)) == 1
+
+
+def test_an_admin_edits_restocks_and_deletes_a_book_and_broadcasts_to_shoppers(
+        browsing, browser, web_system, admin):
+    title = f"Winter Harbour {uuid.uuid4().hex[:6]}"
+    book_id, _ = add_book(web_system, admin, title=title, author="Ola Brenn", stock=2)
+    shopper_context = browser.new_context()  # a second person, watched like the first
+    shopper_context.route("**/*", browsing.watch.route)
+    try:
+        shopper_page = shopper_context.new_page()
+        shopper_page.on("console", browsing.watch.console)
+        shopper_page.on("websocket", browsing.watch.websocket)
+        shopper = new_account(web_system)
+        shopper_page.goto(f"{web_system.url}/shop/login")
+        shopper_page.get_by_label("Email or username").fill(shopper.email)
+        shopper_page.get_by_label("Password").fill(shopper.password)
+        shopper_page.get_by_role("button", name="Log in").click()
+        expect(shopper_page.get_by_text(f"Signed in as {shopper.username}")).to_be_visible()
+
+        browsing.log_in(admin)
+        page = browsing.open(f"/console/books/{book_id}")
+        page.get_by_label("Price").fill("7.25")
+        page.get_by_label("Stock").fill("11")
+        page.get_by_role("button", name="Save changes").click()
+        expect(page.get_by_role("status").filter(has_text="saved")).to_have_text("Changes saved.")
+        book = httpx.get(f"{web_system.url}/books/{book_id}", timeout=10).json()
+        assert (book["price"], book["stock"]) == (7.25, 11)
+        page.get_by_role("button", name="Regenerate summary").click()
+        expect(page.get_by_role("status").filter(has_text="summary")).to_have_text(
+            "A new summary is being written.")
+
+        browsing.open("/console/broadcast")
+        page.get_by_label("Message").fill("Winter sale: everything ships today.")
+        page.get_by_role("button", name="Send to everyone").click()
+        expect(page.get_by_role("status").filter(has_text="sent")).to_be_visible()
+        expect(shopper_page.get_by_role("status", name="Announcements")).to_have_text(
+            "Winter sale: everything ships today.")
+
+        browsing.open(f"/console/books/{book_id}")
+        page.get_by_role("button", name="Delete book").click()
+        expect(page.get_by_role("status").filter(has_text="deleted")).to_have_text("Book deleted.")
+        gone = httpx.get(f"{web_system.url}/books/{book_id}", timeout=10)
+        assert gone.status_code == 404
+    finally:
+        shopper_context.close()
