@@ -51,15 +51,24 @@ def test_the_definitions_file_is_exactly_the_rendered_topology(committed):
         f"{topology.INSTANCE}.events", "topic", True)
 
 
-def test_the_broker_entrypoint_adds_the_user_and_keeps_the_topology(tmp_path, committed):
+SERVICE_PASSWORDS = {f"RABBITMQ_{name.upper()}_PASSWORD": f"pw-{name}" for name, _ in SERVICES
+                     if name != "web"}  # the web service uses no broker
+
+
+def test_the_broker_entrypoint_adds_the_users_and_keeps_the_topology(tmp_path, committed):
     out = tmp_path / "defs.json"
     env = {**os.environ, "RABBITMQ_USER": "shop", "RABBITMQ_PASSWORD": "s3cret-pw",
+           **SERVICE_PASSWORDS,
            "BOOKSTORE_TOPOLOGY": str(DEFINITIONS), "BOOKSTORE_DEFINITIONS_OUT": str(out)}
     subprocess.run(["sh", str(DEPLOY / "rabbitmq" / "entrypoint.sh")], env=env, check=True)
     loaded = json.loads(out.read_text())
-    assert loaded["users"] == [{"name": "shop", "password": "s3cret-pw",
-                                "tags": ["administrator"]}]
-    assert loaded["permissions"][0]["vhost"] == committed["vhosts"][0]["name"]
+    assert loaded["users"][0] == {"name": "shop", "password": "s3cret-pw",
+                                  "tags": ["administrator"]}
+    services = {u["name"]: u for u in loaded["users"][1:]}
+    assert set(services) == {f"bookstore_{k.split('_')[1].lower()}" for k in SERVICE_PASSWORDS}
+    assert all(u["tags"] == [] for u in services.values())  # no administrator, no management
+    assert services["bookstore_order"]["password"] == "pw-order"
+    assert {p["vhost"] for p in loaded["permissions"]} == {committed["vhosts"][0]["name"]}
     assert loaded["queues"] == committed["queues"]
     conf = (DEPLOY / "rabbitmq" / "rabbitmq.conf").read_text()
     assert "load_definitions = /var/lib/rabbitmq/bookstore-definitions.json" in conf

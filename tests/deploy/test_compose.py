@@ -38,7 +38,7 @@ OPTIONAL_TUNING = {
     "BOOKSTORE_WEB_API_TIMEOUT_S", "BOOKSTORE_WEB_PAGE_SIZE",  # web: API wait, books per page
 }
 # The gateway and the web service keep no database of their own.
-NO_DATABASE = {"gateway": {"DATABASE_URL"}, "web": {"DATABASE_URL"}}
+NO_DATABASE = {"gateway": {"DATABASE_URL"}, "web": {"DATABASE_URL", "BOOKSTORE_RABBITMQ_URL"}}
 # The web service needs neither database nor broker (it calls the gateway per page).
 NO_BACKING = {"web"}
 
@@ -98,6 +98,17 @@ def test_each_service_gets_its_own_schema_and_user(compose, name, pkg):
     assert user == database == f"bookstore_{name}"
     assert password_var == f"MYSQL_{name.upper()}_PASSWORD"
     assert password_var in compose["services"]["mysql"]["environment"]
+
+
+@pytest.mark.parametrize("name,pkg", [s for s in SERVICES if s[0] not in NO_BACKING])
+def test_each_service_uses_its_own_broker_user_and_production_settings(compose, name, pkg):
+    env = compose["services"][name]["environment"]
+    user, variable = f"bookstore_{name}", f"RABBITMQ_{name.upper()}_PASSWORD"
+    assert env["BOOKSTORE_RABBITMQ_URL"] == (
+        f"amqp://{user}:${{{variable}}}@rabbitmq:5672/bookstore")
+    assert variable in compose["services"]["rabbitmq"]["environment"]
+    assert env["BOOKSTORE_ENVIRONMENT"] == "production"
+    assert env["BOOKSTORE_INTERNAL_TOKEN"].startswith("${BOOKSTORE_INTERNAL_TOKEN:?")
 
 
 def test_the_gateway_is_published_on_localhost_8080(compose):

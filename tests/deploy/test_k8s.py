@@ -116,3 +116,45 @@ def test_kubectl_kustomize_renders_the_same_objects_when_available(rendered):
     assert sorted(map(key, theirs)) == sorted(map(key, rendered))
     canon = lambda d: json.dumps(d, sort_keys=True)
     assert sorted(map(canon, theirs)) == sorted(map(canon, rendered))
+
+
+def _allowed_from(rendered, target: str) -> set[str]:
+    """Apps (by name label) whose pods a NetworkPolicy lets connect to `target`'s pods."""
+    allowed: set[str] = set()
+    for policy in (d for d in rendered if d["kind"] == "NetworkPolicy"):
+        selector = policy["spec"]["podSelector"]
+        names = set(selector.get("matchLabels", {}).values())
+        for expr in selector.get("matchExpressions", []):
+            names |= set(expr["values"])
+        if selector and target not in names:
+            continue
+        for rule in policy["spec"].get("ingress", []):
+            for peer in rule.get("from", []):
+                pods = peer.get("podSelector", {})
+                allowed |= set(pods.get("matchLabels", {}).values())
+                for expr in pods.get("matchExpressions", []):
+                    allowed |= set(expr["values"])
+    return allowed
+
+
+def test_network_policies_deny_by_default_and_allow_only_the_callers(rendered):
+    deny = find(rendered, "NetworkPolicy", "default-deny-ingress")
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    assert _allowed_from(rendered, "auth") == {"gateway", "catalog", "order", "notification"}
+    assert _allowed_from(rendered, "catalog") == {"gateway", "order", "notification", "ai"}
+    for name in ("order", "notification", "web"):
+        assert _allowed_from(rendered, name) == {"gateway"}, name
+    for name in ("inventory", "shipping", "ai"):
+        assert _allowed_from(rendered, name) == set(), name
+
+
+def test_production_settings_and_per_service_broker_users(rendered):
+    config = find(rendered, "ConfigMap", "bookstore-config")["data"]
+    assert config["BOOKSTORE_ENVIRONMENT"] == "production"
+    assert config["BOOKSTORE_TRUSTED_PROXIES"]
+    for name, _ in SERVICES:
+        secret = find(rendered, "Secret", f"{name}-secrets")["stringData"]
+        assert secret["BOOKSTORE_INTERNAL_TOKEN"] == "REPLACE_ME", name
+        if "BOOKSTORE_RABBITMQ_URL" in secret:
+            assert secret["BOOKSTORE_RABBITMQ_URL"].startswith(f"amqp://bookstore_{name}:"), name
+    assert "BOOKSTORE_BOOTSTRAP_ADMIN_TOKEN" in find(rendered, "Secret", "auth-secrets")["stringData"]
