@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 RUN = ".venv/bin/python -m pytest tests/faults/{}.py -q"
+# Modules named test_hostile_* all report into the hostile-input suite (see suite_of).
+HOSTILE_MODULES = "test_hostile_*"
 
 SUITES: dict[str, dict[str, str]] = {
     "test_broker_outage": {
@@ -82,7 +84,7 @@ class Figures:
 
     @property
     def command(self) -> str:
-        return RUN.format(self.suite)
+        return RUN.format(HOSTILE_MODULES if self.suite == "test_hostile_inputs" else self.suite)
 
 
 def suite_of(stem: str) -> str | None:

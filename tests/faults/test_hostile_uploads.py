@@ -9,6 +9,7 @@ import uuid
 from typing import Self
 from urllib.parse import urlsplit
 
+import orjson
 import pytest
 
 from ..e2e.test_books import make_pdf
@@ -132,7 +133,8 @@ def test_a_multipart_body_without_its_closing_boundary_is_refused_not_stored(sys
     status, answer = _send_raw(system.url, head, body)
     figures.cases += 1
     figures.attack("PATCH /books/{id} with a multipart body that stops without its closing "
-                   "boundary", f"{status} {answer[:80].decode(errors='replace')}")
+                   "boundary", f"{status} {orjson.loads(answer)['message']}: "
+                   f"{orjson.loads(answer).get('error')}")
     assert status == 400, answer[:300]
     assert system.client.get(f"/books/{book}").json()["title"] != "Truncated"
     stored = system.client.get(f"/books/{book}/pdf", headers=admin)
