@@ -24,9 +24,12 @@ VIEWPORT = {"width": 1280, "height": 800}
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """One Chromium for every browser test; missing Chromium fails loudly (never a skip)."""
+    """One Chromium for every browser test; missing Chromium fails loudly (never a skip).
+
+    Package-scoped: while Playwright's sync API is open, the main thread has a running event
+    loop, and later tests that call asyncio.run() would fail."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: install it with "
                     "`apt-get install chromium` (.ci/run does), or point BOOKSTORE_CHROMIUM at "
@@ -39,7 +42,7 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def web_system(infra, new_instance, tmp_path_factory) -> Iterator[RunningSystem]:
     """The system the browser tests shop in: short shipping delays, so an order is delivered
     a few seconds after it is placed while its page is open."""
@@ -67,7 +70,7 @@ def new_account(system: RunningSystem, prefix: str = "shopper") -> Account:
     return account
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def admin(web_system) -> Account:
     """The system's first admin."""
     name = "admin" + uuid.uuid4().hex[:8]
