@@ -21,7 +21,10 @@ install: .venv/.synced ## create the virtualenv from the lock file (uv workspace
 run: install ## the whole system; standalone unless BOOKSTORE_MYSQL_URL and BOOKSTORE_RABBITMQ_URL are set
 	$(VENV_PY) -m bookstore_shared.launcher
 
-test: install ## the whole suite against real MySQL and RabbitMQ
+test: install ## the whole suite against real MySQL and RabbitMQ (and Chromium for tests/browser)
+	@command -v chromium >/dev/null || apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1) || \
+		echo "warning: could not install chromium (apt-get install chromium); tests/browser will fail"
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
