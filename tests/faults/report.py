@@ -35,7 +35,10 @@ SUITES: dict[str, dict[str, str]] = {
     "test_authorization": {
         "title": "Authorization matrix",
         "proves": "Every public endpoint against anonymous, user, another user, admin, revoked, "
-                  "expired and tampered tokens answers the expected status (one table)."},
+                  "expired and tampered tokens, and two credentials at once (two Authorization "
+                  "headers, two access_token cookies, a header and a cookie that differ), answers "
+                  "the expected status (one table); every /internal route on its service's own "
+                  "port answers only the service credential."},
     "test_hostile_inputs": {
         "title": "Hostile inputs",
         "proves": "Path traversal, PDFs declaring a million pages or a deep page tree, invalid "
