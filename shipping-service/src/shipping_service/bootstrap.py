@@ -5,22 +5,24 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bookstore_shared.background import CommitSignal
 from bookstore_shared.bus import Bus
+from bookstore_shared.kit import consume
+from bookstore_shared.kit.container import Container
 from bookstore_shared.runtime import ServiceRuntime
 from starlette.concurrency import run_in_threadpool
 
 from .adapters.orm import INBOX, OUTBOX
 from .config import Settings
-from .entrypoints import consumers
-from .service_layer.scheduler import ShipmentScheduler
+from .entrypoints.consumers import HANDLERS
+from .service_layer.scheduler import SCHEDULE_CHANGED, ShipmentScheduler
+from .service_layer.unit_of_work import PRODUCER, ShippingUnitOfWork
 
 
-@dataclass
-class Shipping:
-    """Everything the service runs on."""
+@dataclass(kw_only=True)
+class ShippingContainer(Container):
+    """The kit's container plus the scheduler, which starts after the runtime and stops before."""
 
-    settings: Settings
-    runtime: ServiceRuntime
     scheduler: ShipmentScheduler
 
     def start(self) -> None:
@@ -50,11 +52,19 @@ class Shipping:
         return _lifespan
 
 
-def bootstrap(settings: Settings, bus: Bus | None = None) -> Shipping:
+def bootstrap(settings: Settings, bus: Bus | None = None) -> ShippingContainer:
     """Wire database, bus, outbox relay, consumers and scheduler (nothing connects yet)."""
     runtime = ServiceRuntime(settings, outbox_table=OUTBOX, inbox_table=INBOX,
                              migrations_dir=Path(__file__).parent / "migrations", bus=bus)
-    consumers.register(runtime, settings.timings)
-    scheduler = ShipmentScheduler(runtime.sessions, runtime.outbox, settings.timings,
+
+    def uow() -> ShippingUnitOfWork:
+        return ShippingUnitOfWork(runtime.sessions, runtime.outbox, producer=PRODUCER)
+
+    schedule = CommitSignal(SCHEDULE_CHANGED)  # set after a commit that created a shipment
+    schedule.watch(runtime.sessions)
+    consumer = consume(runtime, HANDLERS, uow=uow, inbox=INBOX, timings=settings.timings,
+                       schedule=schedule)
+    scheduler = ShipmentScheduler(uow, settings.timings, signal=schedule,
                                   max_idle_s=settings.scheduler_max_idle_s)
-    return Shipping(settings=settings, runtime=runtime, scheduler=scheduler)
+    return ShippingContainer(settings=settings, runtime=runtime, uow=uow,
+                             dispatcher=consumer.dispatcher, scheduler=scheduler)

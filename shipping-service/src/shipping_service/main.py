@@ -15,13 +15,12 @@ from .entrypoints import api
 def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
     """The shipping app: internal read endpoint, probes, consumers and scheduler in its lifespan."""
     settings = settings or Settings()
-    shipping = bootstrap(settings, bus=bus)
+    container = bootstrap(settings, bus=bus)
     app = create_service_app(service=settings.service_name, title="Bookstore shipping",
-                             routers=[api.router], prefixes=("",), checks=shipping.checks(),
+                             routers=[api.router], prefixes=("",), checks=container.checks(),
                              internal_token=internal_token(settings),
-                             lifespan=shipping.lifespan())
-    app.state.runtime = shipping.runtime
-    app.state.shipping = shipping
+                             lifespan=container.lifespan())
+    app.state.container = container
     return app
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, OrderLine
 from bookstore_shared.probe import EventProbe
-from shipping_service.bootstrap import Shipping, bootstrap
+from shipping_service.bootstrap import ShippingContainer, bootstrap
 from shipping_service.config import Settings
 
 pytestmark = pytest.mark.integration
@@ -29,11 +29,11 @@ def make_settings(infra, instance_name) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def start_shipping() -> Iterator[Callable[[Settings], Shipping]]:
+def start_shipping() -> Iterator[Callable[[Settings], ShippingContainer]]:
     """Start shipping runtimes (consumers + scheduler); all are stopped at the end."""
-    started: list[Shipping] = []
+    started: list[ShippingContainer] = []
 
-    def start(settings: Settings) -> Shipping:
+    def start(settings: Settings) -> ShippingContainer:
         shipping = bootstrap(settings)
         shipping.start()
         started.append(shipping)

@@ -1,13 +1,12 @@
 """Shipments move PREPARING -> SHIPPED -> DELIVERED on a schedule kept in the database."""
 import pytest
-from shipping_service.adapters import repository as repo
 
 pytestmark = pytest.mark.integration
 
 
 def shipment_row(shipping, order_id):
-    with shipping.runtime.sessions() as session:
-        return repo.get_by_order(session, order_id)
+    with shipping.uow() as uow:
+        return uow.shipments.get_by_order(order_id)
 
 
 def test_a_confirmed_order_is_shipped_then_delivered_after_the_delays(make_settings,

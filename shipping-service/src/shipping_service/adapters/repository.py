@@ -1,13 +1,27 @@
-"""Reads and writes of shipment rows (SQLAlchemy Core, inside the caller's session)."""
+"""Reads and writes of shipment rows (SQLAlchemy Core, in the unit of work's session)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..domain.model import ShipmentStatus, Step
+from ..domain.model import Shipment, ShipmentStatus, Step
 from .orm import shipment
+
+
+class ShipmentRepository(Protocol):
+    """What the service layer reads and writes; SQL below, in memory in the unit tests."""
+
+    def lock_by_order(self, order_id: int) -> Shipment | None: ...
+    def get_by_order(self, order_id: int) -> Shipment | None: ...
+    def add(self, *, order_id: int, step: Step, now: datetime, tombstone: bool = False,
+            correlation_id: str | None = None) -> int: ...
+    def move(self, shipment_id: int, step: Step, now: datetime) -> None: ...
+    def claim_due(self, now: datetime, limit: int) -> list[Shipment]: ...
+    def next_due_at(self) -> datetime | None: ...
+
 
 _STAMP = {ShipmentStatus.SHIPPED: "shipped_at", ShipmentStatus.DELIVERED: "delivered_at",
           ShipmentStatus.CANCELLED: "cancelled_at"}
@@ -19,8 +33,7 @@ _LOCK_BY_ORDER = _BY_ORDER.with_for_update()
 _INSERT = insert(shipment)
 # Without .values(), UPDATE ... SET takes its columns from the parameter names.
 _UPDATE_BY_ID = update(shipment).where(shipment.c.id == bindparam("shipment_id"))
-_CLAIM_DUE = (select(shipment.c.id, shipment.c.order_id, shipment.c.status,
-                     shipment.c.next_step_at, shipment.c.correlation_id)
+_CLAIM_DUE = (select(shipment)
               .where(shipment.c.next_step_at <= bindparam("now"))
               .order_by(shipment.c.next_step_at).limit(bindparam("limit"))
               .with_for_update(skip_locked=True))
@@ -34,40 +47,54 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def lock_by_order(session: Session, order_id: int):
-    """The order's shipment row (or tombstone), locked; None when there is none."""
-    return session.execute(_LOCK_BY_ORDER, {"order_id": order_id}).first()
+def _shipment(row) -> Shipment | None:
+    if row is None:
+        return None
+    return Shipment(id=row.id, order_id=row.order_id, status=ShipmentStatus(row.status),
+                    next_step_at=as_utc(row.next_step_at), created_at=as_utc(row.created_at),
+                    tombstone=bool(row.tombstone), correlation_id=row.correlation_id,
+                    shipped_at=as_utc(row.shipped_at), delivered_at=as_utc(row.delivered_at),
+                    cancelled_at=as_utc(row.cancelled_at))
 
 
-def get_by_order(session: Session, order_id: int):
-    """The order's shipment row, unlocked."""
-    return session.execute(_BY_ORDER, {"order_id": order_id}).first()
+class SqlShipmentRepository:
+    """The shipping schema through one session (the unit of work's)."""
 
+    def __init__(self, session: Session):
+        self.session = session
 
-def add(session: Session, *, order_id: int, step: Step, now: datetime,
-        tombstone: bool = False, correlation_id: str | None = None) -> int:
-    """Insert a shipment (unique per order: a racing writer fails and its event is retried)."""
-    result = session.execute(_INSERT, {
-        "order_id": order_id, "status": step.status.value, "next_step_at": step.next_step_at,
-        "tombstone": tombstone, "correlation_id": correlation_id, "created_at": now,
-        "updated_at": now,
-        "cancelled_at": now if step.status is ShipmentStatus.CANCELLED else None})
-    return result.inserted_primary_key[0]
+    def lock_by_order(self, order_id: int) -> Shipment | None:
+        """The order's shipment (or tombstone), locked; None when there is none."""
+        return _shipment(self.session.execute(_LOCK_BY_ORDER, {"order_id": order_id}).first())
 
+    def get_by_order(self, order_id: int) -> Shipment | None:
+        """The order's shipment (or tombstone), unlocked."""
+        return _shipment(self.session.execute(_BY_ORDER, {"order_id": order_id}).first())
 
-def move(session: Session, shipment_id: int, step: Step, now: datetime) -> None:
-    """Record a shipment's new state and its next due time."""
-    values = {"status": step.status.value, "next_step_at": step.next_step_at, "updated_at": now}
-    if step.status in _STAMP:
-        values[_STAMP[step.status]] = now
-    session.execute(_UPDATE_BY_ID, {"shipment_id": shipment_id, **values})
+    def add(self, *, order_id: int, step: Step, now: datetime, tombstone: bool = False,
+            correlation_id: str | None = None) -> int:
+        """Insert a shipment (unique per order: a racing writer fails and its event is retried)."""
+        result = self.session.execute(_INSERT, {
+            "order_id": order_id, "status": step.status.value, "next_step_at": step.next_step_at,
+            "tombstone": tombstone, "correlation_id": correlation_id, "created_at": now,
+            "updated_at": now,
+            "cancelled_at": now if step.status is ShipmentStatus.CANCELLED else None})
+        return result.inserted_primary_key[0]
 
+    def move(self, shipment_id: int, step: Step, now: datetime) -> None:
+        """Record a shipment's new state and its next due time."""
+        values = {"status": step.status.value, "next_step_at": step.next_step_at,
+                  "updated_at": now}
+        if step.status in _STAMP:
+            values[_STAMP[step.status]] = now
+        self.session.execute(_UPDATE_BY_ID, {"shipment_id": shipment_id, **values})
 
-def claim_due(session: Session, now: datetime, limit: int):
-    """Lock due shipments; rows another replica holds are skipped, so none is advanced twice."""
-    return session.execute(_CLAIM_DUE, {"now": now, "limit": limit}).all()
+    def claim_due(self, now: datetime, limit: int) -> list[Shipment]:
+        """Lock due shipments, earliest first; rows another replica holds are skipped, so none
+        is advanced twice."""
+        rows = self.session.execute(_CLAIM_DUE, {"now": now, "limit": limit}).all()
+        return [_shipment(row) for row in rows]
 
-
-def next_due_at(session: Session) -> datetime | None:
-    """The earliest time any shipment moves next."""
-    return as_utc(session.execute(_EARLIEST_DUE).scalar())
+    def next_due_at(self) -> datetime | None:
+        """The earliest time any shipment moves next (this transaction's moves included)."""
+        return as_utc(self.session.execute(_EARLIEST_DUE).scalar())

@@ -33,6 +33,24 @@ class Step:
     next_step_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Shipment:
+    """An order's shipment as stored; a tombstone stands for an order cancelled before it was
+    confirmed (no shipment, but a late confirmation is refused)."""
+
+    id: int
+    order_id: int
+    status: ShipmentStatus
+    next_step_at: datetime | None
+    created_at: datetime
+    tombstone: bool = False
+    # The saga's correlation id, so the scheduler's later updates stay in the same saga.
+    correlation_id: str | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
 class ConfirmedAction(str, enum.Enum):
     CREATE = "create"
     IGNORE = "ignore"

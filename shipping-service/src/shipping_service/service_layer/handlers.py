@@ -1,87 +1,64 @@
-"""Handlers of shipping: each applies its effect and stages `shipment.updated` in the caller's
-transaction (the consumer wrapper or the scheduler commits)."""
+"""One handler per incoming event: each applies its effect and emits `shipment.updated` in the
+unit of work it is given (the consumer records the inbox rows and commits the batch)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
+from bookstore_shared.background import CommitSignal
 from bookstore_shared.events import Envelope, utcnow
 from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, ShipmentUpdated
-from bookstore_shared.outbox import Outbox
-from sqlalchemy.orm import Session
 
-from ..adapters import repository as repo
 from ..domain.model import (
     CancelledAction,
     ConfirmedAction,
     ShipmentStatus,
     Step,
     Timings,
-    advance,
     on_order_cancelled,
     on_order_confirmed,
     start,
 )
+from .unit_of_work import ShippingUnitOfWork
 
 log = logging.getLogger(__name__)
-PRODUCER = "shipping"
-# Set on a session whose commit changes the schedule: the scheduler is woken after that commit.
-SCHEDULE_CHANGED = "shipping_schedule_changed"
 
 
-def _updated(shipment_id: int, order_id: int, status: ShipmentStatus,
-             cause: Envelope | None, correlation_id: str | None = None) -> Envelope:
-    return Envelope.wrap(ShipmentUpdated(shipment_id=shipment_id, order_id=order_id,
-                                         status=status.value), producer=PRODUCER, causation=cause,
-                         correlation_id=correlation_id)
+def updated(shipment_id: int, order_id: int, status: ShipmentStatus) -> ShipmentUpdated:
+    """The one event shipping publishes, for every status a shipment reaches."""
+    return ShipmentUpdated(shipment_id=shipment_id, order_id=order_id, status=status.value)
 
 
-def _status(row) -> ShipmentStatus | None:
-    return ShipmentStatus(row.status) if row else None
-
-
-def create_shipment(session: Session, *, event: OrderConfirmed, cause: Envelope, outbox: Outbox,
-                    timings: Timings) -> None:
-    """A confirmed order gets one shipment, PREPARING until its ship time."""
-    existing = repo.lock_by_order(session, event.order_id)
-    if on_order_confirmed(_status(existing)) is ConfirmedAction.IGNORE:
+def create_shipment(event: OrderConfirmed, *, uow: ShippingUnitOfWork, envelope: Envelope,
+                    timings: Timings, schedule: CommitSignal) -> None:
+    """A confirmed order gets one shipment, PREPARING until its ship time; the scheduler is woken
+    once it commits, so the new due time is on its schedule without waiting for its next poll."""
+    existing = uow.shipments.lock_by_order(event.order_id)
+    if on_order_confirmed(existing.status if existing else None) is ConfirmedAction.IGNORE:
         log.info("no new shipment", extra={"order_id": event.order_id,
-                 "existing": existing.status, "tombstone": bool(existing.tombstone)})
+                 "existing": existing.status.value, "tombstone": existing.tombstone})
         return
     now = utcnow()
     step = start(now, timings)
-    shipment_id = repo.add(session, order_id=event.order_id, step=step, now=now,
-                           correlation_id=cause.correlation_id)
-    outbox.add(session, _updated(shipment_id, event.order_id, step.status, cause))
-    session.info[SCHEDULE_CHANGED] = True
+    # The row keeps the saga's correlation id: the scheduler's later steps have no causing event.
+    shipment_id = uow.shipments.add(order_id=event.order_id, step=step, now=now,
+                                    correlation_id=envelope.correlation_id)
+    uow.emit(updated(shipment_id, event.order_id, step.status))
+    uow.wake_after_commit(schedule)
 
 
-def cancel_shipment(session: Session, *, event: OrderCancelled, cause: Envelope, outbox: Outbox,
-                    timings: Timings) -> None:
+def cancel_shipment(event: OrderCancelled, *, uow: ShippingUnitOfWork,
+                    envelope: Envelope) -> None:
     """Cancel a shipment still PREPARING; with none yet, leave a tombstone for a late confirmation."""
-    existing = repo.lock_by_order(session, event.order_id)
-    action = on_order_cancelled(_status(existing))
+    existing = uow.shipments.lock_by_order(event.order_id)
+    action = on_order_cancelled(existing.status if existing else None)
     now = utcnow()
     cancelled = Step(ShipmentStatus.CANCELLED, None)
     if action is CancelledAction.TOMBSTONE:
-        repo.add(session, order_id=event.order_id, step=cancelled, now=now, tombstone=True,
-                 correlation_id=cause.correlation_id)
+        uow.shipments.add(order_id=event.order_id, step=cancelled, now=now, tombstone=True,
+                          correlation_id=envelope.correlation_id)
     elif action is CancelledAction.CANCEL:
-        repo.move(session, existing.id, cancelled, now)
-        outbox.add(session, _updated(existing.id, event.order_id, cancelled.status, cause))
+        uow.shipments.move(existing.id, cancelled, now)
+        uow.emit(updated(existing.id, event.order_id, cancelled.status))
     else:
         log.info("shipment not cancelled", extra={"order_id": event.order_id,
-                                                   "status": existing.status})
-
-
-def advance_due_shipments(session: Session, *, now: datetime, timings: Timings, outbox: Outbox,
-                          limit: int = 100) -> int:
-    """Move every due shipment one step (claimed rows only); returns how many moved."""
-    rows = repo.claim_due(session, now, limit)
-    for row in rows:
-        step = advance(ShipmentStatus(row.status), repo.as_utc(row.next_step_at), timings)
-        repo.move(session, row.id, step, now)
-        # Scheduled steps have no causing event; they keep the saga's correlation id.
-        outbox.add(session, _updated(row.id, row.order_id, step.status, None,
-                                     row.correlation_id))
-    return len(rows)
+                                                   "status": existing.status.value})

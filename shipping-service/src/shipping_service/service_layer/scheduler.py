@@ -1,32 +1,61 @@
 """The thread that moves shipments along their schedule, which lives in the database."""
 from __future__ import annotations
 
-from bookstore_shared.background import BackgroundLoop, CommitSignal
-from bookstore_shared.events import utcnow
-from bookstore_shared.outbox import Outbox
-from sqlalchemy.orm import sessionmaker
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
-from ..adapters import repository as repo
-from ..domain.model import Timings
-from .handlers import SCHEDULE_CHANGED, advance_due_shipments
+from bookstore_shared.background import BackgroundLoop, CommitSignal
+from bookstore_shared.context import correlation_id_var
+from bookstore_shared.events import utcnow
+
+from ..domain.model import Timings, advance
+from .handlers import updated
+from .unit_of_work import ShippingUnitOfWork
+
+SCHEDULE_CHANGED = "shipping_schedule_changed"
+"""The commit-signal key of a transaction that changed the schedule (a new shipment)."""
+
+
+@contextmanager
+def _saga(correlation_id: str | None) -> Iterator[None]:
+    """Events emitted inside carry this correlation id: a scheduled step has no causing event,
+    but it belongs to the saga of the order it ships."""
+    token = correlation_id_var.set(correlation_id)
+    try:
+        yield
+    finally:
+        correlation_id_var.reset(token)
+
+
+def advance_due_shipments(uow: ShippingUnitOfWork, *, now: datetime, timings: Timings,
+                          limit: int = 100) -> int:
+    """Move every due shipment one step (claimed rows only); returns how many moved."""
+    due = uow.shipments.claim_due(now, limit)
+    for shipment in due:
+        step = advance(shipment.status, shipment.next_step_at, timings)
+        uow.shipments.move(shipment.id, step, now)
+        with _saga(shipment.correlation_id):
+            uow.emit(updated(shipment.id, shipment.order_id, step.status))
+    return len(due)
 
 
 class ShipmentScheduler:
     """Sleeps until the earliest due shipment (or a wake-up), then advances what is due.
 
     Replicas share the work through `FOR UPDATE SKIP LOCKED`; a restart resumes from the rows.
+    `signal` is set after the commit of a transaction that created a shipment (see
+    `create_shipment`), so a new shipment is on the schedule at once.
     """
 
-    def __init__(self, sessions: sessionmaker, outbox: Outbox, timings: Timings, *,
-                 max_idle_s: float = 2.0, batch: int = 100):
-        self._sessions = sessions
-        self._outbox = outbox
+    def __init__(self, uow: Callable[[], ShippingUnitOfWork], timings: Timings, *,
+                 signal: CommitSignal, max_idle_s: float = 2.0, batch: int = 100):
+        self._uow = uow
         self._timings = timings
         self._max_idle = max_idle_s
         self._batch = batch
-        self._signal = CommitSignal(SCHEDULE_CHANGED)  # a shipment was created or rescheduled
-        self._signal.watch(sessions)
-        self._loop = BackgroundLoop("shipment-scheduler", self.run_once, signal=self._signal)
+        self._signal = signal
+        self._loop = BackgroundLoop("shipment-scheduler", self.run_once, signal=signal)
 
     @property
     def healthy(self) -> bool:
@@ -44,16 +73,17 @@ class ShipmentScheduler:
         self._signal.wake()
 
     def run_once(self) -> float:
-        """Advance due shipments; returns how long to sleep before the next one is due."""
-        with self._sessions() as session:
-            moved = advance_due_shipments(session, now=utcnow(), timings=self._timings,
-                                          outbox=self._outbox, limit=self._batch)
+        """Advance due shipments in one unit of work; returns how long to sleep before the next
+        one is due."""
+        with self._uow() as uow:
+            moved = advance_due_shipments(uow, now=utcnow(), timings=self._timings,
+                                          limit=self._batch)
             if moved >= self._batch:
-                session.commit()
+                uow.commit()
                 return 0.0
             # Read in the same transaction (it sees the moves just made): no second one per tick.
-            due = repo.next_due_at(session)
-            session.commit()
+            due = uow.shipments.next_due_at()
+            uow.commit()
         if due is None:
             return self._max_idle
         # Never spin: a due row another replica holds right now is skipped, not waited on.

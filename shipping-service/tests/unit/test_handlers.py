@@ -1,0 +1,75 @@
+"""Shipping's consumers on the fake unit of work: what each order event changes and emits."""
+from dataclasses import replace
+
+import pytest
+from bookstore_shared.events.contracts import ShipmentUpdated
+from shipping_service.domain.model import ShipmentStatus
+from shipping_service.entrypoints.consumers import HANDLERS
+
+
+def statuses(uow) -> list[tuple[int, str]]:
+    return [(e.order_id, e.status) for e in uow.published_payloads()]
+
+
+def test_a_confirmed_order_gets_one_preparing_shipment_and_wakes_the_scheduler(uow, ev):
+    (confirm,) = ev.handle(uow, ev.confirmed(1))
+
+    shipment = uow.shipments.by_order[1]
+    assert shipment.status is ShipmentStatus.PREPARING
+    assert shipment.next_step_at == shipment.created_at + ev.timings.ship_after
+    assert shipment.correlation_id == confirm.correlation_id
+    assert uow.published_payloads() == [ShipmentUpdated(shipment_id=shipment.id, order_id=1,
+                                                        status="PREPARING")]
+    assert uow.woken == [ev.schedule]
+
+
+def test_the_update_names_the_confirmation_as_its_cause_and_stays_in_its_saga(uow, ev):
+    (confirm,) = ev.handle(uow, ev.confirmed(1))
+
+    (update,) = uow.published
+    assert (update.type, update.producer, update.causation_id, update.correlation_id) == (
+        "shipment.updated", "shipping", confirm.id, confirm.correlation_id)
+
+
+def test_a_repeated_confirmation_creates_no_second_shipment(uow, ev):
+    ev.handle(uow, ev.confirmed(2), ev.confirmed(2))
+
+    assert statuses(uow) == [(2, "PREPARING")]
+    assert len(uow.woken) == 1
+
+
+def test_cancelling_a_preparing_shipment_cancels_it(uow, ev):
+    ev.handle(uow, ev.confirmed(3), ev.cancelled(3))
+
+    assert statuses(uow) == [(3, "PREPARING"), (3, "CANCELLED")]
+    shipment = uow.shipments.by_order[3]
+    assert shipment.status is ShipmentStatus.CANCELLED and shipment.next_step_at is None
+    assert shipment.cancelled_at is not None
+
+
+@pytest.mark.parametrize("status", [ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED,
+                                    ShipmentStatus.CANCELLED])
+def test_a_cancellation_after_preparing_changes_nothing(uow, ev, status):
+    ev.handle(uow, ev.confirmed(4))
+    uow.shipments.by_order[4] = replace(uow.shipments.by_order[4], status=status)
+
+    ev.handle(uow, ev.cancelled(4))
+
+    assert statuses(uow) == [(4, "PREPARING")]
+    assert uow.shipments.by_order[4].status is status
+
+
+def test_a_cancellation_before_the_confirmation_leaves_a_tombstone_that_blocks_it(uow, ev):
+    ev.handle(uow, ev.cancelled(5, previous="PENDING"), ev.confirmed(5))
+
+    assert uow.published == [] and uow.woken == []
+    assert uow.shipments.by_order[5].tombstone
+
+
+def test_the_shipping_queue_is_bound_only_to_the_events_it_handles():
+    assert HANDLERS.routing_keys() == ["order.cancelled", "order.confirmed"]
+
+
+def test_bootstrap_must_give_the_handlers_their_timings_and_schedule():
+    with pytest.raises(TypeError, match="timings"):
+        HANDLERS.bind()
