@@ -19,18 +19,18 @@ UPLOAD_ROUTES = (("POST", r"(/api)?/books/?"), ("PATCH", r"(/api)?/books/[^/]+/?
 def create_app(settings: Settings | None = None, bus: Bus | None = None) -> FastAPI:
     """The catalog's FastAPI app (the lifespan migrates, starts the bus and the outbox relay)."""
     settings = settings or Settings()
-    catalog = bootstrap(settings, bus=bus)
-    verifier, revocations = service_verifier(settings, catalog.runtime.bus)
+    container = bootstrap(settings, bus=bus)
+    verifier, revocations = service_verifier(settings, container.runtime.bus)
     app = create_service_app(service="catalog", title="Bookstore catalog",
                              routers=[api.router, texts.router],
                              internal_routers=[internal.router], upload_routes=UPLOAD_ROUTES,
                              internal_token=internal_token(settings),
-                             checks=catalog.runtime.checks(),
-                             lifespan=catalog.runtime.lifespan(catalog.start_storage,
-                                                               revocations.start))
+                             checks=container.runtime.checks(),
+                             lifespan=container.runtime.lifespan(container.start_storage,
+                                                                 revocations.start))
     errors.install(app, max_upload_mb=settings.max_upload_mb)
-    app.state.catalog = catalog
-    app.state.token_verifier = verifier
+    app.state.container = container
+    app.state.token_verifier = verifier  # where bookstore_shared.security's CurrentUser looks
     return app
 
 

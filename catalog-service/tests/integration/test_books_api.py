@@ -35,7 +35,7 @@ def test_adding_a_book_answers_201_with_its_id_and_stores_the_price_exactly(clie
     assert r.status_code == 201
     assert r.json()["message"] == "Book added successfully"
     book_id = r.json()["book_id"]
-    with app.state.catalog.runtime.sessions() as s:
+    with app.state.container.runtime.sessions() as s:
         price = s.execute(select(BOOK.c.price).where(BOOK.c.id == book_id)).scalar_one()
     assert price == Decimal("0.10")
     assert client.get(f"/books/{book_id}").json()["price"] == 0.1
@@ -143,8 +143,8 @@ def test_a_patch_with_nothing_or_bad_values_changes_nothing(client, admin, new_b
 
 def test_deleting_a_book_removes_it_and_its_pdf(client, app, admin, new_book):
     book_id = new_book()
-    storage = app.state.catalog.deps.storage
-    with app.state.catalog.runtime.sessions() as s:
+    storage = app.state.container.storage
+    with app.state.container.runtime.sessions() as s:
         key = s.execute(select(BOOK.c.pdf_key).where(BOOK.c.id == book_id)).scalar_one()
     assert storage.exists(key)
     r = client.delete(f"/books/{book_id}", headers=admin)

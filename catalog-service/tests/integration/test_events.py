@@ -39,7 +39,7 @@ def _eventually(check, timeout: float = 10.0):
 
 
 def _pdf_key(app, book_id: int) -> str:
-    with app.state.catalog.runtime.sessions() as s:
+    with app.state.container.runtime.sessions() as s:
         return s.execute(select(BOOK.c.pdf_key).where(BOOK.c.id == book_id)).scalar_one()
 
 
@@ -62,7 +62,7 @@ def test_book_events_go_through_the_outbox_onto_the_exchange(client, app, admin,
     client.delete(f"/books/{book_id}", headers=admin)
     deleted = events.wait_for(lambda e: e.type == "book.deleted" and e.data["book_id"] == book_id)
     assert deleted.data == {"book_id": book_id}
-    with app.state.catalog.runtime.sessions() as s:
+    with app.state.container.runtime.sessions() as s:
         ids = set(s.execute(select(OUTBOX.c.event_id)).scalars())
     assert {created.id, updated.id, renamed.id, deleted.id} <= ids
 
@@ -85,7 +85,7 @@ def test_a_summary_fills_the_summary_and_the_description(client, app, settings, 
     assert client.get(f"/books/{book_id}/description", headers=user).json() == {
         "description": "Short."}
     assert client.get(f"/books/{book_id}").json()["description"] == "Short."
-    with app.state.catalog.runtime.sessions() as s:
+    with app.state.container.runtime.sessions() as s:
         row = s.execute(select(BOOK.c.ai_provider, BOOK.c.ai_model)
                         .where(BOOK.c.id == book_id)).one()
     assert tuple(row) == ("offline", "extractive")

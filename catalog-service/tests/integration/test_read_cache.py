@@ -14,7 +14,7 @@ from sqlalchemy import select
 def _applied(app, *payloads, timeout: float = 10.0) -> None:
     """Publish events to the catalog and return once its consumer has committed every one."""
     envelopes = [Envelope.wrap(p, producer="tests") for p in payloads]
-    settings = app.state.catalog.settings
+    settings = app.state.container.settings
     bus = RabbitBus(settings.rabbitmq_url, instance=settings.instance)
     try:
         bus.publish(envelopes)
@@ -23,7 +23,7 @@ def _applied(app, *payloads, timeout: float = 10.0) -> None:
     wanted = {e.id for e in envelopes}
     deadline = time.monotonic() + timeout
     while True:
-        with app.state.catalog.runtime.sessions() as s:
+        with app.state.container.runtime.sessions() as s:
             done = set(s.execute(select(INBOX.c.event_id)
                                  .where(INBOX.c.event_id.in_(wanted))).scalars())
         if done == wanted:
@@ -35,7 +35,7 @@ def _applied(app, *payloads, timeout: float = 10.0) -> None:
 def _served_from_memory(app, client, book_id: int) -> None:
     """Read until the book is cached (the echo of its own book.created drops it once)."""
     deadline = time.monotonic() + 10
-    while app.state.catalog.reads.cache.item(book_id) is None:
+    while app.state.container.reads.cache.item(book_id) is None:
         assert time.monotonic() < deadline, "the book never stayed in the cache"
         client.get(f"/books/{book_id}")
         time.sleep(0.02)
@@ -132,7 +132,7 @@ def test_a_stock_report_shows_in_the_book_and_its_pages_as_soon_as_it_is_applied
                                    revision=revision))
         assert client.get(f"/books/{book_id}").json()["stock"] == stock
         assert _search(client, needle)[0][0]["stock"] == stock
-    with app.state.catalog.runtime.sessions() as s:
+    with app.state.container.runtime.sessions() as s:
         assert s.execute(select(BOOK.c.confirmed_stock)
                          .where(BOOK.c.id == book_id)).scalar_one() == 7
 
@@ -140,7 +140,7 @@ def test_a_stock_report_shows_in_the_book_and_its_pages_as_soon_as_it_is_applied
 def test_a_generated_description_shows_as_soon_as_it_is_applied(app, client, new_book):
     book_id = new_book()
     assert client.get(f"/books/{book_id}").json()["description"] is None
-    with app.state.catalog.runtime.sessions() as s:
+    with app.state.container.runtime.sessions() as s:
         key = s.execute(select(BOOK.c.pdf_key).where(BOOK.c.id == book_id)).scalar_one()
     _applied(app, BookSummarized(book_id=book_id, pdf_key=key, status="ready", summary="S.",
                                  description="Generated."))

@@ -65,7 +65,7 @@ def test_the_clients_filename_is_never_used(client, app, admin, settings):
     before = _everything(settings)
     r = _post(client, admin, make_pdf(), "../../etc/passwd")
     assert r.status_code == 201
-    with app.state.catalog.runtime.sessions() as s:
+    with app.state.container.runtime.sessions() as s:
         key = s.execute(select(BOOK.c.pdf_key)
                         .where(BOOK.c.id == r.json()["book_id"])).scalar_one()
     assert check_key(key) == key
@@ -76,10 +76,10 @@ def test_the_clients_filename_is_never_used(client, app, admin, settings):
 
 def test_a_new_pdf_replaces_the_old_one(client, app, admin, settings, new_book):
     book_id = new_book()
-    storage = app.state.catalog.deps.storage
+    storage = app.state.container.storage
 
     def key() -> str:
-        with app.state.catalog.runtime.sessions() as s:
+        with app.state.container.runtime.sessions() as s:
             return s.execute(select(BOOK.c.pdf_key).where(BOOK.c.id == book_id)).scalar_one()
 
     old = key()

@@ -1,48 +1,51 @@
-"""Which books a unit of work changes, told to this process's BookCache around its commit."""
+"""Which books a unit of work changes, told to this process's BookCache around its commit.
+
+The cache must drop a book twice: as its transaction is about to commit (a load in between is
+served but not kept) and once the transaction has ended. The unit of work calls `committing`
+around its COMMIT and `ended` after a rollback; the repository calls `record` for every write.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
-
 from .book_cache import BookCache
-
-KEY = "catalog_book_changes"
 
 
 @dataclass
 class BookChanges:
-    """Books written in this transaction; `relisted`: which books a query finds may differ."""
+    """Books written in the current transaction; `relisted`: which books a query finds may differ."""
 
     books: set[int] = field(default_factory=set)
     relisted: bool = False
-    begun: bool = False
 
+    def record(self, book_id: int, *, relisted: bool = False) -> None:
+        """Note a write of the book in this transaction (the repository calls this)."""
+        self.books.add(book_id)
+        self.relisted = self.relisted or relisted
 
-def record(session: Session, book_id: int, *, relisted: bool = False) -> None:
-    """Note a write of the book in the session's transaction (the repository calls this)."""
-    changes = session.info.get(KEY)
-    if changes is None:
-        changes = session.info[KEY] = BookChanges()
-    changes.books.add(book_id)
-    changes.relisted = changes.relisted or relisted
+    def _take(self) -> tuple[tuple[int, ...], bool]:
+        books, relisted = tuple(self.books), self.relisted
+        self.books, self.relisted = set(), False
+        return books, relisted
 
-
-def watch(factory: sessionmaker, cache: BookCache) -> None:
-    """Drop what a transaction changes as it commits and again once it has ended."""
-
-    @event.listens_for(factory, "before_commit")
-    def _before_commit(session: Session) -> None:
-        changes = session.info.get(KEY)
-        if changes is not None and not changes.begun:
-            changes.begun = True
-            cache.begin(changes.books, relisted=changes.relisted)
-
-    @event.listens_for(factory, "after_transaction_end")
-    def _after_end(session: Session, transaction: SessionTransaction) -> None:
-        if transaction.parent is not None:
+    @contextmanager
+    def committing(self, cache: BookCache) -> Iterator[None]:
+        """Around the COMMIT: the books are being written until it returns or fails."""
+        if not self.books:
+            yield
             return
-        changes = session.info.pop(KEY, None)
-        if changes is not None:
-            cache.end(changes.books, relisted=changes.relisted, begun=changes.begun)
+        books, relisted = self._take()
+        cache.begin(books, relisted=relisted)
+        try:
+            yield
+        finally:
+            cache.end(books, relisted=relisted, begun=True)
+
+    def ended(self, cache: BookCache) -> None:
+        """The transaction rolled back: the books are dropped all the same (one reload each, as
+        the cache always did after a write that did not commit)."""
+        if self.books:
+            books, relisted = self._take()
+            cache.end(books, relisted=relisted, begun=False)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from bookstore_shared.events import utcnow
 from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.book import Book, Generated
 from ..domain.model import StockState
-from . import book_changes
+from .book_changes import BookChanges
 from .orm import BOOK, PDF_RIGHT
 
 # The statements of every stock report, order and book read are built once and executed with
@@ -71,15 +72,30 @@ class BookPage:
     total: int
 
 
-class BookRepository:
+class BookRepository(Protocol):
+    """What the service layer reads and writes; SQL below, in memory in the unit tests."""
+
+    def get(self, book_id: int, *, for_update: bool = False) -> Book | None: ...
+    def add(self, book: Book) -> int: ...
+    def save(self, book: Book, *, summarized: bool = False, relisted: bool = False) -> None: ...
+    def delete(self, book_id: int) -> None: ...
+    def search(self, *, q: str | None, author: str | None, limit: int,
+               offset: int) -> BookPage: ...
+    def grant_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None: ...
+    def withdraw_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None: ...
+    def may_download(self, *, user_id: int, book_id: int) -> bool: ...
+
+
+class SqlBookRepository:
     """Loads and saves books; `for_update` locks the row until the unit of work ends.
 
-    Every write is recorded in the session, so the cached answers it changes are dropped as
-    the transaction commits (book_changes.watch).
+    Every write of a book is recorded in `changes`, so the unit of work drops the cached answers
+    it changes as the transaction commits.
     """
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, changes: BookChanges):
         self.session = session
+        self.changes = changes
 
     def get(self, book_id: int, *, for_update: bool = False) -> Book | None:
         stmt = LOCK_BOOK if for_update else SELECT_BOOK
@@ -91,7 +107,7 @@ class BookRepository:
         result = self.session.execute(insert(BOOK).values(**_columns(book), created_at=now,
                                                           updated_at=now))
         book.id = int(result.inserted_primary_key[0])
-        book_changes.record(self.session, book.id, relisted=True)
+        self.changes.record(book.id, relisted=True)
         return book.id
 
     def save(self, book: Book, *, summarized: bool = False, relisted: bool = False) -> None:
@@ -100,10 +116,10 @@ class BookRepository:
         extra = {"ai_updated_at": now} if summarized else {}
         self.session.execute(SAVE_BOOK, {"b_id": book.id, **_columns(book), **extra,
                                          "updated_at": now})
-        book_changes.record(self.session, book.id, relisted=relisted)
+        self.changes.record(book.id, relisted=relisted)
 
     def delete(self, book_id: int) -> None:
-        book_changes.record(self.session, book_id, relisted=True)
+        self.changes.record(book_id, relisted=True)
         self.session.execute(delete(PDF_RIGHT).where(PDF_RIGHT.c.book_id == book_id))
         self.session.execute(delete(BOOK).where(BOOK.c.id == book_id))
 

@@ -5,12 +5,11 @@ renders with orjson and keeps the result if no change to what it shows began mea
 """
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from hashlib import blake2b
 
 import orjson
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,6 +17,7 @@ from ..adapters.book_cache import BookCache, Rendered
 from ..domain.book import Book
 from ..service_layer import views
 from ..service_layer.events_ahead import EventsAhead
+from ..service_layer.unit_of_work import CatalogUnitOfWork
 from .schemas import book_fields
 
 # Anyone may store the answer (it is the same for every caller) but must ask again before
@@ -40,16 +40,18 @@ def render_book(book: Book) -> bytes:
 
 @dataclass(frozen=True)
 class BookReads:
-    """What the read routes use: the database, this process's cache and the events ahead of it."""
+    """What the read routes use: the database (a unit of work per miss, opened in the worker
+    thread: a hit opens none), this process's cache and the events ahead of it."""
 
-    sessions: sessionmaker[Session]
+    uow: Callable[[], CatalogUnitOfWork]
     cache: BookCache
     ahead: EventsAhead
 
     def load_item(self, book_id: int) -> Rendered:
         """Read, render and (if still current) keep one book; BookNotFound if there is none."""
         ticket = self.cache.ticket()
-        book = views.get_book(sessions=self.sessions, book_id=book_id, ahead=self.ahead)
+        with self.uow() as uow:
+            book = views.get_book(uow, book_id=book_id, ahead=self.ahead)
         body = render_book(book)
         rendered = Rendered(body, etag_of(body))
         self.cache.keep_item(ticket, book_id, rendered)
@@ -59,8 +61,9 @@ class BookReads:
                   offset: int) -> Rendered:
         """Read, render and (if still current) keep a page; its books are kept as items too."""
         ticket = self.cache.ticket()
-        page = views.list_books(sessions=self.sessions, q=q, author=author, limit=limit,
-                                offset=offset, ahead=self.ahead)
+        with self.uow() as uow:
+            page = views.list_books(uow, q=q, author=author, limit=limit, offset=offset,
+                                    ahead=self.ahead)
         bodies = [render_book(book) for book in page.books]
         body = b"[" + b",".join(bodies) + b"]"
         rendered = Rendered(body, etag_of(body, page.total), page.total,

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from bookstore_shared.errors import ApiError
+from bookstore_shared.kit.container import UowDep
 from bookstore_shared.security import AdminUser, CurrentUser
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from ..domain.book import Book
 from ..domain.exceptions import NoPdf
-from ..service_layer import handlers, views
-from .deps import CatalogDep, known_id
+from ..service_layer import commands, views
+from .deps import StorageDep, known_id
 from .schemas import DescriptionRead, Message, Pending, SummaryRead
 
 router = APIRouter(tags=["books"])
@@ -40,37 +41,35 @@ def _generated(book: Book, kind: str) -> JSONResponse:
 
 
 @router.get("/books/{book_id}/summary", response_model=SummaryRead, responses=_TEXT_RESPONSES)
-def get_summary(book_id: int, _user: CurrentUser, catalog: CatalogDep):
+def get_summary(book_id: int, _user: CurrentUser, uow: UowDep):
     """The summary generated from the book's PDF (202 while it is being written)."""
-    return _generated(views.get_book(sessions=catalog.sessions, book_id=known_id(book_id)),
-                      "summary")
+    return _generated(views.get_book(uow, book_id=known_id(book_id)), "summary")
 
 
 @router.get("/books/{book_id}/description", response_model=DescriptionRead,
             responses=_TEXT_RESPONSES)
-def get_description(book_id: int, _user: CurrentUser, catalog: CatalogDep):
+def get_description(book_id: int, _user: CurrentUser, uow: UowDep):
     """The short description generated from the PDF (the admin's while none is ready)."""
-    return _generated(views.get_book(sessions=catalog.sessions, book_id=known_id(book_id)),
-                      "description")
+    return _generated(views.get_book(uow, book_id=known_id(book_id)), "description")
 
 
-def _regenerate(book_id: int, catalog) -> JSONResponse:
-    handlers.regenerate_texts(deps=catalog, book_id=known_id(book_id))
+def _regenerate(book_id: int, uow) -> JSONResponse:
+    commands.regenerate_texts(uow, book_id=known_id(book_id))
     return JSONResponse({"status": "pending"}, status_code=202)
 
 
 @router.post("/books/{book_id}/summary", status_code=202, response_model=Pending,
              responses={404: {"model": Message}})
-def regenerate_summary(book_id: int, _admin: AdminUser, catalog: CatalogDep):
+def regenerate_summary(book_id: int, _admin: AdminUser, uow: UowDep):
     """Write the summary and description again from the PDF (admin)."""
-    return _regenerate(book_id, catalog)
+    return _regenerate(book_id, uow)
 
 
 @router.post("/books/{book_id}/description", status_code=202, response_model=Pending,
              responses={404: {"model": Message}})
-def regenerate_description(book_id: int, _admin: AdminUser, catalog: CatalogDep):
+def regenerate_description(book_id: int, _admin: AdminUser, uow: UowDep):
     """Same as regenerating the summary: both texts are written together (admin)."""
-    return _regenerate(book_id, catalog)
+    return _regenerate(book_id, uow)
 
 
 def pdf_response(book: Book, storage) -> StreamingResponse:
@@ -96,11 +95,13 @@ def pdf_response(book: Book, storage) -> StreamingResponse:
 @router.get("/books/{book_id}/pdf", response_class=StreamingResponse,
             responses={200: {"content": {"application/pdf": {}}}, 403: {"model": Message},
                        404: {"model": Message}})
-def download_pdf(book_id: int, user: CurrentUser, catalog: CatalogDep):
+def download_pdf(book_id: int, user: CurrentUser, uow: UowDep, storage: StorageDep):
     """The book's PDF, for admins and for buyers with a confirmed order of it."""
-    book = views.get_book(sessions=catalog.sessions, book_id=known_id(book_id))
-    if not user.is_admin and not views.may_download(sessions=catalog.sessions,
-                                                    user_id=user.user_id, book_id=book.id):
+    book = views.get_book(uow, book_id=known_id(book_id))
+    if not user.is_admin and not views.may_download(uow, user_id=user.user_id, book_id=book.id):
         raise ApiError(403, "Purchase required",
                        error="the PDF is available after a confirmed order of this book")
-    return pdf_response(book, catalog.storage)
+    # UowDep closes only once the response is sent: end the read, hold no connection while
+    # the PDF streams.
+    uow.rollback()
+    return pdf_response(book, storage)

@@ -1,36 +1,32 @@
-"""Read side: books as stored, brought up to the events this process has received."""
+"""Read side: books as stored (in the unit of work given), brought up to the events this process
+has received."""
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from ..adapters.repository import BookPage, BookRepository
+from ..adapters.repository import BookPage
 from ..domain.book import Book
 from ..domain.exceptions import BookNotFound
 from .events_ahead import EventsAhead
+from .unit_of_work import CatalogUnitOfWork
 
 
-def get_book(*, sessions: sessionmaker[Session], book_id: int,
-             ahead: EventsAhead | None = None) -> Book:
+def get_book(uow: CatalogUnitOfWork, *, book_id: int, ahead: EventsAhead | None = None) -> Book:
     """The book, or BookNotFound."""
-    with sessions() as session:
-        book = BookRepository(session).get(book_id)
+    book = uow.books.get(book_id)
     if book is None:
         raise BookNotFound()
     return ahead.apply(book) if ahead is not None else book
 
 
-def list_books(*, sessions: sessionmaker[Session], q: str | None, author: str | None,
-               limit: int, offset: int, ahead: EventsAhead | None = None) -> BookPage:
+def list_books(uow: CatalogUnitOfWork, *, q: str | None, author: str | None, limit: int,
+               offset: int, ahead: EventsAhead | None = None) -> BookPage:
     """A page of books matching the search, and the total count."""
-    with sessions() as session:
-        page = BookRepository(session).search(q=q, author=author, limit=limit, offset=offset)
+    page = uow.books.search(q=q, author=author, limit=limit, offset=offset)
     if ahead is not None:
         for book in page.books:
             ahead.apply(book)
     return page
 
 
-def may_download(*, sessions: sessionmaker[Session], user_id: int, book_id: int) -> bool:
+def may_download(uow: CatalogUnitOfWork, *, user_id: int, book_id: int) -> bool:
     """Has this user a confirmed order of this book?"""
-    with sessions() as session:
-        return BookRepository(session).may_download(user_id=user_id, book_id=book_id)
+    return uow.books.may_download(user_id=user_id, book_id=book_id)
