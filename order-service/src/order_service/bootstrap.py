@@ -1,4 +1,4 @@
-"""Composition root: runtime (database, bus, outbox), catalog client and event consumers."""
+"""Composition root of order-service: the one place that wires it (tests override arguments)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,39 +6,37 @@ from pathlib import Path
 
 from bookstore_shared.bus import Bus
 from bookstore_shared.internal import internal_headers
+from bookstore_shared.kit import consume
+from bookstore_shared.kit.container import Container
 from bookstore_shared.runtime import ServiceRuntime
 
 from .adapters.catalog import Catalog, HttpCatalog
 from .adapters.orm import INBOX, OUTBOX
 from .config import Settings
-from .entrypoints import consumers
+from .entrypoints.consumers import HANDLERS
+from .service_layer.unit_of_work import PRODUCER, OrderUnitOfWork
 
 
-@dataclass
-class Container:
-    """What the routes and consumers need."""
+@dataclass(kw_only=True)
+class OrderContainer(Container):
+    """The kit's container plus the catalog client, which placing an order asks on a miss."""
 
-    settings: Settings
-    runtime: ServiceRuntime
     catalog: Catalog
 
-    @property
-    def sessions(self):
-        return self.runtime.sessions
 
-    @property
-    def outbox(self):
-        return self.runtime.outbox
-
-
-def bootstrap(settings: Settings, *, bus: Bus | None = None,
-              catalog: Catalog | None = None) -> Container:
-    """Wire the service; nothing connects until the runtime starts (in the lifespan)."""
+def bootstrap(settings: Settings, bus: Bus | None = None, *,
+              catalog: Catalog | None = None) -> OrderContainer:
+    """Wire database, bus, outbox relay, catalog client and consumers (nothing connects until
+    runtime.start())."""
     runtime = ServiceRuntime(settings, outbox_table=OUTBOX, inbox_table=INBOX,
                              migrations_dir=Path(__file__).parent / "migrations", bus=bus)
     catalog = catalog or HttpCatalog(settings.service_url("catalog"),
                                      timeout_s=settings.catalog_timeout_s,
                                      headers=internal_headers(settings))
-    container = Container(settings=settings, runtime=runtime, catalog=catalog)
-    consumers.register(container)
-    return container
+
+    def uow() -> OrderUnitOfWork:
+        return OrderUnitOfWork(runtime.sessions, runtime.outbox, producer=PRODUCER)
+
+    consumer = consume(runtime, HANDLERS, uow=uow, inbox=INBOX)
+    return OrderContainer(settings=settings, runtime=runtime, uow=uow,
+                          dispatcher=consumer.dispatcher, catalog=catalog)

@@ -36,7 +36,7 @@ class Harness:
 
     @property
     def sessions(self):
-        return self.app.state.container.sessions
+        return self.app.state.container.runtime.sessions
 
     def auth(self, user_id: int, *, admin: bool = False, **extra: str) -> dict:
         return {"Authorization": f"Bearer {self.mint.token(user_id, admin=admin)}", **extra}

@@ -4,9 +4,8 @@ import threading
 import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import InventoryReserved, OrderLine
-from bookstore_shared.inbox import idempotent
+from bookstore_shared.kit import BatchedConsumer
 from order_service.adapters.orm import INBOX
-from order_service.entrypoints.consumers import handlers
 from order_service.service_layer.ordering import Caller, cancel_order
 
 
@@ -19,8 +18,8 @@ def either_harness(request):
 def test_concurrent_cancel_and_reservation_never_interleave_wrongly(either_harness):
     harness = either_harness
     container = harness.app.state.container
-    reserve = idempotent(container.sessions, INBOX, "order",
-                         handlers(container)["inventory.reserved"])
+    reserve = BatchedConsumer(consumer="order", dispatcher=container.dispatcher,
+                              uow=container.uow, inbox=INBOX, batch_size=1)
     orders = []
     for _ in range(12):
         book = harness.new_book()
@@ -33,8 +32,8 @@ def test_concurrent_cancel_and_reservation_never_interleave_wrongly(either_harne
 
         def do_cancel():
             barrier.wait()
-            cancel_order(sessions=container.sessions, outbox=container.outbox,
-                         order_id=order_id, caller=Caller(50))
+            with container.uow() as uow:
+                cancel_order(uow, order_id=order_id, caller=Caller(50))
 
         def do_reserve():
             barrier.wait()

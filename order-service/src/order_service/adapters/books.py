@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +22,19 @@ class KnownBook:
     price: Decimal
     deleted: bool
     stock: int | None
+
+
+class BookReadModel(Protocol):
+    """What the service layer reads and writes of the read model; SQL below, in memory in the
+    unit tests. Every write is guarded by the source's time (or stock version): older news never
+    wins, so events may be applied in any order and more than once."""
+
+    def get_many(self, book_ids: list[int]) -> dict[int, KnownBook]: ...
+    def upsert(self, *, book_id: int, title: str, price: Decimal, stock: int | None,
+               stock_version: int | None, at: datetime) -> None: ...
+    def set_stock(self, *, book_id: int, stock: int, stock_version: int | None,
+                  at: datetime) -> None: ...
+    def mark_deleted(self, *, book_id: int, at: datetime) -> None: ...
 
 
 # Statements are built once: reusing the object skips per-call construction and cache-key
@@ -48,8 +62,8 @@ _MARK_DELETED = (update(book).where(book.c.id == bindparam("b_id"))
                  .values(deleted=True, synced_at=bindparam("at")))
 
 
-class BookReadModel:
-    """Every write is guarded by the source's time (or stock version): older news never wins."""
+class SqlBookReadModel:
+    """The `book` table in the unit of work's session."""
 
     def __init__(self, session: Session):
         self.session = session

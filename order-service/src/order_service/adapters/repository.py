@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -28,6 +29,24 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+class OrderRepository(Protocol):
+    """What the service layer reads and writes of orders; SQL below, in memory in the unit tests."""
+
+    def add(self, order: Order, *, now: datetime) -> int: ...
+    def get(self, order_id: int, *, for_update: bool = False) -> Order | None: ...
+    def list(self, *, user_id: int | None, status: OrderStatus | None, limit: int,
+             offset: int) -> tuple[list[Order], int]: ...
+    def save_status(self, order: Order, *, now: datetime) -> None: ...
+
+
+class IdempotencyRepository(Protocol):
+    """(user, Idempotency-Key) -> the request's fingerprint and the order it created."""
+
+    def find(self, user_id: int, key: str) -> tuple[str, int] | None: ...
+    def add(self, *, user_id: int, key: str, fingerprint: str, order_id: int,
+            now: datetime) -> None: ...
+
+
 # Hot statements are built once: reusing the object skips per-call construction and
 # cache-key generation; each call only passes its parameters.
 _INSERT_ORDER = insert(customer_order)
@@ -50,7 +69,7 @@ _FIND_IDEMPOTENCY = (select(idempotency_record.c.fingerprint, idempotency_record
 _INSERT_IDEMPOTENCY = insert(idempotency_record)
 
 
-class OrderRepository:
+class SqlOrderRepository:
     """Loads and stores orders; `get(..., for_update=True)` locks the order row."""
 
     def __init__(self, session: Session):
@@ -118,8 +137,8 @@ class OrderRepository:
                       cancel_reason=row.cancel_reason) for row in rows]
 
 
-class IdempotencyRepository:
-    """(user, key) → the order it created and the request's fingerprint."""
+class SqlIdempotencyRepository:
+    """Idempotency records in the unit of work's session."""
 
     def __init__(self, session: Session):
         self.session = session

@@ -1,5 +1,8 @@
-"""Domain errors: each one maps to a clear answer for the client."""
+"""Domain errors: OrderError subclasses map to the client's HTTP answer, UnknownOrder to a retry."""
 from __future__ import annotations
+
+# The kit's one "not yet" exception: the bus redelivers the event with backoff.
+from bookstore_shared.kit.registry import RetryLater
 
 
 class OrderError(Exception):
@@ -56,3 +59,7 @@ class OrderNotCancellable(OrderError):
 
 class InvalidTransition(OrderError):
     """A status change the state machine refuses."""
+
+
+class UnknownOrder(RetryLater):
+    """An event names an order this service has no record of yet (retried, then parked)."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
+from bookstore_shared.kit.container import UowDep
 from bookstore_shared.limits import json_body
 from bookstore_shared.security import CurrentUser, Principal
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..bootstrap import OrderContainer
 from ..domain.idempotency import validate_key
 from ..domain.model import OrderStatus
 from ..domain.requests import parse_order_request
@@ -37,20 +39,25 @@ async def place_order(request: Request, user: CurrentUser,
                       idempotency_key: Annotated[str | None,
                                                  Header(alias="Idempotency-Key")] = None):
     """Place an order: `{book_id, quantity}`, `{book_id, items}` or `{items: [...]}`."""
-    # The hottest route: one worker-thread hop for the database work (a sync route would add
-    # a second one to validate the response).
-    container = request.app.state.container
+    # The hottest route: one worker-thread hop for the database work, which opens the request's
+    # unit of work itself (UowDep would add two hops to enter and leave it, a sync route one
+    # more to validate the response).
     with http_errors():
         items = parse_order_request(payload)
         key = validate_key(idempotency_key)
         placed = await run_in_threadpool(partial(
-            ordering.place_order, sessions=container.sessions, outbox=container.outbox,
-            catalog=container.catalog, user_id=user.user_id, items=items, idempotency_key=key))
+            _place, request.app.state.container, user_id=user.user_id, items=items,
+            idempotency_key=key))
     return OrderPlacedRead(order_id=placed.order_id)
 
 
+def _place(container: OrderContainer, **request: Any) -> ordering.Placement:
+    with container.uow() as uow:
+        return ordering.place_order(uow, catalog=container.catalog, **request)
+
+
 @router.get("/orders", response_model=list[OrderRead])
-def list_orders(request: Request, response: Response, user: CurrentUser,
+def list_orders(user: CurrentUser, uow: UowDep, response: Response,
                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
                 offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
                 everyone: Annotated[bool, Query(alias="all",
@@ -58,27 +65,23 @@ def list_orders(request: Request, response: Response, user: CurrentUser,
                 status: Annotated[OrderStatus | None, Query()] = None):
     """The caller's orders, newest first (total in `X-Total-Count`); `?all=1`: everyone's."""
     with http_errors():
-        orders, total = ordering.list_orders(sessions=request.app.state.container.sessions,
-                                             caller=_caller(user), limit=limit, offset=offset,
-                                             everyone=everyone, status=status)
+        orders, total = ordering.list_orders(uow, caller=_caller(user), limit=limit,
+                                             offset=offset, everyone=everyone, status=status)
     response.headers["X-Total-Count"] = str(total)
     return [OrderRead.of(order) for order in orders]
 
 
 @router.get("/orders/{order_id}", response_model=OrderRead)
-def get_order(request: Request, user: CurrentUser, order_id: OrderId):
+def get_order(user: CurrentUser, uow: UowDep, order_id: OrderId):
     """One order with its status, items and total (owner or admin)."""
     with http_errors():
-        order = ordering.get_order(sessions=request.app.state.container.sessions,
-                                   order_id=order_id, caller=_caller(user))
+        order = ordering.get_order(uow, order_id=order_id, caller=_caller(user))
     return OrderRead.of(order)
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderCancelledRead)
-def cancel_order(request: Request, user: CurrentUser, order_id: OrderId):
+def cancel_order(user: CurrentUser, uow: UowDep, order_id: OrderId):
     """Cancel a PENDING or PROCESSING order; its reserved stock is released."""
-    container = request.app.state.container
     with http_errors():
-        order = ordering.cancel_order(sessions=container.sessions, outbox=container.outbox,
-                                      order_id=order_id, caller=_caller(user))
+        order = ordering.cancel_order(uow, order_id=order_id, caller=_caller(user))
     return OrderCancelledRead(status=order.status.value)

@@ -1,42 +1,19 @@
-"""The book read model: fed by catalog and inventory events, filled from the catalog on a miss."""
+"""Pricing an order from the book read model, filled from the catalog on a miss."""
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
 
-from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import BookChanged, BookDeleted, StockChanged
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
 
-from ..adapters.books import BookReadModel, KnownBook
+from ..adapters.books import KnownBook
 from ..adapters.catalog import Catalog, CatalogBook, CatalogUnavailable
 from ..domain.exceptions import BookNotFound, InsufficientStock
 from ..domain.requests import RequestedItem
+from .unit_of_work import OrderUnitOfWork, transaction
 
 log = logging.getLogger(__name__)
-
-
-def on_book_changed(session: Session, env: Envelope) -> None:
-    """book.created / book.updated: remember title, price and stock as of the event."""
-    data: BookChanged = env.payload()
-    BookReadModel(session).upsert(book_id=data.book_id, title=data.title, price=data.price,
-                                  stock=data.stock, stock_version=data.stock_version,
-                                  at=env.occurred_at)
-
-
-def on_book_deleted(session: Session, env: Envelope) -> None:
-    """book.deleted: the book can no longer be ordered."""
-    data: BookDeleted = env.payload()
-    BookReadModel(session).mark_deleted(book_id=data.book_id, at=env.occurred_at)
-
-
-def on_stock_changed(session: Session, env: Envelope) -> None:
-    """inventory.stock_changed: keep the stock for the early "Insufficient stock" answer."""
-    data: StockChanged = env.payload()
-    BookReadModel(session).set_stock(book_id=data.book_id, stock=data.stock,
-                                     stock_version=data.stock_version, at=env.occurred_at)
 
 
 def _ask_catalog(catalog: Catalog, book_ids: list[int], *, required: bool) -> list[CatalogBook]:
@@ -56,31 +33,32 @@ def _ask_catalog(catalog: Catalog, book_ids: list[int], *, required: bool) -> li
 
 @retry(retry=retry_if_exception_type(OperationalError), stop=stop_after_attempt(4),
        wait=wait_random(0.01, 0.1), reraise=True)
-def _remember(sessions: sessionmaker, fetched: list[CatalogBook],
+def _remember(uow: OrderUnitOfWork, fetched: list[CatalogBook],
               ids: list[int]) -> dict[int, KnownBook]:
     """Store what the catalog said. A consumer thread may be inserting the same book from its
     book.created event at this very moment; MySQL can pick this transaction as a deadlock victim,
-    and the upsert is idempotent, so it is simply run again."""
+    and the upsert is idempotent, so it is simply run again (in a new transaction)."""
     now = datetime.now(UTC)
-    with sessions() as session:
-        model = BookReadModel(session)
+    with transaction(uow):
         for answer in fetched:
-            model.upsert(book_id=answer.id, title=answer.title, price=answer.price,
-                         stock=answer.stock, stock_version=answer.stock_version, at=now)
-        session.commit()
-        return model.get_many(ids)
+            uow.books.upsert(book_id=answer.id, title=answer.title, price=answer.price,
+                             stock=answer.stock, stock_version=answer.stock_version, at=now)
+        uow.commit()
+    with transaction(uow):
+        return uow.books.get_many(ids)
 
 
-def resolve_books(*, sessions: sessionmaker, catalog: Catalog,
+def resolve_books(uow: OrderUnitOfWork, *, catalog: Catalog,
                   items: list[RequestedItem]) -> dict[int, KnownBook]:
     """Price and title of every requested book; BookNotFound / InsufficientStock otherwise.
 
     Unknown books are fetched from the catalog (a book is orderable as soon as it is created);
     a book the read model thinks is short is re-checked there, so a fresh restock is not refused.
+    No transaction is open while the catalog is asked.
     """
     ids = [item.book_id for item in items]
-    with sessions() as session:
-        known = BookReadModel(session).get_many(ids)
+    with transaction(uow):
+        known = uow.books.get_many(ids)
     missing = [i for i in ids if i not in known]
     short = [item.book_id for item in items if item.book_id in known
              and not known[item.book_id].deleted and known[item.book_id].stock is not None
@@ -88,7 +66,7 @@ def resolve_books(*, sessions: sessionmaker, catalog: Catalog,
     fetched = _ask_catalog(catalog, missing, required=True) + _ask_catalog(catalog, short,
                                                                            required=False)
     if fetched:
-        known = _remember(sessions, fetched, ids)
+        known = _remember(uow, fetched, ids)
     for item in items:
         book = known.get(item.book_id)
         if book is None or book.deleted:

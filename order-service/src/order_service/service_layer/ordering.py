@@ -5,19 +5,18 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bookstore_shared.outbox import Outbox
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
 
 from ..adapters.catalog import Catalog
-from ..adapters.repository import ConcurrentModification, IdempotencyRepository, OrderRepository
+from ..adapters.repository import ConcurrentModification
 from ..domain.exceptions import AdminRequired, NotOrderOwner, OrderNotFound
 from ..domain.idempotency import check_replay, fingerprint
 from ..domain.model import Order, OrderLine, OrderStatus
 from ..domain.requests import RequestedItem
 from .books import resolve_books
 from .messages import change_events, placed_events
+from .unit_of_work import OrderUnitOfWork, transaction
 
 log = logging.getLogger(__name__)
 
@@ -36,38 +35,38 @@ class Placement:
     replayed: bool
 
 
-def _replay(sessions: sessionmaker, user_id: int, key: str, digest: str) -> Placement | None:
-    with sessions() as session:
-        found = IdempotencyRepository(session).find(user_id, key)
+def _replay(uow: OrderUnitOfWork, user_id: int, key: str, digest: str) -> Placement | None:
+    with transaction(uow):
+        found = uow.idempotency.find(user_id, key)
     if found is None:
         return None
     check_replay(found[0], digest)
     return Placement(order_id=found[1], replayed=True)
 
 
-def place_order(*, sessions: sessionmaker, outbox: Outbox, catalog: Catalog, user_id: int,
+def place_order(uow: OrderUnitOfWork, *, catalog: Catalog, user_id: int,
                 items: list[RequestedItem], idempotency_key: str | None = None) -> Placement:
-    """Create a PENDING order priced from the read model and stage `order.placed`."""
+    """Create a PENDING order priced from the read model and emit `order.placed`."""
     digest = fingerprint(items)
-    if idempotency_key and (earlier := _replay(sessions, user_id, idempotency_key, digest)):
+    if idempotency_key and (earlier := _replay(uow, user_id, idempotency_key, digest)):
         return earlier
-    books = resolve_books(sessions=sessions, catalog=catalog, items=items)
+    books = resolve_books(uow, catalog=catalog, items=items)
     order = Order(user_id=user_id, lines=[
         OrderLine(book_id=item.book_id, quantity=item.quantity,
                   unit_price=books[item.book_id].price, title=books[item.book_id].title)
         for item in items])
     now = datetime.now(UTC)
     try:
-        with sessions() as session:
-            OrderRepository(session).add(order, now=now)
+        with transaction(uow):
+            uow.orders.add(order, now=now)
             if idempotency_key:
-                IdempotencyRepository(session).add(user_id=user_id, key=idempotency_key,
-                                                   fingerprint=digest, order_id=order.id, now=now)
-            outbox.add(session, *placed_events(order))
-            session.commit()
+                uow.idempotency.add(user_id=user_id, key=idempotency_key, fingerprint=digest,
+                                    order_id=order.id, now=now)
+            uow.emit(*placed_events(order))
+            uow.commit()
     except IntegrityError:
         # A concurrent request with the same key won the unique constraint: answer as it did.
-        if idempotency_key and (earlier := _replay(sessions, user_id, idempotency_key, digest)):
+        if idempotency_key and (earlier := _replay(uow, user_id, idempotency_key, digest)):
             return earlier
         raise
     log.info("order placed", extra={"order_id": order.id, "user_id": user_id})
@@ -83,35 +82,34 @@ def _check_access(order: Order | None, caller: Caller) -> Order:
 
 
 # Without row locks (SQLite, standalone) the saga may move the order between our read and our
-# write; that conflict is ours to retry, not the client's. A final state then answers 400.
+# write; that conflict is ours to retry (in a new transaction), not the client's. A final state
+# then answers 400.
 @retry(retry=retry_if_exception_type(ConcurrentModification), stop=stop_after_attempt(5),
        wait=wait_random(0.005, 0.05), reraise=True)
-def cancel_order(*, sessions: sessionmaker, outbox: Outbox, order_id: int,
-                 caller: Caller) -> Order:
-    """PENDING/PROCESSING → CANCELLED under a row lock; stages `order.cancelled`."""
-    with sessions() as session:
-        repo = OrderRepository(session)
-        order = _check_access(repo.get(order_id, for_update=True), caller)
+def cancel_order(uow: OrderUnitOfWork, *, order_id: int, caller: Caller) -> Order:
+    """PENDING/PROCESSING → CANCELLED under a row lock; emits `order.cancelled`."""
+    with transaction(uow):
+        order = _check_access(uow.orders.get(order_id, for_update=True), caller)
         change = order.cancel()
-        repo.save_status(order, now=datetime.now(UTC))
-        outbox.add(session, *change_events(order, [change]))
-        session.commit()
+        uow.orders.save_status(order, now=datetime.now(UTC))
+        uow.emit(*change_events(order, [change]))
+        uow.commit()
     log.info("order cancelled", extra={"order_id": order_id, "previous": change.previous.value})
     return order
 
 
-def get_order(*, sessions: sessionmaker, order_id: int, caller: Caller) -> Order:
+def get_order(uow: OrderUnitOfWork, *, order_id: int, caller: Caller) -> Order:
     """One order, for its owner or an admin."""
-    with sessions() as session:
-        return _check_access(OrderRepository(session).get(order_id), caller)
+    with transaction(uow):
+        return _check_access(uow.orders.get(order_id), caller)
 
 
-def list_orders(*, sessions: sessionmaker, caller: Caller, limit: int, offset: int,
+def list_orders(uow: OrderUnitOfWork, *, caller: Caller, limit: int, offset: int,
                 everyone: bool = False,
                 status: OrderStatus | None = None) -> tuple[list[Order], int]:
     """The caller's orders (everyone's for an admin who asks), newest first, and their count."""
     if everyone and not caller.is_admin:
         raise AdminRequired()
-    with sessions() as session:
-        return OrderRepository(session).list(user_id=None if everyone else caller.user_id,
-                                             status=status, limit=limit, offset=offset)
+    with transaction(uow):
+        return uow.orders.list(user_id=None if everyone else caller.user_id,
+                               status=status, limit=limit, offset=offset)
