@@ -1,31 +1,36 @@
 """Write `<service>/Dockerfile` for every service from ONE template (run after editing it).
 
-    python deploy/render_dockerfiles.py          # rewrite the eight Dockerfiles
-    python deploy/render_dockerfiles.py --check  # exit 1 when a committed file differs
+    .venv/bin/python deploy/render_dockerfiles.py          # rewrite every service's Dockerfile
+    .venv/bin/python deploy/render_dockerfiles.py --check  # exit 1 when a committed file differs
+
+The services are the registered ones (bookstore_shared.services), so it runs in the workspace's
+virtualenv.
 
 tests/deploy checks that every committed Dockerfile equals what this script renders.
 """
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
+
+from bookstore_shared.services import registered
 
 ROOT = Path(__file__).resolve().parent.parent
 UV_VERSION = "0.13.9"
 PORT_BASE = 8080
 
-# (service name, folder, python package, port offset); the same package the launcher starts.
+
+
+def _folder(package: str) -> str:
+    """The workspace folder holding a package (`<folder>/src/<package>/`)."""
+    origin = Path(importlib.util.find_spec(package).origin).resolve()
+    return origin.parent.parent.parent.relative_to(ROOT).as_posix()
+
+
+# (service name, folder, python package, port offset); the same packages the launcher starts.
 SERVICES: list[tuple[str, str, str, int]] = [
-    ("gateway", "gateway", "gateway", 0),
-    ("auth", "auth-service", "auth_service", 1),
-    ("catalog", "catalog-service", "catalog_service", 2),
-    ("order", "order-service", "order_service", 3),
-    ("inventory", "inventory-service", "inventory_service", 4),
-    ("shipping", "shipping-service", "shipping_service", 5),
-    ("notification", "notification-service", "notification_service", 6),
-    ("ai", "ai-service", "ai_service", 7),
-    ("web", "web-service", "web_service", 8),
-]
+    (s.name, _folder(s.package), s.package, s.port_offset) for s in registered()]
 # Every uv workspace member: uv needs each member's pyproject.toml to read the lock file.
 WORKSPACE_MEMBERS = ["shared"] + [folder for _, folder, _, _ in SERVICES]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bookstore_shared.bus import RabbitBus, retry_delays_ms
 from bookstore_shared.bus.base import Subscription
-from bookstore_shared.launcher import SERVICES
+from bookstore_shared.services import registered
 from bookstore_shared.settings import BaseServiceSettings
 
 INSTANCE = BaseServiceSettings.model_fields["instance"].default
@@ -103,5 +103,5 @@ def is_written(pkg: str) -> bool:
 
 def all_subscriptions(*, allow_missing: bool = False) -> dict[str, list[Subscription]]:
     """Service name -> its subscriptions, for every service the launcher starts."""
-    return {name: subscriptions(pkg) for name, pkg in SERVICES
-            if not allow_missing or is_written(pkg)}
+    return {s.name: subscriptions(s.package) for s in registered()
+            if not allow_missing or is_written(s.package)}

@@ -8,9 +8,8 @@ import subprocess
 import pytest
 import render_definitions
 import topology
-from bookstore_shared.launcher import SERVICES
 
-from .conftest import DEPLOY
+from .conftest import DEPLOY, SERVICES
 
 DEFINITIONS = DEPLOY / "rabbitmq" / "definitions.json"
 

@@ -7,10 +7,9 @@ import subprocess
 
 import pytest
 import yaml
-from bookstore_shared.launcher import SERVICES
-from bookstore_shared.settings import SERVICE_PORT_OFFSETS, BaseServiceSettings
+from bookstore_shared.settings import BaseServiceSettings
 
-from .conftest import ROOT, env_names, service_settings_class
+from .conftest import PORT_OFFSETS, ROOT, SERVICES, env_names, service_settings_class
 
 COMPOSE = ROOT / "docker-compose.yml"
 # Optional tuning variables: defaulted in code, deliberately not set in compose (an operator adds
@@ -75,7 +74,7 @@ def test_every_variable_the_service_reads_is_passed_to_it(compose, name, pkg):
 @pytest.mark.parametrize("name,pkg", SERVICES)
 def test_the_service_is_healthy_only_when_ready_on_its_own_port(compose, name, pkg):
     service = compose["services"][name]
-    port = 8080 + SERVICE_PORT_OFFSETS[name]
+    port = 8080 + PORT_OFFSETS[name]
     assert f"http://127.0.0.1:{port}/readyz" in " ".join(service["healthcheck"]["test"])
     assert service["build"]["dockerfile"].endswith("/Dockerfile")
     depends = service.get("depends_on", {})
@@ -123,7 +122,7 @@ def test_the_broker_settings_match_the_committed_definitions(compose):
     assert [int(d) for d in env["BOOKSTORE_RETRY_DELAYS_MS"].split(",")] == topology.DEFAULT_DELAYS
     assert env["BOOKSTORE_RABBITMQ_URL"].endswith("@rabbitmq:5672/bookstore")
     assert env["BOOKSTORE_QUEUE_TYPE"] == BaseServiceSettings.model_fields[
-        "rabbitmq_queue_type"].default
+        "queue_type"].default
 
 
 def test_every_variable_compose_interpolates_is_documented_in_env_example():

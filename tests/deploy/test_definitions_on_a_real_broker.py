@@ -13,9 +13,8 @@ import pika
 import pytest
 import topology
 from bookstore_shared.bus import RabbitBus
-from bookstore_shared.launcher import SERVICES
 
-from .conftest import DEPLOY
+from .conftest import DEPLOY, SERVICES
 
 pytestmark = pytest.mark.integration
 

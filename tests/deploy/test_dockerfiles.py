@@ -8,10 +8,8 @@ import tomllib
 
 import pytest
 import render_dockerfiles
-from bookstore_shared.launcher import SERVICES as LAUNCHED
-from bookstore_shared.settings import SERVICE_PORT_OFFSETS
 
-from .conftest import ROOT
+from .conftest import PORT_OFFSETS, ROOT, SERVICES
 
 FOLDERS = {name: folder for name, folder, _, _ in render_dockerfiles.SERVICES}
 
@@ -46,11 +44,11 @@ def test_every_service_folder_of_the_workspace_has_a_dockerfile():
 
 
 def test_the_template_knows_exactly_the_services_the_launcher_starts():
-    assert {(n, p) for n, _, p, _ in render_dockerfiles.SERVICES} == set(LAUNCHED)
-    assert {n: o for n, _, _, o in render_dockerfiles.SERVICES} == SERVICE_PORT_OFFSETS
+    assert {(n, p) for n, _, p, _ in render_dockerfiles.SERVICES} == set(SERVICES)
+    assert {n: o for n, _, _, o in render_dockerfiles.SERVICES} == PORT_OFFSETS
 
 
-@pytest.mark.parametrize("name,pkg", LAUNCHED)
+@pytest.mark.parametrize("name,pkg", SERVICES)
 def test_the_dockerfile_cmd_runs_the_module_the_launcher_runs(name, pkg):
     steps = final_stage((ROOT / FOLDERS[name] / "Dockerfile").read_text())
     cmds = [args for word, args in steps if word == "CMD"]
@@ -69,9 +67,9 @@ def test_the_dockerfile_is_multi_stage_non_root_with_a_healthcheck(name):
     health = [args for word, args in steps if word == "HEALTHCHECK"]
     assert len(health) == 1 and "/healthz" in health[0]
     assert json.loads(health[0][health[0].index("CMD") + 3:].strip())[0] == "python"
-    port = 8080 + SERVICE_PORT_OFFSETS[name]
+    port = 8080 + PORT_OFFSETS[name]
     assert ("EXPOSE", str(port)) in steps
-    assert f"+ {SERVICE_PORT_OFFSETS[name]})" in health[0]
+    assert f"+ {PORT_OFFSETS[name]})" in health[0]
 
 
 @pytest.mark.parametrize("name", sorted(FOLDERS))

@@ -9,10 +9,8 @@ import kubernetes_validate
 import pytest
 import render_k8s
 import yaml
-from bookstore_shared.launcher import SERVICES
-from bookstore_shared.settings import SERVICE_PORT_OFFSETS
 
-from .conftest import DEPLOY, ROOT
+from .conftest import DEPLOY, PORT_OFFSETS, ROOT, SERVICES
 
 K8S = DEPLOY / "k8s"
 KUBERNETES_VERSION = "1.31.0"  # pinned: the schemas ship with kubernetes-validate (offline)
@@ -58,7 +56,7 @@ def test_every_service_has_a_deployment_service_and_autoscaler_named_after_it(re
     deployment, service = find(rendered, "Deployment", name), find(rendered, "Service", name)
     assert deployment and service, f"deploy/k8s lacks a Deployment or Service for {name}"
     assert find(rendered, "HorizontalPodAutoscaler", name)
-    port = 8080 + SERVICE_PORT_OFFSETS[name]
+    port = 8080 + PORT_OFFSETS[name]
     assert service["spec"]["ports"][0]["port"] == port
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]

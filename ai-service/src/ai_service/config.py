@@ -8,36 +8,31 @@ from pydantic import AliasChoices, Field, SecretStr
 PROMPT_RESERVE_TOKENS = 1_000
 
 
-def _env(name: str) -> AliasChoices:
-    return AliasChoices(name)
-
-
 class Settings(BaseServiceSettings):
-    """Settings of the AI service."""
+    """Settings of the AI service: BOOKSTORE_AI_* (the prefix is the base's), and the OpenAI
+    client's own OPENAI_API_KEY and OPENAI_BASE_URL."""
 
     service_name: str = "ai"
 
     # No key: the offline extractive summarizer writes summaries (standalone mode works).
-    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
-    openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
-    ai_model: str = Field("gpt-4-turbo", validation_alias=_env("BOOKSTORE_AI_MODEL"), min_length=1)
-    ai_context_tokens: int = Field(128_000, validation_alias=_env("BOOKSTORE_AI_CONTEXT_TOKENS"),
-                                   ge=4_000)
-    ai_chunk_tokens: int | None = Field(None, validation_alias=_env("BOOKSTORE_AI_CHUNK_TOKENS"),
-                                        ge=50)
-    ai_answer_tokens: int = Field(1_024, validation_alias=_env("BOOKSTORE_AI_ANSWER_TOKENS"),
-                                  ge=64)
-    ai_max_attempts: int = Field(4, validation_alias=_env("BOOKSTORE_AI_MAX_ATTEMPTS"), ge=1)
-    ai_timeout_s: float = Field(120.0, validation_alias=_env("BOOKSTORE_AI_TIMEOUT_S"), gt=0)
-    ai_backoff_s: float = Field(1.0, validation_alias=_env("BOOKSTORE_AI_BACKOFF_S"), ge=0)
-    ai_max_backoff_s: float = Field(60.0, validation_alias=_env("BOOKSTORE_AI_MAX_BACKOFF_S"),
-                                    ge=0)
-    ai_workers: int = Field(1, validation_alias=_env("BOOKSTORE_AI_WORKERS"), ge=1, le=16)
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key"))
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url"))
+    ai_model: str = Field("gpt-4-turbo", min_length=1)
+    ai_context_tokens: int = Field(128_000, ge=4_000)
+    ai_chunk_tokens: int | None = Field(None, ge=50)
+    ai_answer_tokens: int = Field(1_024, ge=64)
+    ai_max_attempts: int = Field(4, ge=1)
+    ai_timeout_s: float = Field(120.0, gt=0)
+    ai_backoff_s: float = Field(1.0, ge=0)
+    ai_max_backoff_s: float = Field(60.0, ge=0)
+    ai_workers: int = Field(1, ge=1, le=16)
     # A running job whose worker vanished (crash) is taken over after this long.
-    ai_job_lease_s: float = Field(1_800.0, validation_alias=_env("BOOKSTORE_AI_JOB_LEASE_S"), gt=0)
+    ai_job_lease_s: float = Field(1_800.0, gt=0)
     # Jobs queued by another replica's consumer are noticed within this interval.
-    ai_poll_s: float = Field(2.0, validation_alias=_env("BOOKSTORE_AI_POLL_S"), gt=0)
-    ai_fetch_attempts: int = Field(5, validation_alias=_env("BOOKSTORE_AI_FETCH_ATTEMPTS"), ge=1)
+    ai_poll_s: float = Field(2.0, gt=0)
+    ai_fetch_attempts: int = Field(5, ge=1)
 
     @property
     def provider(self) -> str:

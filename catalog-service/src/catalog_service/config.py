@@ -4,16 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from bookstore_shared.settings import BaseServiceSettings
-from pydantic import AliasChoices, Field
+from pydantic import Field
 
 
 class Settings(BaseServiceSettings):
     """`BOOKSTORE_MAX_UPLOAD_MB` caps PDF uploads; `BOOKSTORE_PDF_DIR` overrides the storage dir."""
 
     service_name: str = "catalog"
-    max_upload_mb: float = Field(16, validation_alias=AliasChoices("BOOKSTORE_MAX_UPLOAD_MB"),
-                                 gt=0, le=1024)
-    pdf_dir: Path | None = Field(None, validation_alias=AliasChoices("BOOKSTORE_PDF_DIR"))
+    max_upload_mb: float = Field(16, gt=0, le=1024)
+    pdf_dir: Path | None = None
 
     @property
     def max_upload_bytes(self) -> int:

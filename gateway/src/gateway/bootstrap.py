@@ -60,7 +60,7 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> Gateway:
     revocations.subscribe(bus, "gateway")
     client = UpstreamClient({s: settings.service_url(s) for s in UPSTREAM_SERVICES},
                             pool_size=settings.upstream_pool_size,
-                            connect_timeout_s=settings.connect_timeout_s,
+                            connect_timeout_s=settings.upstream_connect_timeout_s,
                             upstream_timeout_s=settings.upstream_timeout_s)
     limiter = (FixedWindowLimiter(settings.rate_limit_per_min)
                if settings.rate_limit_per_min else None)

@@ -3,7 +3,7 @@ admin event feed's bounds."""
 from __future__ import annotations
 
 from bookstore_shared.settings import BaseServiceSettings
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import Field, field_validator
 
 
 class Settings(BaseServiceSettings):
@@ -11,28 +11,19 @@ class Settings(BaseServiceSettings):
 
     service_name: str = "gateway"
 
-    upstream_timeout_s: float = Field(
-        30.0, gt=0, validation_alias=AliasChoices("BOOKSTORE_UPSTREAM_TIMEOUT_S"))
-    connect_timeout_s: float = Field(
-        2.0, gt=0, validation_alias=AliasChoices("BOOKSTORE_UPSTREAM_CONNECT_TIMEOUT_S"))
-    upstream_pool_size: int = Field(
-        1024, ge=1, validation_alias=AliasChoices("BOOKSTORE_UPSTREAM_POOL_SIZE"))
-    cors_origins_csv: str = Field("", validation_alias=AliasChoices("BOOKSTORE_CORS_ORIGINS"))
-    rate_limit_per_min: int | None = Field(
-        None, ge=1, validation_alias=AliasChoices("BOOKSTORE_RATE_LIMIT_PER_MIN"))
-    openapi_cache_s: float = Field(
-        10.0, ge=0, validation_alias=AliasChoices("BOOKSTORE_OPENAPI_CACHE_S"))
-    event_feed_max_clients: int = Field(
-        20, ge=0, validation_alias=AliasChoices("BOOKSTORE_EVENT_FEED_MAX_CLIENTS"))
-    event_feed_buffer: int = Field(
-        1000, ge=1, validation_alias=AliasChoices("BOOKSTORE_EVENT_FEED_BUFFER"))
-    event_feed_heartbeat_s: float = Field(
-        15.0, gt=0, validation_alias=AliasChoices("BOOKSTORE_EVENT_FEED_HEARTBEAT_S"))
+    upstream_timeout_s: float = Field(30.0, gt=0)
+    upstream_connect_timeout_s: float = Field(2.0, gt=0)
+    upstream_pool_size: int = Field(1024, ge=1)
+    cors_origins: str = ""
+    rate_limit_per_min: int | None = Field(None, ge=1)
+    openapi_cache_s: float = Field(10.0, ge=0)
+    event_feed_max_clients: int = Field(20, ge=0)
+    event_feed_buffer: int = Field(1000, ge=1)
+    event_feed_heartbeat_s: float = Field(15.0, gt=0)
     # The catalog's PDF limit: the gateway refuses larger uploads before streaming them on.
-    max_upload_mb: float = Field(16, gt=0, le=1024,
-                                 validation_alias=AliasChoices("BOOKSTORE_MAX_UPLOAD_MB"))
+    max_upload_mb: float = Field(16, gt=0, le=1024)
 
-    @field_validator("cors_origins_csv")
+    @field_validator("cors_origins")
     @classmethod
     def _no_wildcard(cls, value: str) -> str:
         # Origins are allowed with credentials (the login cookie): "*" would let every site
@@ -52,6 +43,6 @@ class Settings(BaseServiceSettings):
         return int(self.max_upload_mb * 1024 * 1024)
 
     @property
-    def cors_origins(self) -> list[str]:
+    def allowed_origins(self) -> list[str]:
         """Allowed browser origins (BOOKSTORE_CORS_ORIGINS, comma-separated; none by default)."""
-        return [o.strip().rstrip("/") for o in self.cors_origins_csv.split(",") if o.strip()]
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]

@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Edge
     document = MergedDocument(gateway.client, ttl_s=settings.openapi_cache_s)
     inner = create_service_app(service="gateway", title="Bookstore gateway",
                                routers=[docs_router(document), asyncapi_router(),
-                                        dead_letters_router(gateway.bus),
+                                        dead_letters_router(gateway.bus, settings.service_names()),
                                         metrics_router(settings)],
                                internal_routers=[home_router()],
                                # not ready before the revoked sessions are known
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Edge
     feed = EventFeed(gateway.hub, gateway.verifier, heartbeat_s=settings.event_feed_heartbeat_s)
     return Edge(inner, http=HttpProxy(gateway.client, metrics),
                 websocket=WebSocketProxy(gateway.client), revoked=gateway.revoked,
-                limiter=gateway.limiter, cors_origins=settings.cors_origins, gateway=gateway,
+                limiter=gateway.limiter, cors_origins=settings.allowed_origins, gateway=gateway,
                 feed=feed, max_upload_bytes=settings.max_upload_bytes)
 
 

@@ -189,7 +189,7 @@ def gateway(upstreams, port_base, infra, new_instance):
     """The gateway on the base port, on the real RabbitMQ, with a 1.5 s upstream timeout."""
     settings = Settings(_env_file=None, port_base=port_base, rabbitmq_url=infra.rabbitmq_url,
                         instance=new_instance(), upstream_timeout_s=1.5,
-                        cors_origins_csv="https://shop.example", openapi_cache_s=0,
+                        cors_origins="https://shop.example", openapi_cache_s=0,
                         max_upload_mb=24, internal_token=INTERNAL_TOKEN)
     app = create_app(settings)
     with ThreadServer(app, settings.port):

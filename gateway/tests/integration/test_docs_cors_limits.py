@@ -50,7 +50,7 @@ def test_the_gateway_wide_rate_limit_answers_429_with_retry_after(upstreams, por
 
     own_base = free_port_base()
     settings = Settings(_env_file=None, port_base=own_base, rate_limit_per_min=3,
-                        catalog_url=f"http://127.0.0.1:{port_base + 2}")
+                        service_urls={"catalog": f"http://127.0.0.1:{port_base + 2}"})
     with ThreadServer(create_app(settings, bus=InProcessBus()), settings.port):
         url = f"http://127.0.0.1:{settings.port}"
         statuses = [httpx.get(url + "/books").status_code for _ in range(4)]

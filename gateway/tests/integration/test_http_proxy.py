@@ -171,4 +171,4 @@ def test_a_wildcard_cors_origin_is_refused_at_start():
     from gateway.config import Settings
 
     with pytest.raises(ValueError, match="BOOKSTORE_CORS_ORIGINS"):
-        Settings(_env_file=None, cors_origins_csv="https://a.example, *")
+        Settings(_env_file=None, cors_origins="https://a.example, *")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import importlib.util
 import os
 import signal
 import subprocess
@@ -14,35 +13,16 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from . import services
 from .settings import BaseServiceSettings
-
-# (service name, python package) in start order; the gateway last so its upstreams exist.
-SERVICES: list[tuple[str, str]] = [
-    ("auth", "auth_service"),
-    ("catalog", "catalog_service"),
-    ("order", "order_service"),
-    ("inventory", "inventory_service"),
-    ("shipping", "shipping_service"),
-    ("notification", "notification_service"),
-    ("ai", "ai_service"),
-    ("web", "web_service"),
-    ("gateway", "gateway"),
-]
 
 
 def available_services(env: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    """Services whose code exists, limited to BOOKSTORE_SERVICES (comma-separated) when set."""
+    """(name, package) of every registered service in start order, limited to BOOKSTORE_SERVICES
+    (comma-separated) when set."""
     wanted = (env if env is not None else os.environ).get("BOOKSTORE_SERVICES", "")
     names = {n.strip() for n in wanted.split(",") if n.strip()}
-    return [(name, pkg) for name, pkg in SERVICES
-            if (not names or name in names) and _installed(pkg)]
-
-
-def _installed(pkg: str) -> bool:
-    try:
-        return importlib.util.find_spec(f"{pkg}.main") is not None
-    except ModuleNotFoundError:  # the package itself is not installed
-        return False
+    return [(s.name, s.package) for s in services.registered() if not names or s.name in names]
 
 
 @dataclass
@@ -132,7 +112,8 @@ async def _serve_standalone(settings: BaseServiceSettings) -> None:
     for name, pkg in available_services():
         module = importlib.import_module(f"{pkg}.main")
         app = module.create_app(bus=bus)
-        config = uvicorn_config(app, settings, port=settings.port_base + _offset(name))
+        config = uvicorn_config(app, settings,
+                                port=settings.port_base + services.service(name).port_offset)
         servers.append(EmbeddedServer(config))
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -151,12 +132,6 @@ async def _serve_standalone(settings: BaseServiceSettings) -> None:
         server.should_exit = True
     await asyncio.gather(*tasks, return_exceptions=True)
     bus.stop()
-
-
-def _offset(name: str) -> int:
-    from .settings import SERVICE_PORT_OFFSETS
-
-    return SERVICE_PORT_OFFSETS[name]
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ def make_bus(settings: BaseServiceSettings) -> Bus:
     delays = retry_delays_ms(settings.retry_delays_ms)
     if settings.rabbitmq_url:
         return RabbitBus(settings.rabbitmq_url, instance=settings.instance,
-                         queue_type=settings.rabbitmq_queue_type, prefetch=settings.prefetch,
+                         queue_type=settings.queue_type, prefetch=settings.prefetch,
                          retry_delays_ms=delays, consumers=settings.consumers)
     return InProcessBus(retry_delays_ms=delays)
 

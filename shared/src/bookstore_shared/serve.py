@@ -66,7 +66,7 @@ def uvicorn_config(app, settings: BaseServiceSettings, *, port: int | None = Non
     return uvicorn.Config(app, host=settings.host, port=port or settings.port, log_config=None,
                           access_log=False, proxy_headers=True, server_header=False,
                           http=BoundedHeadersProtocol, ws_max_size=WS_MAX_MESSAGE_BYTES,
-                          forwarded_allow_ips=settings.trusted_proxies,
+                          forwarded_allow_ips=settings.trusted_networks,
                           timeout_graceful_shutdown=5, ws_ping_interval=20, ws_ping_timeout=20)
 
 

@@ -1,90 +1,91 @@
 """Configuration shared by every service (names are a public interface, see ARCHITECTURE.md)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from . import services
 from .deployment import parse_networks
 
-# Each service listens on BOOKSTORE_PORT_BASE + its offset; the gateway owns the base port.
-SERVICE_PORT_OFFSETS: dict[str, int] = {
-    "gateway": 0,
-    "auth": 1,
-    "catalog": 2,
-    "order": 3,
-    "inventory": 4,
-    "shipping": 5,
-    "notification": 6,
-    "ai": 7,
-    "web": 8,
-}
+
+class _ServiceUrls(PydanticBaseSettingsSource):
+    """BOOKSTORE_<NAME>_URL of the environment, for any service, as {name: url}."""
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - __call__ does the work
+        return None, field_name, False
+
+    def __call__(self) -> dict:
+        urls = {key[len("BOOKSTORE_"):-len("_URL")].lower(): value
+                for key, value in os.environ.items()
+                if key.startswith("BOOKSTORE_") and key.endswith("_URL") and value
+                and key not in _NOT_SERVICES}
+        return {"service_urls": urls} if urls else {}
 
 
-def _env(name: str) -> AliasChoices:
-    return AliasChoices(name)
+# BOOKSTORE_*_URL names that are settings of their own, not a service's address.
+_NOT_SERVICES = frozenset({"BOOKSTORE_MYSQL_URL", "BOOKSTORE_RABBITMQ_URL"})
 
 
 class BaseServiceSettings(BaseSettings):
-    """Settings every service reads; a service subclasses it and sets `service_name`."""
+    """Settings every service reads; a service subclasses it and sets `service_name`.
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    Each field `x` is read from the environment variable BOOKSTORE_X (the names are a public
+    interface, listed in docs/CONFIGURATION.md); DATABASE_URL is the one exception.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="BOOKSTORE_", env_file=".env", extra="ignore")
 
     service_name: str = "shared"
 
-    mysql_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_MYSQL_URL"))
-    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
-    rabbitmq_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_RABBITMQ_URL"))
-    instance: str = Field("bookstore", validation_alias=_env("BOOKSTORE_INSTANCE"),
-                          pattern=r"^[A-Za-z0-9_]{1,40}$")
-    host: str = Field("127.0.0.1", validation_alias=_env("BOOKSTORE_HOST"))
-    port_base: int = Field(8080, validation_alias=_env("BOOKSTORE_PORT_BASE"), ge=1, le=65000)
-    data_dir: Path = Field(Path("./var"), validation_alias=_env("BOOKSTORE_DATA_DIR"))
-    rabbitmq_queue_type: str = Field("classic", validation_alias=_env("BOOKSTORE_QUEUE_TYPE"),
-                                     pattern="^(classic|quorum)$")
-    prefetch: int = Field(64, validation_alias=_env("BOOKSTORE_PREFETCH"), ge=1)
-    consumers: int = Field(4, validation_alias=_env("BOOKSTORE_CONSUMERS"), ge=1, le=64)
-    max_delivery_attempts: int = Field(5, validation_alias=_env("BOOKSTORE_MAX_ATTEMPTS"), ge=1)
-    retry_delays_ms: str = Field("500,2000,8000,30000",
-                                 validation_alias=_env("BOOKSTORE_RETRY_DELAYS_MS"),
-                                 pattern=r"^\d+(,\d+)*$")
-    log_level: str = Field("INFO", validation_alias=_env("BOOKSTORE_LOG_LEVEL"))
+    mysql_url: str | None = None
+    database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL",
+                                                                         "database_url"))
+    rabbitmq_url: str | None = None
+    instance: str = Field("bookstore", pattern=r"^[A-Za-z0-9_]{1,40}$")
+    host: str = "127.0.0.1"
+    port_base: int = Field(8080, ge=1, le=65000)
+    data_dir: Path = Path("./var")
+    queue_type: str = Field("classic", pattern="^(classic|quorum)$")
+    prefetch: int = Field(64, ge=1)
+    consumers: int = Field(4, ge=1, le=64)
+    # Delays before each redelivery of a failed event; after the last it is dead-lettered.
+    retry_delays_ms: str = Field("500,2000,8000,30000", pattern=r"^\d+(,\d+)*$")
+    log_level: str = "INFO"
     # development (default: `make run`, tests) or production (compose, Kubernetes): production
     # refuses example passwords and placeholder secrets, and needs the internal token.
-    environment: str = Field("development", validation_alias=_env("BOOKSTORE_ENVIRONMENT"),
-                             pattern="^(development|production)$")
+    environment: str = Field("development", pattern="^(development|production)$")
     # The credential services present to each other's /internal routes (bookstore_shared.internal)
-    internal_token: SecretStr | None = Field(None, validation_alias=_env("BOOKSTORE_INTERNAL_TOKEN"),
-                                             min_length=16)
-    # Peers (CIDRs) whose X-Forwarded-For is believed; anyone else is the client themselves.
-    trusted_proxies_csv: str = Field("127.0.0.1/32,::1/128",
-                                     validation_alias=_env("BOOKSTORE_TRUSTED_PROXIES"))
-    # Where the other services live; unset means BOOKSTORE_HOST:BOOKSTORE_PORT_BASE+offset.
-    auth_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_AUTH_URL"))
-    catalog_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_CATALOG_URL"))
-    order_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_ORDER_URL"))
-    inventory_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_INVENTORY_URL"))
-    shipping_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_SHIPPING_URL"))
-    notification_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_NOTIFICATION_URL"))
-    ai_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_AI_URL"))
-    web_url: str | None = Field(None, validation_alias=_env("BOOKSTORE_WEB_URL"))
+    internal_token: SecretStr | None = Field(None, min_length=16)
+    # Peers (CIDRs, comma-separated) whose X-Forwarded-For is believed; anyone else is the client.
+    trusted_proxies: str = "127.0.0.1/32,::1/128"
+    # Where other services live, from BOOKSTORE_<NAME>_URL; unset: BOOKSTORE_HOST on the base
+    # port plus the service's registered offset (bookstore_shared.services).
+    service_urls: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("trusted_proxies_csv")
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        return (init_settings, env_settings, _ServiceUrls(settings_cls), dotenv_settings,
+                file_secret_settings)
+
+    @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:
         parse_networks(value)  # raises ValueError naming the entry that is not a CIDR
         return value
 
     @property
-    def trusted_proxies(self) -> list[str]:
+    def trusted_networks(self) -> list[str]:
         """BOOKSTORE_TRUSTED_PROXIES as a list of CIDRs (uvicorn's forwarded_allow_ips)."""
-        return [str(n) for n in parse_networks(self.trusted_proxies_csv)]
+        return [str(n) for n in parse_networks(self.trusted_proxies)]
 
     @property
     def port(self) -> int:
         """The port this service binds."""
-        return self.port_base + SERVICE_PORT_OFFSETS.get(self.service_name, 0)
+        return self.port_base + _offset(self.service_name)
 
     @property
     def standalone(self) -> bool:
@@ -96,10 +97,23 @@ class BaseServiceSettings(BaseSettings):
         """The instance's topic exchange for integration events."""
         return f"{self.instance}.events"
 
+    def service_names(self) -> tuple[str, ...]:
+        """Every service of the system: those installed here (in a container, only this one)
+        and those whose URL is configured."""
+        installed = services.names()
+        return installed + tuple(sorted(set(self.service_urls) - set(installed)))
+
     def service_url(self, name: str) -> str:
         """Base URL of another service (configured, else derived from host and port base)."""
-        configured = getattr(self, f"{name}_url", None)
+        configured = self.service_urls.get(name)
         if configured:
             return configured.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port_base + SERVICE_PORT_OFFSETS[name]}"
+        return f"http://{host}:{self.port_base + services.service(name).port_offset}"
+
+
+def _offset(name: str) -> int:
+    try:
+        return services.service(name).port_offset
+    except services.UnknownService:  # settings of a library or a test, not of a service
+        return 0

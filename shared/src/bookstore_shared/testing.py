@@ -36,13 +36,10 @@ def _import_service_packages() -> None:
     """
     import importlib
 
-    from .launcher import SERVICES
+    from .services import registered
 
-    for _, package in SERVICES:
-        try:
-            importlib.import_module(package)
-        except ImportError:
-            pass
+    for service in registered():
+        importlib.import_module(service.package)
 
 
 _import_service_packages()
@@ -63,9 +60,9 @@ def _port_open(port: int, host: str = "127.0.0.1") -> bool:
 def free_port_base(span: int | None = None) -> int:
     """A base port with `span` consecutive free ports after it (default: one per service)."""
     if span is None:
-        from .settings import SERVICE_PORT_OFFSETS
+        from .services import port_span
 
-        span = max(SERVICE_PORT_OFFSETS.values()) + 1
+        span = port_span()
     for _ in range(200):
         base = random.randrange(10000, 32000, 10)  # below the ephemeral port range
         if not any(_port_open(base + i) for i in range(span)):
@@ -181,7 +178,7 @@ def drop_instance(infra: Infrastructure, name: str) -> None:
 def _delete_broker_objects(url: str, name: str) -> None:
     import pika
 
-    from .launcher import SERVICES
+    from .services import names
 
     try:
         conn = pika.BlockingConnection(pika.URLParameters(url))
@@ -190,7 +187,7 @@ def _delete_broker_objects(url: str, name: str) -> None:
     with suppress(Exception):  # best effort: whatever is left is named after a dropped instance
         suffixes = ["", ".dlq"] + [f".retry.{d}" for d in (50, 100, 200, 300, 500, 2000, 8000,
                                                            30000)]
-        for service, _ in SERVICES + [("tests", ""), ("notification.ws", "")]:
+        for service in [*names(), "tests", "notification.ws"]:
             for suffix in suffixes:
                 ch = conn.channel()
                 try:

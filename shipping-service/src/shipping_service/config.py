@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bookstore_shared.settings import BaseServiceSettings
-from pydantic import AliasChoices, Field
+from pydantic import Field
 
 from .domain.model import Timings
 
@@ -13,13 +13,11 @@ class Settings(BaseServiceSettings):
     """Simulated delays of a shipment's steps, and how long the scheduler may idle."""
 
     service_name: str = "shipping"
-    ship_after_s: float = Field(5.0, ge=0, validation_alias=AliasChoices("BOOKSTORE_SHIP_AFTER_S"))
-    deliver_after_s: float = Field(10.0, ge=0,
-                                   validation_alias=AliasChoices("BOOKSTORE_DELIVER_AFTER_S"))
+    ship_after_s: float = Field(5.0, ge=0)
+    deliver_after_s: float = Field(10.0, ge=0)
     # The scheduler is woken at once by its own new shipments; this only bounds how late it
     # notices shipments created by another replica that stopped before advancing them.
-    scheduler_max_idle_s: float = Field(
-        2.0, gt=0, validation_alias=AliasChoices("BOOKSTORE_SCHEDULER_MAX_IDLE_S"))
+    scheduler_max_idle_s: float = Field(2.0, gt=0)
 
     @property
     def timings(self) -> Timings:

@@ -34,5 +34,5 @@ class Web:
 def bootstrap(settings: Settings) -> Web:
     """Wire the web service; it owns no database and no queue."""
     return Web(settings=settings,
-               api=GatewayApi(settings.service_url("gateway"), timeout_s=settings.api_timeout_s),
+               api=GatewayApi(settings.service_url("gateway"), timeout_s=settings.web_api_timeout_s),
                templates=templates())

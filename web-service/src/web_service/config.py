@@ -1,16 +1,14 @@
-"""Settings of web-service: where the gateway is and how long to wait for it."""
+"""Settings of web-service: how long to wait for the gateway and how many books a page shows."""
 from __future__ import annotations
 
 from bookstore_shared.settings import BaseServiceSettings
-from pydantic import AliasChoices, Field
+from pydantic import Field
 
 
 class Settings(BaseServiceSettings):
-    """The web service reads nothing but the public API, through the gateway."""
+    """The web service reads nothing but the public API, through the gateway (found like any
+    service: BOOKSTORE_GATEWAY_URL, else BOOKSTORE_HOST on the base port)."""
 
     service_name: str = "web"
-    # Read by `service_url("gateway")`; unset: BOOKSTORE_HOST on the base port.
-    gateway_url: str | None = Field(None, validation_alias=AliasChoices("BOOKSTORE_GATEWAY_URL"))
-    api_timeout_s: float = Field(15.0, gt=0,
-                                 validation_alias=AliasChoices("BOOKSTORE_WEB_API_TIMEOUT_S"))
-    page_size: int = Field(12, ge=1, le=200, validation_alias=AliasChoices("BOOKSTORE_WEB_PAGE_SIZE"))
+    web_api_timeout_s: float = Field(15.0, gt=0)
+    web_page_size: int = Field(12, ge=1, le=200)

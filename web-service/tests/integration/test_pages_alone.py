@@ -15,7 +15,7 @@ SITE = "http://testserver"
 @pytest.fixture(scope="module")
 def client():
     # Nothing listens on the gateway port: every API call fails fast.
-    settings = Settings(_env_file=None, gateway_url="http://127.0.0.1:9", api_timeout_s=2)
+    settings = Settings(_env_file=None, service_urls={"gateway": "http://127.0.0.1:9"}, web_api_timeout_s=2)
     with TestClient(create_app(settings)) as client:
         yield client
 

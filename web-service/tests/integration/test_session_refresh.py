@@ -57,7 +57,7 @@ def gateway():
 @pytest.fixture
 def client(gateway):
     _, url = gateway
-    with TestClient(create_app(Settings(_env_file=None, gateway_url=url))) as client:
+    with TestClient(create_app(Settings(_env_file=None, service_urls={"gateway": url}))) as client:
         yield client
 
 

@@ -6,6 +6,7 @@ import ipaddress
 from typing import Annotated, TypeVar
 
 from bookstore_shared.errors import ApiError
+from bookstore_shared.kit.container import UowDep
 from bookstore_shared.security import Principal, bearer_token
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel, ValidationError
@@ -18,7 +19,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def auth_context(request: Request) -> AuthContext:
-    return request.app.state.auth
+    """Settings, hashing, clock and signing key (the container's; units of work: `UowDep`)."""
+    return request.app.state.container.auth
 
 
 Ctx = Annotated[AuthContext, Depends(auth_context)]
@@ -26,7 +28,7 @@ Ctx = Annotated[AuthContext, Depends(auth_context)]
 
 async def raw_body(request: Request) -> bytes:
     """The request body, refusing (413) anything over the configured size before reading it all."""
-    limit = request.app.state.auth.settings.max_body_bytes
+    limit = request.app.state.auth.settings.auth_max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "Payload too large")
@@ -70,21 +72,21 @@ def client_address(request: Request) -> str:
         return request.client.host if request.client else "unknown"
 
 
-def session_user(request: Request, ctx: Ctx) -> Principal:
+def session_user(request: Request, uow: UowDep, ctx: Ctx) -> Principal:
     """401 unless the request carries a valid access token of an active session."""
     token = bearer_token(request)
     if not token:
         raise ApiError(401, "Authentication required")
-    return sessions.authenticate(ctx=ctx, token=token)
+    return sessions.authenticate(uow=uow, ctx=ctx, token=token)
 
 
-def optional_user(request: Request, ctx: Ctx) -> Principal | None:
+def optional_user(request: Request, uow: UowDep, ctx: Ctx) -> Principal | None:
     """The caller when a valid token of an active session is present, else None."""
     token = bearer_token(request)
     if not token:
         return None
     try:
-        return sessions.authenticate(ctx=ctx, token=token)
+        return sessions.authenticate(uow=uow, ctx=ctx, token=token)
     except SessionNotActive:
         return None
 

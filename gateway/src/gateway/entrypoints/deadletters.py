@@ -12,13 +12,11 @@ from typing import Annotated, Any
 
 from bookstore_shared.bus import Bus, DeadLetter
 from bookstore_shared.errors import ApiError
-from bookstore_shared.launcher import SERVICES
 from bookstore_shared.security import AdminUser
 from fastapi import APIRouter, Body, Path, Query
 from pika.exceptions import AMQPError
 from pydantic import BaseModel, Field
 
-SERVICE_NAMES: tuple[str, ...] = tuple(name for name, _ in SERVICES)
 ServiceName = Annotated[str, Path(max_length=40)]
 
 
@@ -59,21 +57,20 @@ def _broker() -> Iterator[None]:
         raise ApiError(503, "Service unavailable", error="the broker is not reachable") from None
 
 
-def _known(service: str) -> str:
-    if service not in SERVICE_NAMES:
-        raise ApiError(404, "Unknown service", error=f"one of: {', '.join(SERVICE_NAMES)}")
-    return service
-
-
-def dead_letters_router(bus: Bus) -> APIRouter:
-    """The admin dead-letter endpoints over `bus` (sync routes: pika blocks)."""
+def dead_letters_router(bus: Bus, service_names: tuple[str, ...]) -> APIRouter:
+    """The admin dead-letter endpoints over `bus` for these services (sync routes: pika blocks)."""
     router = APIRouter(prefix="/admin/dlq", tags=["operations"])
+
+    def _known(service: str) -> str:
+        if service not in service_names:
+            raise ApiError(404, "Unknown service", error=f"one of: {', '.join(service_names)}")
+        return service
 
     @router.get("", response_model=list[DeadLetterCount])
     def counts(_admin: AdminUser) -> list[DeadLetterCount]:
         """How many messages each service has parked."""
         with _broker():
-            found = bus.dead_letter_counts(SERVICE_NAMES)
+            found = bus.dead_letter_counts(service_names)
         return [DeadLetterCount(service=name, count=count) for name, count in found.items()]
 
     @router.get("/{service}", response_model=list[DeadLetterRead])

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import httpx
 from bookstore_shared.errors import ApiError
-from bookstore_shared.launcher import SERVICES
 from bookstore_shared.security import AdminUser
 from bookstore_shared.settings import BaseServiceSettings
 from fastapi import APIRouter, Path, Request
@@ -21,7 +20,6 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 OPERATOR_PATHS = frozenset({"/readyz", "/metrics"})
 # A request that went through a proxy is a public client's, whatever address it came from.
 FORWARDING_HEADERS = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
-_SERVICES = frozenset(name for name, _ in SERVICES)
 
 
 def reached_through_a_proxy(headers: dict[bytes, bytes]) -> bool:
@@ -37,7 +35,7 @@ def metrics_router(settings: BaseServiceSettings) -> APIRouter:
         """The Prometheus text of one service (admins only)."""
         if service == "gateway":
             body = generate_latest(request.app.state.metrics_registry)
-        elif service in _SERVICES:
+        elif service in settings.service_names():
             try:
                 async with httpx.AsyncClient(timeout=5) as client:
                     answer = await client.get(settings.service_url(service) + "/metrics")
@@ -47,7 +45,7 @@ def metrics_router(settings: BaseServiceSettings) -> APIRouter:
                                error=f"{service} did not answer") from None
             body = answer.content
         else:
-            raise ApiError(404, "Unknown service", error=f"one of {sorted(_SERVICES)}")
+            raise ApiError(404, "Unknown service", error=f"one of {sorted(settings.service_names())}")
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -19,7 +19,7 @@ OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 async def my_orders(request: Request, who: VisitorDep):
     """The visitor's orders, newest first."""
     require_user(who)
-    size = request.app.state.web.settings.page_size
+    size = request.app.state.web.settings.web_page_size
     number = page_number(request.query_params.get("page"))
     answer = await who.api("GET", "/orders", params={"limit": size, "offset": (number - 1) * size})
     orders = answer.json() if answer.status_code == 200 else []

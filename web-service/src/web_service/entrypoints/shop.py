@@ -27,7 +27,7 @@ async def book_list(request: Request, who: VisitorDep):
     """Books, newest first: `?q=` searches titles and authors, `?author=` filters, `?page=`."""
     q = request.query_params.get("q", "").strip()[:200]
     author = request.query_params.get("author", "").strip()[:200]
-    size = request.app.state.web.settings.page_size
+    size = request.app.state.web.settings.web_page_size
     number = page_number(request.query_params.get("page"))
     params = {"limit": size, "offset": (number - 1) * size}
     if q:
