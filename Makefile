@@ -15,7 +15,7 @@ install: .venv/.synced ## create the virtualenv from the lock file (uv workspace
 	$(PYTHON) -m venv .tools && .tools/bin/pip install --quiet uv
 
 .venv/.synced: $(UV) uv.lock pyproject.toml $(wildcard */pyproject.toml)
-	$(UV) sync --all-packages --frozen --quiet
+	$(UV) sync --all-packages --frozen --quiet --compile-bytecode
 	@touch $@
 
 run: install ## the whole system; standalone unless BOOKSTORE_MYSQL_URL and BOOKSTORE_RABBITMQ_URL are set
