@@ -1,2 +1,2 @@
-"""Every test in the repository gets the real-infrastructure fixtures of bookstore_shared.testing."""
-pytest_plugins = ["bookstore_shared.testing"]
+"""Every test in the repository gets the real-infrastructure fixtures of bookstore_testing.plugin."""
+pytest_plugins = ["bookstore_testing.plugin"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import httpx
 from bookstore_shared.launcher import settings_from, start_processes
-from bookstore_shared.testing import Infrastructure, drop_instance, system_env
+from bookstore_testing import Infrastructure, drop_instance, system_env
 
 from .cpu import infrastructure_pids
 

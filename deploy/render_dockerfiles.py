@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tomllib
 from pathlib import Path
 
 from bookstore_shared.services import registered
@@ -32,7 +33,8 @@ def _folder(package: str) -> str:
 SERVICES: list[tuple[str, str, str, int]] = [
     (s.name, _folder(s.package), s.package, s.port_offset) for s in registered()]
 # Every uv workspace member: uv needs each member's pyproject.toml to read the lock file.
-WORKSPACE_MEMBERS = ["shared"] + [folder for _, folder, _, _ in SERVICES]
+WORKSPACE_MEMBERS: list[str] = tomllib.loads((ROOT / "pyproject.toml").read_text())[
+    "tool"]["uv"]["workspace"]["members"]
 
 TEMPLATE = """\
 # syntax=docker/dockerfile:1

@@ -18,7 +18,7 @@ from bookstore_shared.launcher import (
     start_processes,
     wait_ready,
 )
-from bookstore_shared.testing import Infrastructure, system_env
+from bookstore_testing import Infrastructure, system_env
 
 
 def login(url: str, email: str, password: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ import pika
 import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import UserRegistered
-from bookstore_shared.testing import wait_for
+from bookstore_testing import wait_for
 from playwright.sync_api import expect
 
 from .conftest import add_book, new_account, pdf_bytes

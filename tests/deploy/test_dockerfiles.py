@@ -33,8 +33,11 @@ def final_stage(text: str) -> list[tuple[str, str]]:
 
 
 def workspace_service_folders() -> list[str]:
+    """Workspace members that register a service (the others are libraries)."""
     members = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
-    return [m for m in members["members"] if m != "shared"]
+    return [m for m in members["members"]
+            if "bookstore.services" in tomllib.loads((ROOT / m / "pyproject.toml").read_text())[
+                "project"].get("entry-points", {})]
 
 
 def test_every_service_folder_of_the_workspace_has_a_dockerfile():

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 from bookstore_shared.launcher import available_services
-from bookstore_shared.testing import free_port_base, system_env
+from bookstore_testing import free_port_base, system_env
 
 from .auth_slice import walk_the_auth_slice, walk_the_first_socket
 

@@ -7,7 +7,7 @@ from functools import partial
 
 import httpx
 import pytest
-from bookstore_shared.testing import wait_for as _wait_for
+from bookstore_testing import wait_for as _wait_for
 
 from .test_books import make_pdf
 

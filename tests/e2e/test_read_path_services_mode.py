@@ -16,7 +16,7 @@ import pytest
 from bookstore_shared.events.contracts import StockChanged
 from bookstore_shared.launcher import settings_from, wait_ready
 from bookstore_shared.probe import EventProbe
-from bookstore_shared.testing import free_port_base, wait_for
+from bookstore_testing import free_port_base, wait_for
 from catalog_service.adapters.orm import BOOK, INBOX
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.engine import make_url

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from bookstore_shared.launcher import settings_from, wait_ready
 from bookstore_shared.probe import EventProbe
-from bookstore_shared.testing import free_port_base
+from bookstore_testing import free_port_base
 
 from .conftest import register_and_login
 from .test_orders import add_book, stock_of, wait_for

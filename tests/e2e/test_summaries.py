@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from ai_service.domain.text import split_sentences
-from ai_service.testing import DESCRIPTION, FakeOpenAI, book_pages, make_pdf
+from bookstore_testing.ai import DESCRIPTION, FakeOpenAI, book_pages, make_pdf
 
 from ..conftest import MODES, own_system
 
@@ -60,7 +60,7 @@ def test_an_uploaded_pdf_is_summarised_offline_from_every_page(system, admin_hea
 
 
 def test_a_scanned_pdf_gets_a_clear_no_text_state(system, admin_headers):
-    from ai_service.testing import make_scanned_pdf
+    from bookstore_testing.ai import make_scanned_pdf
 
     book_id = add_book(system.client, admin_headers, make_scanned_pdf())
     r = wait_for_text(system.client, admin_headers, book_id)

@@ -12,7 +12,7 @@ import httpx
 from bookstore_shared.internal import internal_headers
 from bookstore_shared.launcher import SERVICES, wait_ready
 from bookstore_shared.settings import BaseServiceSettings
-from bookstore_shared.testing import wait_for as _wait_for
+from bookstore_testing import wait_for as _wait_for
 
 from ..conftest import RunningSystem, login, register_and_login
 from ..e2e.test_books import make_pdf

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from bookstore_shared.internal import INTERNAL_HEADER
 from bookstore_shared.launcher import settings_from, wait_ready
-from bookstore_shared.testing import free_port_base
+from bookstore_testing import free_port_base
 
 from ..e2e.test_books import make_pdf
 from .helpers import add_book, first_admin, internal, new_user, order_status, wait_for

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from bookstore_shared.testing import free_port_base
+from bookstore_testing import free_port_base
 
 from ..conftest import RunningSystem, own_system
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import uvicorn
-from bookstore_shared.testing import free_port_base
 from bookstore_shared.web import create_service_app
+from bookstore_testing import free_port_base
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import ORJSONResponse, StreamingResponse
 from gateway.config import Settings

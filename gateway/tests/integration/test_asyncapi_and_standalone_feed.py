@@ -12,7 +12,7 @@ import yaml
 from bookstore_shared.bus import InProcessBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import OrderStatusChanged
-from bookstore_shared.testing import free_port_base
+from bookstore_testing import free_port_base
 from gateway.config import Settings
 from gateway.main import create_app
 from websockets.exceptions import ConnectionClosed

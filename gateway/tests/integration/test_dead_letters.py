@@ -10,7 +10,7 @@ import pytest
 from bookstore_shared.bus import InProcessBus, RabbitBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import UserRegistered
-from bookstore_shared.testing import free_port_base, wait_for
+from bookstore_testing import free_port_base, wait_for
 from gateway.config import Settings
 from gateway.main import create_app
 

@@ -46,7 +46,7 @@ def test_simple_requests_from_the_origin_see_the_exposed_headers(client):
 
 
 def test_the_gateway_wide_rate_limit_answers_429_with_retry_after(upstreams, port_base):
-    from bookstore_shared.testing import free_port_base
+    from bookstore_testing import free_port_base
 
     own_base = free_port_base()
     settings = Settings(_env_file=None, port_base=own_base, rate_limit_per_min=3,
@@ -63,7 +63,7 @@ def test_the_gateway_wide_rate_limit_answers_429_with_retry_after(upstreams, por
 
 
 def test_a_socket_to_a_notification_service_that_is_down_is_closed_with_1013(port_base):
-    from bookstore_shared.testing import free_port_base
+    from bookstore_testing import free_port_base
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 

@@ -14,7 +14,7 @@ from bookstore_shared.kit import BatchedConsumer, HandlerRegistry, SqlUnitOfWork
 from bookstore_shared.outbox import outbox_table
 from bookstore_shared.runtime import ServiceRuntime
 from bookstore_shared.settings import BaseServiceSettings
-from bookstore_shared.testing import wait_for
+from bookstore_testing import wait_for
 from sqlalchemy import Column, Integer, String, Table, func, insert, select
 
 metadata = new_metadata()

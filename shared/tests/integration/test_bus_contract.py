@@ -9,7 +9,7 @@ import pytest
 from bookstore_shared.bus import InProcessBus, RabbitBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import NotificationBroadcast, UserRegistered
-from bookstore_shared.testing import wait_for
+from bookstore_testing import wait_for
 
 DELAYS = (50, 100)
 

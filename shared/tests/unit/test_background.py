@@ -7,7 +7,7 @@ import time
 from itertools import pairwise
 
 from bookstore_shared.background import BackgroundLoop, CommitSignal
-from bookstore_shared.testing import wait_for
+from bookstore_testing import wait_for
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 

@@ -22,7 +22,7 @@ from bookstore_shared.security import (
     UnknownSigningKey,
     serve_jwks_in_process,
 )
-from bookstore_shared.testing import served
+from bookstore_testing import served
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI

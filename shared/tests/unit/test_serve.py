@@ -10,7 +10,7 @@ import time
 
 import httpx
 import pytest
-from bookstore_shared.testing import free_port_base, wait_for
+from bookstore_testing import free_port_base, wait_for
 
 SERVICE = textwrap.dedent("""
     from contextlib import asynccontextmanager

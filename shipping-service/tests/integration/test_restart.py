@@ -6,7 +6,7 @@ import time
 
 import pytest
 from bookstore_shared.launcher import wait_ready
-from bookstore_shared.testing import free_port_base
+from bookstore_testing import free_port_base
 
 pytestmark = pytest.mark.integration
 

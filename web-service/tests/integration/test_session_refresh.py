@@ -3,7 +3,7 @@ logs the visitor out: checked against a stand-in gateway that answers like the r
 from __future__ import annotations
 
 import pytest
-from bookstore_shared.testing import served
+from bookstore_testing import served
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
