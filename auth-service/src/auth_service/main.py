@@ -17,17 +17,11 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     """Build the app; the lifespan migrates the database, loads the key, starts the relay."""
     settings = settings or Settings()
     container = bootstrap(settings, bus=bus)
-    app = FastAPI  # placeholder for the closure below
-
-    def _expose_verifier() -> None:
-        app.state.token_verifier = container.ctx.verifier
-
     app = create_service_app(
         service=settings.service_name, title="Bookstore auth service", routers=[api.router],
         internal_routers=[internal.router], internal_token=internal_token(settings),
         checks=container.runtime.checks(),
-        lifespan=container.runtime.lifespan(container.load_signing_key, _expose_verifier))
-    app.state.auth = container.ctx
+        lifespan=container.runtime.lifespan(container.load_signing_key))
     app.state.container = container
     install_domain_errors(app)
     return app

@@ -18,10 +18,12 @@ PASSWORD = "correct-horse-battery"
 
 
 def make_settings(infra, instance: str, **overrides) -> Settings:
-    """Settings for an auth service on the real MySQL (no broker unless given)."""
+    """Settings for an auth service on the real MySQL (no broker unless given); overrides are
+    named by their environment variables (BOOKSTORE_<FIELD>), the interface operators use."""
     values = {"BOOKSTORE_MYSQL_URL": infra.mysql_url, "BOOKSTORE_INSTANCE": instance,
               "BOOKSTORE_RABBITMQ_URL": None, **overrides}
-    return Settings(_env_file=None, **values)
+    return Settings(_env_file=None, **{name.removeprefix("BOOKSTORE_").lower(): value
+                                       for name, value in values.items()})
 
 
 @pytest.fixture
@@ -78,7 +80,7 @@ def bearer(token: str) -> dict:
 
 def sql(client: TestClient, statement: str, **params) -> list:
     """Run SQL against the app's own database (to check what it stored)."""
-    settings = client.app.state.auth.settings
+    settings = client.app.state.container.settings
     engine = create_engine(database_url(settings))
     try:
         with engine.begin() as conn:

@@ -65,7 +65,7 @@ def _b64(data: dict) -> str:
 
 
 def _forgeries(client, h) -> dict[str, str]:
-    real = client.app.state.auth.key
+    real = client.app.state.container.auth.key
     claims = _claims(client, h)
     other = SigningKey.generate()
     public_pem = _public_pem(real)

@@ -59,7 +59,7 @@ def test_the_internal_revoked_sessions_list_feeds_the_gateway(client, h):
     tokens = h.login(client, h.register(client))
     sid = jwt.get_unverified_claims(tokens["access_token"])["sid"]
     assert client.get("/internal/revoked-sessions").status_code == 401  # services only
-    internal = internal_headers(client.app.state.auth.settings)
+    internal = internal_headers(client.app.state.container.settings)
     assert sid not in {s["session_id"] for s in client.get(
         "/internal/revoked-sessions", headers=internal).json()["sessions"]}
     client.get("/logout", headers=h.bearer(tokens["access_token"]))

@@ -14,6 +14,11 @@ class DuplicateUser(InvalidRegistration):
     """The username or email is already taken."""
 
 
+class AlreadyStored(AuthError):
+    """A unique key (username, email, the first-admin row) was taken by a concurrent writer: the
+    database refused the insert and the transaction must be rolled back."""
+
+
 class InvalidCredentials(AuthError):
     """Unknown account or wrong password (deliberately indistinguishable)."""
 

@@ -74,3 +74,26 @@ def new_user(*, username: str, email: str, password: str) -> NewUser:
 def login_identifier(identifier: str) -> str:
     """How a login name is compared: trimmed, case-insensitive."""
     return identifier.strip().lower()
+
+
+@dataclass(frozen=True)
+class UserSession:
+    """One login: its tokens carry `id` as `sid`; `refresh_jti` is the one refresh token that
+    may still be used (rotated on every refresh)."""
+
+    id: str
+    user_id: int
+    refresh_jti: str
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RevokedSession:
+    """A revoked session whose last access token is still unexpired (the gateway denies it)."""
+
+    session_id: str
+    user_id: int
+    expires_at: datetime

@@ -28,7 +28,7 @@ Ctx = Annotated[AuthContext, Depends(auth_context)]
 
 async def raw_body(request: Request) -> bytes:
     """The request body, refusing (413) anything over the configured size before reading it all."""
-    limit = request.app.state.auth.settings.auth_max_body_bytes
+    limit = request.app.state.container.settings.auth_max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, "Payload too large")

@@ -1,18 +1,16 @@
-"""What the handlers need: settings, unit-of-work factory, outbox, hashing and the signing key."""
+"""What the use cases need besides the unit of work: settings, hashing, a clock, the signing key."""
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bookstore_shared.outbox import Outbox
 from bookstore_shared.security import (
     JWKS_PATH,
     StaticKeys,
     TokenVerifier,
     serve_jwks_in_process,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
 from ..adapters.keys import SigningKey
 from ..adapters.passwords import Passwords
@@ -21,11 +19,9 @@ from ..config import Settings
 
 @dataclass
 class AuthContext:
-    """Dependencies of the handlers; the signing key is installed when the service starts."""
+    """Dependencies of the use cases; the signing key is installed when the service starts."""
 
     settings: Settings
-    sessions: sessionmaker[Session]
-    outbox: Outbox
     passwords: Passwords
     clock: Callable[[], float] = time.time
     _key: SigningKey | None = field(default=None, repr=False)
