@@ -10,12 +10,12 @@ from bookstore_shared.web import create_service_app
 from fastapi import FastAPI
 from prometheus_client import Counter, Gauge
 
-from .bootstrap import Container, bootstrap
+from .bootstrap import NotificationContainer, bootstrap
 from .config import Settings
 from .entrypoints import api, ws
 
 
-def _lifespan(container: Container):
+def _lifespan(container: NotificationContainer):
     runtime_lifespan = container.runtime.lifespan(container.mail_sender.start,
                                                   container.revocations.start)
 
@@ -32,7 +32,7 @@ def _lifespan(container: Container):
     return lifespan
 
 
-def _metrics(app: FastAPI, container: Container) -> None:
+def _metrics(app: FastAPI, container: NotificationContainer) -> None:
     registry = app.state.metrics_registry
     gauge = Gauge("notification_ws_connections", "Open WebSocket connections", registry=registry)
     gauge.set_function(lambda: container.hub.connection_count)
@@ -48,13 +48,8 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None, **overr
     app = create_service_app(service="notification", title="Bookstore notification service",
                              routers=[api.router, ws.router], checks=container.runtime.checks(),
                              lifespan=_lifespan(container))
-    app.state.settings = settings
     app.state.container = container
-    app.state.runtime = container.runtime
-    app.state.token_verifier = container.verifier
-    app.state.hub = container.hub
-    app.state.mail_sender = container.mail_sender
-    app.state.ws_queue_size = settings.ws_queue_size
+    app.state.token_verifier = container.verifier  # where bookstore_shared.security looks
     _metrics(app, container)
     return app
 

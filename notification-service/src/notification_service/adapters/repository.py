@@ -1,40 +1,40 @@
-"""Reads and writes of the users read model and the outgoing email rows."""
+"""Reads and writes of the users read model and the outgoing email rows (SQLAlchemy Core, in the
+unit of work's session; the unit of work commits)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bookstore_shared.events import utcnow
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.emails import BookRef, EmailContent, message_id_for
+from ..domain.model import DEAD, PENDING, SENDING, SENT, Contact, OutgoingEmail
 from .orm import OUTGOING_EMAIL as E
 from .orm import USER_CONTACT as U
 
-PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+
+class ContactRepository(Protocol):
+    """Who each user_id is mailed at; SQL below, in memory in the unit tests."""
+
+    def save(self, contact: Contact) -> None: ...
+    def find(self, user_id: int) -> Contact | None: ...
 
 
-@dataclass(frozen=True)
-class Contact:
-    user_id: int
-    username: str
-    email: str
+class EmailRepository(Protocol):
+    """The outgoing email rows: staged by handlers, leased and settled by the mail sender."""
 
-
-@dataclass(frozen=True)
-class OutgoingEmail:
-    id: int
-    kind: str
-    recipient: str
-    subject: str
-    body: str
-    books: tuple[BookRef, ...]
-    message_id: str
-    status: str
-    attempts: int
-    last_error: str | None
+    def add(self, *, event_id: str, user_id: int | None, recipient: str,
+            content: EmailContent) -> None: ...
+    def claim_next(self, *, lease: timedelta) -> OutgoingEmail | None: ...
+    def seconds_until_next_due(self) -> float | None: ...
+    def mark_sent(self, email_id: int) -> None: ...
+    def mark_failed(self, email_id: int, *, error: str, retry_at: datetime | None) -> None: ...
+    def newest(self, *, status: str | None = None, limit: int = 100) -> list[OutgoingEmail]: ...
+    def replay_dead(self) -> int: ...
 
 
 # Statements are built once and executed with parameters: building a Core statement (and its
@@ -51,7 +51,7 @@ _EARLIEST_PENDING = select(func.min(E.c.next_attempt_at)).where(E.c.status == PE
 _now = bindparam("now", type_=E.c.next_attempt_at.type)
 _claimable = and_(E.c.status.in_([PENDING, SENDING]), E.c.next_attempt_at <= _now,
                   or_(E.c.claimed_until.is_(None), E.c.claimed_until < _now))
-_SELECT_CLAIMABLE = select(E).where(_claimable).order_by(E.c.id).limit(bindparam("limit"))
+_SELECT_CLAIMABLE = select(E).where(_claimable).order_by(E.c.id).limit(1)
 # Compare-and-set on the row as read (every claim, and a replay, changes `attempts`): winning
 # it means the row selected is the row claimed, so it need not be read again.
 _CLAIM = update(E).where(E.c.id == bindparam("e_id"), E.c.attempts == bindparam("seen_attempts"),
@@ -59,30 +59,24 @@ _CLAIM = update(E).where(E.c.id == bindparam("e_id"), E.c.attempts == bindparam(
                                             attempts=E.c.attempts + 1)
 
 
-def save_contact(session: Session, *, user_id: int, username: str, email: str) -> None:
-    """Insert or refresh a user's contact details."""
-    values = {"username": username, "email": email}
-    changed = session.execute(_UPDATE_CONTACT, {"u_id": user_id, **values}).rowcount
-    if not changed and find_contact(session, user_id) is None:
-        session.execute(_INSERT_CONTACT,
-                        {"user_id": user_id, "registered_at": utcnow(), **values})
+class SqlContactRepository:
+    """The `user_contact` read model through one session."""
 
+    def __init__(self, session: Session):
+        self.session = session
 
-def find_contact(session: Session, user_id: int) -> Contact | None:
-    row = session.execute(_FIND_CONTACT, {"u_id": user_id}).first()
-    return Contact(*row) if row else None
+    def save(self, contact: Contact) -> None:
+        """Insert or refresh a user's contact details."""
+        values = {"username": contact.username, "email": contact.email}
+        changed = self.session.execute(_UPDATE_CONTACT, {"u_id": contact.user_id,
+                                                         **values}).rowcount
+        if not changed and self.find(contact.user_id) is None:
+            self.session.execute(_INSERT_CONTACT, {"user_id": contact.user_id,
+                                                   "registered_at": utcnow(), **values})
 
-
-def add_email(session: Session, *, event_id: str, user_id: int | None, recipient: str,
-              content: EmailContent) -> None:
-    """Stage one email (unique per event and kind) in the caller's transaction."""
-    now = utcnow()
-    books = [{"book_id": b.book_id, "title": b.title} for b in content.books]
-    session.execute(_INSERT_EMAIL, {
-        "event_id": event_id, "kind": content.kind, "user_id": user_id, "recipient": recipient,
-        "subject": content.subject[:255], "body": content.body,
-        "attachments": json.dumps(books), "message_id": message_id_for(event_id, content.kind),
-        "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now})
+    def find(self, user_id: int) -> Contact | None:
+        row = self.session.execute(_FIND_CONTACT, {"u_id": user_id}).first()
+        return Contact(*row) if row else None
 
 
 def _to_email(row) -> OutgoingEmail:
@@ -91,68 +85,68 @@ def _to_email(row) -> OutgoingEmail:
                          row.message_id, row.status, row.attempts, row.last_error)
 
 
-def claim_due(session: Session, *, lease: timedelta, limit: int = 20) -> list[OutgoingEmail]:
-    """Claim due emails for this sender until `now + lease` (compare-and-set, replica-safe).
+class SqlEmailRepository:
+    """The `outgoing_email` rows through one session."""
 
-    A row still `sending` after its lease ran out belongs to a sender that died mid-send: it is
-    claimed again and resent with the same Message-ID.
-    """
-    now = utcnow()
-    rows = session.execute(_SELECT_CLAIMABLE, {"now": now, "limit": limit}).all()
-    claimed = []
-    for row in rows:
-        won = session.execute(_CLAIM, {"e_id": row.id, "seen_attempts": row.attempts,
-                                       "now": now, "lease_until": now + lease}).rowcount
-        session.commit()
-        if won:
-            claimed.append(replace(_to_email(row), status=SENDING, attempts=row.attempts + 1))
-    return claimed
+    def __init__(self, session: Session):
+        self.session = session
 
+    def add(self, *, event_id: str, user_id: int | None, recipient: str,
+            content: EmailContent) -> None:
+        """Stage one email (unique per event and kind), due at once."""
+        now = utcnow()
+        books = [{"book_id": b.book_id, "title": b.title} for b in content.books]
+        self.session.execute(_INSERT_EMAIL, {
+            "event_id": event_id, "kind": content.kind, "user_id": user_id,
+            "recipient": recipient, "subject": content.subject[:255], "body": content.body,
+            "attachments": json.dumps(books), "message_id": message_id_for(event_id, content.kind),
+            "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now})
 
-def seconds_until_next_due(session: Session) -> float | None:
-    """How long until the earliest pending email is due (None when nothing waits)."""
-    earliest = session.execute(_EARLIEST_PENDING).scalar()
-    session.rollback()
-    if earliest is None:
-        return None
-    if earliest.tzinfo is None:  # MySQL hands back naive UTC
-        earliest = earliest.replace(tzinfo=utcnow().tzinfo)
-    return max(0.0, (earliest - utcnow()).total_seconds())
+    def claim_next(self, *, lease: timedelta) -> OutgoingEmail | None:
+        """Lease the oldest due email until `now + lease` (compare-and-set, replica-safe); None
+        when nothing is due or another sender won the row.
 
+        A row still `sending` after its lease ran out belongs to a sender that died mid-send: it
+        is claimed again and resent with the same Message-ID. The claim holds once committed.
+        """
+        now = utcnow()
+        row = self.session.execute(_SELECT_CLAIMABLE, {"now": now}).first()
+        if row is None:
+            return None
+        won = self.session.execute(_CLAIM, {"e_id": row.id, "seen_attempts": row.attempts,
+                                            "now": now, "lease_until": now + lease}).rowcount
+        if not won:
+            return None
+        return replace(_to_email(row), status=SENDING, attempts=row.attempts + 1)
 
-def mark_sent(session: Session, email_id: int) -> None:
-    session.execute(_UPDATE_EMAIL, {"e_id": email_id, "status": SENT, "sent_at": utcnow(),
-                                    "claimed_until": None, "last_error": None})
-    session.commit()
+    def seconds_until_next_due(self) -> float | None:
+        """How long until the earliest pending email is due (None when nothing waits)."""
+        earliest = self.session.execute(_EARLIEST_PENDING).scalar()
+        if earliest is None:
+            return None
+        if earliest.tzinfo is None:  # MySQL hands back naive UTC
+            earliest = earliest.replace(tzinfo=utcnow().tzinfo)
+        return max(0.0, (earliest - utcnow()).total_seconds())
 
+    def mark_sent(self, email_id: int) -> None:
+        self.session.execute(_UPDATE_EMAIL, {"e_id": email_id, "status": SENT,
+                                             "sent_at": utcnow(), "claimed_until": None,
+                                             "last_error": None})
 
-def release(session: Session, email_id: int) -> None:
-    """Give back a claimed email that was not attempted (the sender is stopping)."""
-    session.execute(update(E).where(E.c.id == email_id, E.c.status == SENDING).values(
-        status=PENDING, claimed_until=None, attempts=E.c.attempts - 1))
-    session.commit()
+    def mark_failed(self, email_id: int, *, error: str, retry_at: datetime | None) -> None:
+        """Schedule another attempt at `retry_at`, or dead-letter the email when it is None."""
+        values = {"status": PENDING, "next_attempt_at": retry_at} if retry_at else {"status": DEAD}
+        self.session.execute(_UPDATE_EMAIL, {"e_id": email_id, "claimed_until": None,
+                                             "last_error": error[:500], **values})
 
+    def newest(self, *, status: str | None = None, limit: int = 100) -> list[OutgoingEmail]:
+        """Newest first, optionally only those in one status."""
+        query = select(E).order_by(E.c.id.desc()).limit(limit)
+        if status:
+            query = query.where(E.c.status == status)
+        return [_to_email(r) for r in self.session.execute(query).all()]
 
-def mark_failed(session: Session, email_id: int, *, error: str,
-                retry_at: datetime | None) -> None:
-    """Schedule another attempt at `retry_at`, or dead-letter the email when it is None."""
-    values = {"status": PENDING, "next_attempt_at": retry_at} if retry_at else {"status": DEAD}
-    session.execute(_UPDATE_EMAIL, {"e_id": email_id, "claimed_until": None,
-                                    "last_error": error[:500], **values})
-    session.commit()
-
-
-def list_emails(session: Session, *, status: str | None = None,
-                limit: int = 100) -> list[OutgoingEmail]:
-    query = select(E).order_by(E.c.id.desc()).limit(limit)
-    if status:
-        query = query.where(E.c.status == status)
-    return [_to_email(r) for r in session.execute(query).all()]
-
-
-def replay_dead(session: Session) -> int:
-    """Give every dead-lettered email a fresh set of attempts; returns how many."""
-    count = session.execute(update(E).where(E.c.status == DEAD).values(
-        status=PENDING, attempts=0, next_attempt_at=utcnow(), last_error=None)).rowcount
-    session.commit()
-    return count
+    def replay_dead(self) -> int:
+        """Give every dead-lettered email a fresh set of attempts; returns how many."""
+        return self.session.execute(update(E).where(E.c.status == DEAD).values(
+            status=PENDING, attempts=0, next_attempt_at=utcnow(), last_error=None)).rowcount

@@ -4,14 +4,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from bookstore_shared.errors import ApiError
-from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import NotificationBroadcast
+from bookstore_shared.kit.container import UowDep
 from bookstore_shared.limits import json_body
 from bookstore_shared.security import AdminUser
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
 
-from ..adapters import repository
 from ..domain.messages import normalise_broadcast
 
 router = APIRouter()
@@ -37,9 +36,10 @@ _NOTIFY_BODY = {"requestBody": {"content": {"application/json": {"schema": {
 
 
 @router.post("/notify", openapi_extra=_NOTIFY_BODY)
-def notify(request: Request, user: AdminUser, body: Annotated[Any, Depends(json_body)]) -> dict:
+def notify(request: Request, user: AdminUser, body: Annotated[Any, Depends(json_body)],
+           uow: UowDep) -> dict:
     """Broadcast a message to every connected client on every replica (admin only)."""
-    settings = request.app.state.settings
+    settings = request.app.state.container.settings
     try:
         payload = NotificationCreate.model_validate(body) if body is not None else None
     except ValidationError:
@@ -49,29 +49,25 @@ def notify(request: Request, user: AdminUser, body: Annotated[Any, Depends(json_
                                       max_chars=settings.broadcast_max_chars)
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
-    runtime = request.app.state.runtime
-    with runtime.sessions() as session:
-        runtime.outbox.add(session, Envelope.wrap(NotificationBroadcast(message=message),
-                                                  producer="notification"))
-        session.commit()
+    uow.emit(NotificationBroadcast(message=message))  # every replica's fan-out queue gets it
+    uow.commit()
     return {"message": "Notification sent"}
 
 
 @router.get("/notify/emails")
-def list_emails(request: Request, user: AdminUser, status: str | None = None,
+def list_emails(user: AdminUser, uow: UowDep, status: str | None = None,
                 limit: int = 100) -> list[EmailRead]:
     """Outgoing emails, newest first; `?status=dead` lists the dead-lettered ones (admin only)."""
-    with request.app.state.runtime.sessions() as session:
-        rows = repository.list_emails(session, status=status, limit=min(max(limit, 1), 500))
+    rows = uow.emails.newest(status=status, limit=min(max(limit, 1), 500))
     return [EmailRead(id=r.id, kind=r.kind, recipient=r.recipient, subject=r.subject,
                       status=r.status, attempts=r.attempts, last_error=r.last_error)
             for r in rows]
 
 
 @router.post("/notify/emails/replay")
-def replay_dead_emails(request: Request, user: AdminUser) -> dict:
+def replay_dead_emails(request: Request, user: AdminUser, uow: UowDep) -> dict:
     """Send every dead-lettered email again with a fresh set of attempts (admin only)."""
-    with request.app.state.runtime.sessions() as session:
-        count = repository.replay_dead(session)
-    request.app.state.mail_sender.wake()
+    count = uow.emails.replay_dead()
+    uow.wake_after_commit(request.app.state.container.mail_sender.signal)
+    uow.commit()
     return {"message": "Dead-lettered emails requeued", "count": count}

@@ -1,4 +1,10 @@
-"""Event consumers: WebSocket fan-out (per-replica queue) and email (one shared queue)."""
+"""Incoming events -> handlers, on two queues.
+
+- Email: the durable `notification` queue, shared by the replicas (each email staged once),
+  bound to exactly the keys of EMAIL_HANDLERS and consumed in batches by the kit.
+- Live updates: an exclusive `notification.ws` queue per replica (each replica owns its sockets,
+  so every one of them needs every event), handlers run without a unit of work.
+"""
 from __future__ import annotations
 
 import logging
@@ -7,46 +13,47 @@ from bookstore_shared.bus.base import ConnectionHook
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     NotificationBroadcast,
+    OrderConfirmed,
     OrderStatusChanged,
     SessionRevoked,
+    UserRegistered,
 )
+from bookstore_shared.kit import Dispatcher, HandlerRegistry
 from bookstore_shared.runtime import ServiceRuntime
-from bookstore_shared.security import TokenVerifier
+from pydantic import ValidationError
 
-from ..domain import messages
-from ..service_layer.handlers import EMAIL_HANDLERS, handle_email_event, sends_an_email
-from ..service_layer.hub import Hub
+from ..service_layer import handlers, live_updates
 
 log = logging.getLogger(__name__)
 
+EMAIL_HANDLERS = HandlerRegistry({
+    UserRegistered: handlers.welcome_new_user,
+    OrderConfirmed: handlers.mail_purchase,
+    OrderStatusChanged: handlers.mail_status_change,
+})
+
 WS_QUEUE = "notification.ws"
-WS_EVENTS = ["order.status_changed", "notification.broadcast", "auth.session_revoked"]
+LIVE_HANDLERS = HandlerRegistry({
+    OrderStatusChanged: live_updates.push_order_status,
+    NotificationBroadcast: live_updates.push_broadcast,
+    SessionRevoked: live_updates.close_revoked_session,
+})
 
 
-def ws_fanout_handler(hub: Hub, verifier: TokenVerifier):
-    """Turn events into socket deliveries on the event loop; never raises (nothing to retry)."""
+def subscribe_live_updates(runtime: ServiceRuntime, dispatcher: Dispatcher, *,
+                           on_connection: ConnectionHook | None = None) -> None:
+    """This replica's own exclusive fan-out queue, bound to exactly the keys LIVE_HANDLERS take.
 
-    def handle(env: Envelope) -> None:
+    A delivery that cannot be read is logged and dropped: a socket update has nothing to retry,
+    and a redelivery would only arrive late.
+    """
+
+    def handle(envelope: Envelope) -> None:
         try:
-            payload = env.payload()
-        except ValueError as exc:
-            log.error("unreadable event ignored", extra={"event_id": env.id, "error": str(exc)})
-            return
-        if isinstance(payload, OrderStatusChanged):
-            hub.dispatch_threadsafe(messages.order_status(
-                order_id=payload.order_id, user_id=payload.user_id, status=payload.status))
-        elif isinstance(payload, NotificationBroadcast):
-            hub.dispatch_threadsafe(messages.global_message(payload.message))
-        elif isinstance(payload, SessionRevoked):
-            verifier.revoked.revoke(payload.session_id, payload.expires_at.timestamp())
-            hub.close_session_threadsafe(payload.session_id)
+            dispatcher.dispatch(envelope, None)  # no unit of work: no handler names one
+        except ValidationError as exc:
+            log.error("unreadable event ignored", extra={"event_id": envelope.id,
+                                                         "error": str(exc)})
 
-    return handle
-
-
-def register_consumers(runtime: ServiceRuntime, hub: Hub, verifier: TokenVerifier, *,
-                       on_connection: ConnectionHook | None = None) -> None:
-    """Each replica gets its own exclusive fan-out queue; emails share the durable queue."""
-    runtime.bus.subscribe(WS_QUEUE, WS_EVENTS, ws_fanout_handler(hub, verifier), exclusive=True,
+    runtime.bus.subscribe(WS_QUEUE, LIVE_HANDLERS.routing_keys(), handle, exclusive=True,
                           on_connection=on_connection)
-    runtime.consume(list(EMAIL_HANDLERS), handle_email_event, relevant=sends_an_email)

@@ -42,15 +42,16 @@ async def authenticate(ws: WebSocket, verifier: TokenVerifier) -> Principal | No
 @router.websocket("/ws")
 async def notifications_socket(ws: WebSocket) -> None:
     """Order status updates of the token's owner and global broadcasts, as JSON text frames."""
-    hub: Hub = ws.app.state.hub
-    verifier: TokenVerifier = ws.app.state.token_verifier
+    container = ws.app.state.container
+    hub: Hub = container.hub
+    verifier: TokenVerifier = container.verifier
     await ws.accept()
     principal = await authenticate(ws, verifier)
     if principal is None:
         await ws.close(code=CLOSE_POLICY_VIOLATION, reason="authentication required")
         return
     conn = Connection(user_id=principal.user_id, session_id=principal.session_id,
-                      max_queue=ws.app.state.ws_queue_size)
+                      max_queue=container.settings.ws_queue_size)
     hub.register(conn)
     try:
         if verifier.revoked.is_revoked(principal.session_id):  # revoked while we verified

@@ -1,84 +1,66 @@
-"""Email-side event handlers: each runs inside the inbox transaction and only stages rows."""
+"""Email handlers: one per incoming event. Each stages rows in the unit of work it is given and
+asks for the mail sender to be woken once that commits; nothing is sent inside the transaction
+(the sender does that, with retries, after the commit)."""
 from __future__ import annotations
 
+from bookstore_shared.background import CommitSignal
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import OrderConfirmed, OrderStatusChanged, UserRegistered
-from sqlalchemy.orm import Session
+from bookstore_shared.kit import RetryLater
 
-from ..adapters import repository
 from ..domain import emails
+from ..domain.model import Contact
+from .unit_of_work import NotificationUnitOfWork
 
-MAIL_PENDING = "notification_mail_pending"
 
-
-class RecipientUnknown(Exception):
+class RecipientUnknown(RetryLater):
     """The user's user.registered has not been seen yet; the bus retries the event later."""
 
 
-def _stage(session: Session, env: Envelope, contact: repository.Contact,
-           content: emails.EmailContent) -> None:
-    repository.add_email(session, event_id=env.id, user_id=contact.user_id,
-                         recipient=contact.email, content=content)
-    session.info[MAIL_PENDING] = True  # wakes the mail sender right after commit
+def _stage(uow: NotificationUnitOfWork, envelope: Envelope, contact: Contact,
+           content: emails.EmailContent, mail_pending: CommitSignal) -> None:
+    # The event id names the email (one per event and kind; the Message-ID derives from it),
+    # so a redelivered event can never stage a second copy.
+    uow.emails.add(event_id=envelope.id, user_id=contact.user_id, recipient=contact.email,
+                   content=content)
+    uow.wake_after_commit(mail_pending)
 
 
-def _contact(session: Session, user_id: int) -> repository.Contact:
-    contact = repository.find_contact(session, user_id)
+def _contact(uow: NotificationUnitOfWork, user_id: int) -> Contact:
+    contact = uow.contacts.find(user_id)
     if contact is None:
         raise RecipientUnknown(f"no contact details for user {user_id} yet")
     return contact
 
 
-def user_registered(session: Session, env: Envelope) -> None:
-    """Remember the user's address and send the welcome email."""
-    event: UserRegistered = env.payload()
-    repository.save_contact(session, user_id=event.user_id, username=event.username,
-                            email=event.email)
-    contact = repository.Contact(event.user_id, event.username, event.email)
-    _stage(session, env, contact, emails.welcome(username=event.username))
+def welcome_new_user(event: UserRegistered, *, uow: NotificationUnitOfWork,
+                     envelope: Envelope, mail_pending: CommitSignal) -> None:
+    """Remember the user's address (orders only carry the user_id) and send the welcome email."""
+    contact = Contact(event.user_id, event.username, event.email)
+    uow.contacts.save(contact)
+    _stage(uow, envelope, contact, emails.welcome(username=event.username), mail_pending)
 
 
-def order_confirmed(session: Session, env: Envelope) -> None:
-    """The purchase email, with each book's PDF attached when it is sent."""
-    event: OrderConfirmed = env.payload()
-    contact = _contact(session, event.user_id)
-    books, seen = [], set()
-    for line in event.items:
-        if line.book_id not in seen:
-            seen.add(line.book_id)
-            books.append(emails.BookRef(line.book_id, line.title))
-    _stage(session, env, contact, emails.purchase(username=contact.username,
-                                                  order_id=event.order_id, books=books))
+def mail_purchase(event: OrderConfirmed, *, uow: NotificationUnitOfWork, envelope: Envelope,
+                  mail_pending: CommitSignal) -> None:
+    """The purchase email; each book's PDF is attached (once per book) when it is sent."""
+    contact = _contact(uow, event.user_id)
+    books: dict[int, emails.BookRef] = {}
+    for line in event.items:  # a book on two lines is attached once, under its first title
+        books.setdefault(line.book_id, emails.BookRef(line.book_id, line.title))
+    _stage(uow, envelope, contact, emails.purchase(username=contact.username,
+                                                   order_id=event.order_id,
+                                                   books=list(books.values())),
+           mail_pending)
 
 
-def order_status_changed(session: Session, env: Envelope) -> None:
-    """A short email when an order ships, is delivered or is cancelled."""
-    event: OrderStatusChanged = env.payload()
-    content = emails.status_change(username="", order_id=event.order_id, status=event.status,
-                                   reason=event.reason)
-    if content is None:
+def mail_status_change(event: OrderStatusChanged, *, uow: NotificationUnitOfWork,
+                       envelope: Envelope, mail_pending: CommitSignal) -> None:
+    """A short email when an order ships, is delivered or is cancelled; other statuses (PENDING,
+    PROCESSING, which has the purchase email) travel under the same routing key and are ignored."""
+    if event.status not in emails.EMAILED_STATUSES:
         return
-    contact = _contact(session, event.user_id)
+    contact = _contact(uow, event.user_id)
     content = emails.status_change(username=contact.username, order_id=event.order_id,
                                    status=event.status, reason=event.reason)
-    _stage(session, env, contact, content)
-
-
-EMAIL_HANDLERS = {
-    "user.registered": user_registered,
-    "order.confirmed": order_confirmed,
-    "order.status_changed": order_status_changed,
-}
-
-
-def sends_an_email(env: Envelope) -> bool:
-    """False for order statuses nobody is emailed about (PENDING, PROCESSING)."""
-    return (env.type != "order.status_changed"
-            or env.data.get("status") in emails.EMAILED_STATUSES)
-
-
-def handle_email_event(session: Session, env: Envelope) -> None:
-    """Route one event of the shared `notification` queue to its handler."""
-    handler = EMAIL_HANDLERS.get(env.type)
-    if handler is not None:
-        handler(session, env)
+    _stage(uow, envelope, contact, content, mail_pending)

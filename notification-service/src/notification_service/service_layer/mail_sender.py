@@ -13,16 +13,18 @@ from datetime import timedelta
 
 from bookstore_shared.background import BackgroundLoop, CommitSignal
 from bookstore_shared.events import utcnow
-from sqlalchemy.orm import sessionmaker
 from tenacity import RetryCallState, wait_exponential
 
-from ..adapters import repository
 from ..adapters.catalog import CatalogClient
 from ..adapters.mail import MailTransport
 from ..domain import emails
-from .handlers import MAIL_PENDING
+from ..domain.model import OutgoingEmail
+from .unit_of_work import NotificationUnitOfWork
 
 log = logging.getLogger(__name__)
+
+MAIL_PENDING = "notification_mail_pending"
+"""The commit signal a transaction that staged an email marks (`uow.wake_after_commit`)."""
 
 
 def backoff_schedule(*, base_s: float, max_s: float) -> Callable[[int], float]:
@@ -38,12 +40,14 @@ def backoff_schedule(*, base_s: float, max_s: float) -> Callable[[int], float]:
 
 
 class MailSender:
-    """Sends due `outgoing_email` rows; woken at once when a consumer stages one."""
+    """Sends due `outgoing_email` rows; woken at once when a transaction that staged one
+    commits with `signal` marked."""
 
-    def __init__(self, *, sessions: sessionmaker, transport: MailTransport, catalog: CatalogClient,
-                 sender: str, max_attempts: int, backoff: Callable[[int], float],
+    def __init__(self, *, uow: Callable[[], NotificationUnitOfWork], signal: CommitSignal,
+                 transport: MailTransport, catalog: CatalogClient, sender: str,
+                 max_attempts: int, backoff: Callable[[int], float],
                  lease: timedelta = timedelta(minutes=5), idle_s: float = 2.0):
-        self._sessions = sessions
+        self._uow = uow
         self._transport = transport
         self._catalog = catalog
         self._sender = sender
@@ -52,13 +56,11 @@ class MailSender:
         self._lease = lease
         self._idle = idle_s
         self._stopping = False
-        self._signal = CommitSignal(MAIL_PENDING)  # a consumer staged an email
-        self._signal.watch(sessions)
-        self._loop = BackgroundLoop("mail-sender", self.send_due, signal=self._signal,
-                                    backoff_s=1.0)
+        self.signal = signal
+        self._loop = BackgroundLoop("mail-sender", self.send_due, signal=signal, backoff_s=1.0)
 
     def wake(self) -> None:
-        self._signal.wake()
+        self.signal.wake()
 
     def start(self) -> None:
         self._stopping = False
@@ -68,9 +70,9 @@ class MailSender:
         self._stopping = True  # ends a burst after the email being sent
         self._loop.stop()
 
-    def _pause(self, session) -> float:
+    def _pause(self, uow: NotificationUnitOfWork) -> float:
         """Sleep until the next retry is due, at most `idle_s` (a wake-up cuts it short)."""
-        due_in = repository.seconds_until_next_due(session)
+        due_in = uow.emails.seconds_until_next_due()
         return self._idle if due_in is None else min(self._idle, due_in + 0.01)
 
     def send_due(self, limit: int = 20) -> float:
@@ -81,18 +83,19 @@ class MailSender:
         sending (until its lease runs out), never a whole batch.
         """
         attempted = 0
-        with self._sessions() as session:
+        with self._uow() as uow:
             while attempted < limit and not self._stopping:
-                claimed = repository.claim_due(session, lease=self._lease, limit=1)
-                if not claimed:
+                email = uow.emails.claim_next(lease=self._lease)
+                uow.commit()  # the lease holds from here, before anything is sent
+                if email is None:
                     # Nothing left to claim: the pause is read in the same session, and no
                     # second round runs just to find the queue still empty.
-                    return self._pause(session)
-                self._attempt(session, claimed[0])
+                    return self._pause(uow)
+                self._attempt(uow, email)
                 attempted += 1
         return 0.0
 
-    def _attempt(self, session, email: repository.OutgoingEmail) -> None:
+    def _attempt(self, uow: NotificationUnitOfWork, email: OutgoingEmail) -> None:
         try:
             self._transport.send(self._build(email))
         except Exception as exc:  # noqa: BLE001 - every failure is retried, then dead-lettered
@@ -100,19 +103,21 @@ class MailSender:
             if email.attempts >= self._max_attempts:
                 log.error("email dead-lettered", extra={"email_id": email.id, "error": error,
                                                         "attempts": email.attempts})
-                repository.mark_failed(session, email.id, error=error, retry_at=None)
+                uow.emails.mark_failed(email.id, error=error, retry_at=None)
             else:
                 delay = self._backoff(email.attempts)
                 log.warning("email failed, will retry", extra={
                     "email_id": email.id, "attempt": email.attempts, "retry_in_s": delay,
                     "error": error})
-                repository.mark_failed(session, email.id, error=error,
+                uow.emails.mark_failed(email.id, error=error,
                                        retry_at=utcnow() + timedelta(seconds=delay))
+            uow.commit()
             return
-        repository.mark_sent(session, email.id)
+        uow.emails.mark_sent(email.id)
+        uow.commit()
         log.info("email sent", extra={"email_id": email.id, "kind": email.kind})
 
-    def _build(self, email: repository.OutgoingEmail):
+    def _build(self, email: OutgoingEmail):
         attachments, notes, used = [], [], set()
         for book in email.books:
             pdf = self._catalog.fetch_pdf(book.book_id)
