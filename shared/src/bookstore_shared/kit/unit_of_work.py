@@ -38,6 +38,15 @@ class UnitOfWork:
         self._staged.extend(Envelope.wrap(p, producer=self.producer, causation=self.cause)
                             for p in payloads)
 
+    def emit_resumed(self, *payloads: EventPayload, correlation_id: str | None,
+                     causation_id: str | None) -> None:
+        """Like emit(), for work that finishes long after the event that asked for it was
+        handled (a queued job): the ids stored with the work name the cause and the correlation
+        (without them: the request's correlation id, else a new one)."""
+        for payload in payloads:
+            env = Envelope.wrap(payload, producer=self.producer, correlation_id=correlation_id)
+            self._staged.append(env.model_copy(update={"causation_id": causation_id}))
+
     def commit(self) -> None:
         staged, self._staged = self._staged, []
         self._commit(staged)
