@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
                              routers=[api.router], checks=container.runtime.checks(),
                              lifespan=container.runtime.lifespan(revocations.start))
     app.state.container = container
-    app.state.token_verifier = verifier
+    app.state.token_verifier = verifier  # where bookstore_shared.security's CurrentUser looks
     return app
 
 
