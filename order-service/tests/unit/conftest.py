@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -23,7 +23,7 @@ from bookstore_shared.kit import InMemoryUnitOfWork
 from order_service.adapters.books import KnownBook
 from order_service.adapters.catalog import CatalogBook, CatalogUnavailable
 from order_service.adapters.repository import ConcurrentModification
-from order_service.domain.model import Order, OrderStatus
+from order_service.domain.model import Order
 from order_service.entrypoints.consumers import HANDLERS
 
 
@@ -195,7 +195,7 @@ def ev() -> SimpleNamespace:
     """Builders of the events order consumes, and `deliver` (test modules cannot import each
     other under importlib mode)."""
     return SimpleNamespace(
-        deliver=deliver, at=at, lines=lines, book_created=book_created,
+        deliver=deliver, at=at, book_created=book_created,
         reserved=lambda order_id, *pairs: InventoryReserved(order_id=order_id,
                                                             items=lines(*pairs)),
         rejected=lambda order_id, reason="insufficient_stock": InventoryRejected(
@@ -203,5 +203,4 @@ def ev() -> SimpleNamespace:
         shipment=lambda order_id, status: ShipmentUpdated(shipment_id=1, order_id=order_id,
                                                           status=status),
         stock=lambda book_id, stock, version=None: StockChanged(book_id=book_id, stock=stock,
-                                                                stock_version=version),
-        now=lambda: datetime.now(UTC), statuses=OrderStatus)
+                                                                stock_version=version))
