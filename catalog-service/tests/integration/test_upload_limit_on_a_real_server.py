@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 import uvicorn
-from bookstore_shared.testing import free_port_base
+from bookstore_testing import free_port_base
 
 from .conftest import make_pdf, stored_files
 

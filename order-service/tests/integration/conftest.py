@@ -12,7 +12,7 @@ from bookstore_shared.bus import InProcessBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import StockChanged
 from bookstore_shared.security import StaticKeys, TokenVerifier
-from bookstore_shared.testing import wait_for
+from bookstore_testing import wait_for
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from order_service.adapters.orm import INBOX, OUTBOX
@@ -91,7 +91,8 @@ def running_harness(**settings: object) -> Iterator[Harness]:
     """The app with its lifespan running, on the database the settings name."""
     catalog = FakeCatalog().start()
     bus = InProcessBus(retry_delays_ms=[50, 100, 200])
-    app = create_app(Settings(_env_file=None, catalog_url=catalog.url, **settings), bus=bus)
+    app = create_app(Settings(_env_file=None, service_urls={"catalog": catalog.url}, **settings),
+                     bus=bus)
     mint = TokenMint()
     app.state.token_verifier = TokenVerifier(StaticKeys(mint.jwks))
     try:

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookCreated, BookDeleted, StockChanged
-from bookstore_shared.testing import wait_for
+from bookstore_testing import wait_for
 
 
 def placed_items(harness, order_id):

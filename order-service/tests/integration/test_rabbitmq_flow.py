@@ -6,7 +6,7 @@ import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import InventoryReserved, OrderLine, ShipmentUpdated
 from bookstore_shared.security import StaticKeys, TokenVerifier
-from bookstore_shared.testing import wait_for
+from bookstore_testing import wait_for
 from fastapi.testclient import TestClient
 from order_service.config import Settings
 from order_service.main import create_app
@@ -19,7 +19,7 @@ def rabbit_app(infra, new_instance, tmp_path_factory):
     catalog = FakeCatalog().start()
     instance = new_instance()
     settings = Settings(_env_file=None, mysql_url=infra.mysql_url, rabbitmq_url=infra.rabbitmq_url,
-                        instance=instance, catalog_url=catalog.url,
+                        instance=instance, service_urls={"catalog": catalog.url},
                         data_dir=tmp_path_factory.mktemp("order-rabbit"))
     app = create_app(settings)
     mint = TokenMint()
