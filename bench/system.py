@@ -107,12 +107,12 @@ def seed(bench: Bench, *, books: int = 100, users: int = 20, stock: int = 1_000_
 def queue_depth(bench: Bench) -> int:
     """Messages waiting in the instance's service queues (those that exist)."""
     import pika
-    from bookstore_shared.launcher import SERVICES
+    from bookstore_shared.services import names
 
     conn = pika.BlockingConnection(pika.URLParameters(bench.infra.rabbitmq_url))
     try:
         depth = 0
-        for name, _ in SERVICES:
+        for name in names():
             ch = conn.channel()
             try:
                 depth += ch.queue_declare(f"{bench.instance}.{name}",
