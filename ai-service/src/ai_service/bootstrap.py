@@ -1,4 +1,4 @@
-"""Composition root: database, bus, consumers, summarizer and worker threads."""
+"""Composition root: database, bus, handler registry, summarizer and job workers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,29 +7,30 @@ from pathlib import Path
 from bookstore_shared.background import CommitSignal
 from bookstore_shared.bus import Bus
 from bookstore_shared.internal import internal_headers
+from bookstore_shared.kit import consume
+from bookstore_shared.kit.container import Container
 from bookstore_shared.runtime import ServiceRuntime
 
 from .adapters.catalog import CatalogClient
 from .adapters.orm import INBOX, OUTBOX
 from .adapters.pdf import extract_pages
-from .adapters.repository import JobRepository
 from .config import Settings
 from .domain.extractive import summarize_extractive
 from .domain.mapreduce import MapReduceSummarizer
 from .domain.model import OFFLINE_MODEL, OFFLINE_PROVIDER
-from .entrypoints import consumers
+from .entrypoints.consumers import HANDLERS
 from .service_layer.jobs import JobContext, SummaryEngine
+from .service_layer.unit_of_work import PRODUCER, AiUnitOfWork
 from .service_layer.worker import JobWorker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-@dataclass
-class Container:
-    """What the app holds on to."""
+@dataclass(kw_only=True)
+class AiContainer(Container):
+    """The kit's container plus the job workers, the catalog client they fetch PDFs with (closed
+    at shutdown) and the summary engine."""
 
-    settings: Settings
-    runtime: ServiceRuntime
     worker: JobWorker
     catalog: CatalogClient
     engine: SummaryEngine
@@ -50,19 +51,23 @@ def summary_engine(settings: Settings) -> SummaryEngine:
     return SummaryEngine("openai", settings.ai_model, mapreduce.summarize)
 
 
-def bootstrap(settings: Settings, bus: Bus | None = None) -> Container:
+def bootstrap(settings: Settings, bus: Bus | None = None) -> AiContainer:
     """Wire the service; nothing connects until the runtime starts."""
     runtime = ServiceRuntime(settings, outbox_table=OUTBOX, inbox_table=INBOX,
                              migrations_dir=MIGRATIONS, bus=bus)
-    jobs = JobRepository()
-    signal = CommitSignal("ai_job_queued")  # wakes the workers when a job is queued
-    signal.watch(runtime.sessions)
-    consumers.register(runtime, jobs=jobs, signal=signal)
+
+    def uow() -> AiUnitOfWork:
+        return AiUnitOfWork(runtime.sessions, runtime.outbox, producer=PRODUCER)
+
+    job_queued = CommitSignal("ai_job_queued")  # wakes the workers when a job is queued
+    job_queued.watch(runtime.sessions)
+    consumer = consume(runtime, HANDLERS, uow=uow, inbox=INBOX, job_queued=job_queued)
     catalog = CatalogClient(settings.service_url("catalog"), headers=internal_headers(settings))
     engine = summary_engine(settings)
-    ctx = JobContext(sessions=runtime.sessions, jobs=jobs, outbox=runtime.outbox, engine=engine,
-                     fetch_pdf=catalog.fetch_pdf, extract_pages=extract_pages,
-                     fetch_attempts=settings.ai_fetch_attempts)
-    worker = JobWorker(ctx, signal, threads=settings.ai_workers, lease_s=settings.ai_job_lease_s,
-                       poll_s=settings.ai_poll_s)
-    return Container(settings, runtime, worker, catalog, engine)
+    jobs = JobContext(uow=uow, engine=engine, fetch_pdf=catalog.fetch_pdf,
+                      extract_pages=extract_pages, fetch_attempts=settings.ai_fetch_attempts)
+    worker = JobWorker(jobs, job_queued, threads=settings.ai_workers,
+                       lease_s=settings.ai_job_lease_s, poll_s=settings.ai_poll_s)
+    return AiContainer(settings=settings, runtime=runtime, uow=uow,
+                       dispatcher=consumer.dispatcher, worker=worker, catalog=catalog,
+                       engine=engine)

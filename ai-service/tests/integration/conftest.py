@@ -11,9 +11,9 @@ from typing import Self
 import pytest
 from ai_service.config import Settings
 from ai_service.main import create_app
-from ai_service.testing import FakeCatalog, FakeOpenAI
 from bookstore_shared.events.contracts import BookCreated, BookDeleted, BookUpdated
 from bookstore_shared.probe import EventProbe
+from bookstore_testing.ai import FakeCatalog, FakeOpenAI
 from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.integration
@@ -52,7 +52,7 @@ def make_settings(infra, new_instance, catalog, openai_server):
 
     def make(*, online: bool = True, instance: str | None = None, **overrides) -> Settings:
         values = {"mysql_url": infra.mysql_url, "rabbitmq_url": infra.rabbitmq_url,
-                  "instance": instance or new_instance(), "catalog_url": catalog.url,
+                  "instance": instance or new_instance(), "service_urls": {"catalog": catalog.url},
                   "retry_delays_ms": "100,200,300", "ai_model": MODEL, "ai_chunk_tokens": 300,
                   "ai_answer_tokens": 200, "ai_backoff_s": 0.01, "ai_max_attempts": 3,
                   "ai_poll_s": 0.5, "ai_fetch_attempts": 2}

@@ -5,9 +5,8 @@ import time
 
 import pytest
 from ai_service.adapters.orm import summary_job
-from ai_service.adapters.repository import JobRepository
 from ai_service.domain.text import split_sentences
-from ai_service.testing import book_pages, make_pdf, make_scanned_pdf
+from bookstore_testing.ai import book_pages, make_pdf, make_scanned_pdf
 from sqlalchemy import select
 
 pytestmark = pytest.mark.integration
@@ -109,9 +108,9 @@ def test_jobs_queued_before_a_restart_are_picked_up_when_the_service_starts(
     probe = probe_for(settings)
     first = ev.RunningAi(settings)
     first.container.runtime.prepare_database()
-    with first.container.runtime.sessions() as session:  # as if the process died after queueing
-        JobRepository().enqueue(session, book_id=7, pdf_key="pdf-7")
-        session.commit()
+    with first.container.uow() as uow:  # as if the process died after queueing
+        uow.jobs.enqueue(book_id=7, pdf_key="pdf-7")
+        uow.commit()
     with ev.RunningAi(settings):
         [event] = probe.wait_for("book.summarized", timeout=15)
     assert (event.payload().book_id, event.payload().status) == (7, "ready")

@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 from ai_service.adapters.orm import summary_job
-from ai_service.adapters.repository import JobRepository
-from ai_service.testing import book_pages, make_pdf
 from bookstore_shared.events import utcnow
+from bookstore_testing.ai import book_pages, make_pdf
 from sqlalchemy import update
 
 pytestmark = pytest.mark.integration
@@ -21,14 +20,13 @@ def test_a_job_left_running_by_a_crashed_worker_is_taken_over_when_its_lease_exp
     probe = probe_for(settings)
     first = ev.RunningAi(settings)
     first.container.runtime.prepare_database()
-    with first.container.runtime.sessions() as session:
-        jobs = JobRepository()
-        jobs.enqueue(session, book_id=40, pdf_key="pdf-40")
-        session.commit()
-        assert jobs.claim(session, lease_s=60) is not None  # the worker that then died
-        session.execute(update(summary_job).where(summary_job.c.book_id == 40)
-                        .values(lease_expires_at=utcnow() - timedelta(seconds=1)))
-        session.commit()
+    with first.container.uow() as uow:
+        uow.jobs.enqueue(book_id=40, pdf_key="pdf-40")
+        uow.commit()
+        assert uow.jobs.claim(lease_s=60) is not None  # the worker that then died
+        uow.session.execute(update(summary_job).where(summary_job.c.book_id == 40)
+                            .values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+        uow.commit()
     with ev.RunningAi(settings):
         [event] = probe.wait_for("book.summarized", timeout=15)
     assert (event.payload().book_id, event.payload().status) == (40, "ready")

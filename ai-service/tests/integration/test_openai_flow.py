@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from ai_service.domain.text import estimate_tokens
-from ai_service.testing import DESCRIPTION, book_pages, make_pdf
+from bookstore_testing.ai import DESCRIPTION, book_pages, make_pdf
 
 pytestmark = pytest.mark.integration
 

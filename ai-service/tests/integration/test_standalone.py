@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from ai_service.config import Settings
 from ai_service.main import create_app
-from ai_service.testing import book_pages, make_pdf
 from bookstore_shared.bus import InProcessBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookCreated
+from bookstore_testing.ai import book_pages, make_pdf
 from fastapi.testclient import TestClient
 
 
@@ -20,7 +20,7 @@ def test_a_book_is_summarised_offline_on_sqlite_with_the_in_process_bus(tmp_path
     received: list[Envelope] = []
     arrived = threading.Event()
     bus.subscribe("tests", ["book.summarized"], lambda env: (received.append(env), arrived.set()))
-    settings = Settings(_env_file=None, data_dir=tmp_path, catalog_url=catalog.url,
+    settings = Settings(_env_file=None, data_dir=tmp_path, service_urls={"catalog": catalog.url},
                         instance="standalone")
     app = create_app(settings, bus=bus)
     with TestClient(app) as client:

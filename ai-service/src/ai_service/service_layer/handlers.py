@@ -1,36 +1,38 @@
-"""Event handlers: they only record jobs (the long work runs in the worker, off the bus)."""
+"""One handler per book event: each only records jobs in the consumer's unit of work. The long
+work (fetching the PDF, asking OpenAI) runs in the job worker, outside any event's transaction."""
 from __future__ import annotations
 
 import logging
 
 from bookstore_shared.background import CommitSignal
-from sqlalchemy.orm import Session
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import BookChanged, BookDeleted
 
-from ..adapters.repository import JobRepository
 from ..domain.model import needs_summary
+from .unit_of_work import AiUnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-def book_changed(session: Session, *, book_id: int, pdf_key: str | None, pdf_changed: bool,
-                 jobs: JobRepository, signal: CommitSignal, correlation_id: str | None = None,
-                 causation_id: str | None = None) -> bool:
-    """Queue a summary job when the book's PDF is new or changed; True if one was queued."""
-    if not pdf_key:
+def queue_summary(event: BookChanged, *, uow: AiUnitOfWork, envelope: Envelope,
+                  job_queued: CommitSignal) -> None:
+    """Queue a summary job when the book's PDF is new or changed (superseding earlier jobs of
+    the book); the job keeps the event's ids, so its `book.summarized` names this event."""
+    if not event.pdf_key:
         # The book has no PDF (any more): work on an earlier PDF is pointless.
-        jobs.cancel_book(session, book_id=book_id)
-        return False
-    seen = jobs.seen(session, book_id=book_id, pdf_key=pdf_key)
-    if not needs_summary(pdf_key=pdf_key, pdf_changed=pdf_changed, already_seen=seen):
-        return False
-    jobs.enqueue(session, book_id=book_id, pdf_key=pdf_key, correlation_id=correlation_id,
-                 causation_id=causation_id)
-    signal.mark(session)
-    log.info("summary job queued", extra={"book_id": book_id, "pdf_key": pdf_key})
-    return True
+        uow.jobs.cancel_book(book_id=event.book_id)
+        return
+    seen = uow.jobs.seen(book_id=event.book_id, pdf_key=event.pdf_key)
+    if not needs_summary(pdf_key=event.pdf_key, pdf_changed=event.pdf_changed,
+                         already_seen=seen):
+        return
+    uow.jobs.enqueue(book_id=event.book_id, pdf_key=event.pdf_key,
+                     correlation_id=envelope.correlation_id, causation_id=envelope.id)
+    uow.wake_after_commit(job_queued)  # a worker starts on it right after the commit
+    log.info("summary job queued", extra={"book_id": event.book_id, "pdf_key": event.pdf_key})
 
 
-def book_deleted(session: Session, *, book_id: int, jobs: JobRepository) -> None:
-    """Cancel the deleted book's pending work."""
-    if jobs.cancel_book(session, book_id=book_id):
-        log.info("summary jobs cancelled", extra={"book_id": book_id})
+def cancel_summaries(event: BookDeleted, *, uow: AiUnitOfWork) -> None:
+    """Cancel the deleted book's pending work (a running job's result is then discarded)."""
+    if uow.jobs.cancel_book(book_id=event.book_id):
+        log.info("summary jobs cancelled", extra={"book_id": event.book_id})

@@ -1,18 +1,19 @@
-"""Running one claimed job: fetch the PDF, extract its text, summarise, publish the outcome."""
+"""Running one claimed job: fetch the PDF, extract its text, summarise, publish the outcome.
+
+The slow part (the catalog, pypdf, OpenAI) runs with no transaction open; only recording the
+outcome and emitting `book.summarized` happen in a unit of work, a short one of the job's own.
+"""
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookSummarized
-from bookstore_shared.outbox import Outbox
-from sqlalchemy.orm import Session, sessionmaker
 
-from ..adapters.repository import JobRepository
 from ..domain.exceptions import BookGone, PdfUnavailable, SummaryFailed
 from ..domain.model import Job, Outcome, Summary, has_text
+from .unit_of_work import AiUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,7 @@ class SummaryEngine:
 class JobContext:
     """Everything a job needs (wired by bootstrap)."""
 
-    sessions: sessionmaker[Session]
-    jobs: JobRepository
-    outbox: Outbox
+    uow: Callable[[], AiUnitOfWork]
     engine: SummaryEngine
     fetch_pdf: Callable[..., bytes]
     extract_pages: Callable[[bytes], list[str]]
@@ -75,19 +74,19 @@ def run_job(job: Job, ctx: JobContext) -> str:
 
 
 def _close(job: Job, ctx: JobContext, *, outcome: Outcome | None = None, drop: bool = False) -> str:
-    with ctx.sessions() as session:
-        if not ctx.jobs.still_ours(session, job):
-            session.rollback()
+    with ctx.uow() as uow:
+        if not uow.jobs.still_ours(job):
             log.info("summary job superseded, result discarded", extra={"job_id": job.id})
             return "superseded"
         if drop or outcome is None:
-            ctx.jobs.drop(session, job)
-            session.commit()
+            uow.jobs.drop(job)
+            uow.commit()
             log.info("summary job dropped: the book is gone", extra={"book_id": job.book_id})
             return "dropped"
-        ctx.jobs.finish(session, job, outcome)
-        ctx.outbox.add(session, _event(job, outcome))
-        session.commit()
+        uow.jobs.finish(job, outcome)
+        uow.emit_resumed(_summarized(job, outcome), correlation_id=job.correlation_id,
+                         causation_id=job.causation_id)
+        uow.commit()
     log.info("book summarized", extra={"book_id": job.book_id, "status": outcome.status,
                                        "provider": outcome.provider, "error": outcome.error})
     return outcome.status
@@ -95,18 +94,16 @@ def _close(job: Job, ctx: JobContext, *, outcome: Outcome | None = None, drop: b
 
 def _requeue(job: Job, ctx: JobContext, *, reason: str) -> str:
     delay = ctx.fetch_backoff_s * 2 ** job.fetch_attempts
-    with ctx.sessions() as session:
-        if ctx.jobs.still_ours(session, job):
-            ctx.jobs.retry_later(session, job, delay_s=delay)
-        session.commit()
+    with ctx.uow() as uow:
+        if uow.jobs.still_ours(job):
+            uow.jobs.retry_later(job, delay_s=delay)
+        uow.commit()
     log.warning("PDF fetch failed, job requeued", extra={"book_id": job.book_id, "error": reason,
                                                          "delay_s": delay})
     return "requeued"
 
 
-def _event(job: Job, outcome: Outcome) -> Envelope:
-    payload = BookSummarized(book_id=job.book_id, pdf_key=job.pdf_key, status=outcome.status,
-                             summary=outcome.summary, description=outcome.description,
-                             provider=outcome.provider, model=outcome.model, error=outcome.error)
-    env = Envelope.wrap(payload, producer="ai", correlation_id=job.correlation_id)
-    return env.model_copy(update={"causation_id": job.causation_id}) if job.causation_id else env
+def _summarized(job: Job, outcome: Outcome) -> BookSummarized:
+    return BookSummarized(book_id=job.book_id, pdf_key=job.pdf_key, status=outcome.status,
+                          summary=outcome.summary, description=outcome.description,
+                          provider=outcome.provider, model=outcome.model, error=outcome.error)

@@ -44,9 +44,9 @@ class JobWorker:
 
     def claim(self) -> Job | None:
         """Claim the next runnable job, if any."""
-        with self._ctx.sessions() as session:
-            job = self._ctx.jobs.claim(session, lease_s=self._lease)
-            session.commit()
+        with self._ctx.uow() as uow:
+            job = uow.jobs.claim(lease_s=self._lease)
+            uow.commit()
             return job
 
     def run_once(self) -> str | None:
@@ -68,9 +68,9 @@ class JobWorker:
         def renew() -> None:
             while not done.wait(self._lease / 3):
                 try:
-                    with self._ctx.sessions() as session:
-                        self._ctx.jobs.renew(session, job, lease_s=self._lease)
-                        session.commit()
+                    with self._ctx.uow() as uow:
+                        uow.jobs.renew(job, lease_s=self._lease)
+                        uow.commit()
                 except Exception:  # noqa: BLE001 - the next renewal may work; the lease is long
                     log.warning("summary job lease not renewed", extra={"job_id": job.id})
 
