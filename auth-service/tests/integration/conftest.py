@@ -10,7 +10,7 @@ from auth_service.config import Settings
 from auth_service.main import create_app
 from bookstore_shared.bus import InProcessBus
 from bookstore_shared.db import database_url
-from bookstore_shared.testing import served
+from bookstore_testing import served
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
