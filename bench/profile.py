@@ -51,7 +51,7 @@ def main(rate: float = 50, seconds: float = 15) -> None:
         services = {n: p[0] for n, p in bench.pids.items() if n not in ("mariadb", "rabbitmq")}
         spies = {name: subprocess.Popen(
             [py_spy, "record", "-p", str(pid), "-d", str(int(seconds + 5)), "-r", "200",
-             "--format", "raw", "-o", str(out / f"{name}.txt"), "--nonblocking"],
+             "--format", "raw", "-o", str(out / f"{name}.txt"), "--gil"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for name, pid in services.items()}
         time.sleep(1)
@@ -63,7 +63,7 @@ def main(rate: float = 50, seconds: float = 15) -> None:
         if not path.exists():
             continue
         total, own, inclusive = _hottest(path)
-        print(f"\n== {name}: {total} samples of running code")
+        print(f"\n== {name}: {total} samples holding the GIL")
         for frame, n in own.most_common(TOP):
             print(f"  self {100 * n / max(total, 1):5.1f}%  {frame}")
         for frame, n in inclusive.most_common(TOP):

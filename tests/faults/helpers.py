@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import httpx
+from bookstore_shared import services
 from bookstore_shared.internal import internal_headers
-from bookstore_shared.launcher import SERVICES, wait_ready
+from bookstore_shared.launcher import wait_ready
 from bookstore_shared.settings import BaseServiceSettings
 from bookstore_testing import wait_for as _wait_for
 
@@ -65,7 +66,7 @@ def internal(system: RunningSystem) -> dict[str, str]:
 
 
 def service_names() -> list[str]:
-    return [name for name, _ in SERVICES]
+    return list(services.names())
 
 
 def readiness(system: RunningSystem) -> dict[str, int | str]:
@@ -87,8 +88,7 @@ def all_ready(system: RunningSystem, timeout: float = 60.0) -> None:
 
 def restart(system: RunningSystem, name: str) -> None:
     """Start a killed service again with the same environment; wait until it is ready."""
-    pkg = dict(SERVICES)[name]
-    system.procs.start(name, pkg, log_dir=getattr(system.procs, "log_dir", None))
+    system.procs.start(name, services.service(name).package, log_dir=getattr(system.procs, "log_dir", None))
     wait_ready(system.service_url(name), timeout=60, procs=system.procs)
 
 

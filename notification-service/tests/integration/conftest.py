@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bookstore_shared.probe import EventProbe
-from bookstore_shared.testing import free_port_base
+from bookstore_testing import free_port_base
 from notification_it_support import ServiceProcess, SigningKey, SmtpSink, Upstream, service_env
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from bookstore_shared.bus import InProcessBus
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import UserRegistered
 from bookstore_shared.security import StaticKeys
-from bookstore_shared.testing import served
+from bookstore_testing import served
 from notification_service.config import Settings
 from notification_service.main import create_app
 from websockets.sync.client import connect
