@@ -19,7 +19,7 @@ from .adapters.catalog import CatalogClient
 from .adapters.mail import FileTransport, MailTransport, SmtpTransport
 from .adapters.orm import INBOX, OUTBOX
 from .config import Settings
-from .entrypoints.consumers import EMAIL_HANDLERS, LIVE_HANDLERS, subscribe_live_updates
+from .entrypoints.consumers import EMAIL_HANDLERS, subscribe_live_updates
 from .service_layer.hub import Hub
 from .service_layer.mail_sender import MAIL_PENDING, MailSender, backoff_schedule
 from .service_layer.unit_of_work import PRODUCER, NotificationUnitOfWork
@@ -61,11 +61,11 @@ def bootstrap(settings: Settings, *, bus: Bus | None = None, keys: KeySource | N
 
     verifier = TokenVerifier(keys or JwksKeys(settings.jwks_url))
     hub = Hub()
-    live_updates = LIVE_HANDLERS.bind(hub=hub, verifier=verifier)
     # The fan-out queue also carries auth.session_revoked; each time it starts consuming, auth's
     # snapshot fills in what was revoked while it did not exist.
     revocations = RevocationFeed(verifier.revoked, snapshot_fetcher(settings))
-    subscribe_live_updates(runtime, live_updates, on_connection=revocations.queue_connected)
+    live_updates = subscribe_live_updates(runtime.bus, hub=hub, verifier=verifier,
+                                          on_connection=revocations.queue_connected)
 
     mail_pending = CommitSignal(MAIL_PENDING)  # wakes the sender after a commit staging mail
     mail_pending.watch(runtime.sessions)

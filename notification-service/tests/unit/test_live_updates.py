@@ -33,8 +33,7 @@ class RecordingBus:
 def subscribed(hub):
     """The fan-out handler as the bus would call it, wired as bootstrap() wires it."""
     bus, verifier = RecordingBus(), SimpleNamespace(revoked=RevokedSessions())
-    subscribe_live_updates(SimpleNamespace(bus=bus), LIVE_HANDLERS.bind(hub=hub,
-                                                                        verifier=verifier))
+    subscribe_live_updates(bus, hub=hub, verifier=verifier)
     [sub] = bus.subscriptions
     return sub, verifier
 

@@ -1,8 +1,8 @@
-"""What each service's bootstrap() assembles: database, bus, outbox relay and idempotent consumers."""
+"""What each service's bootstrap() assembles: database, bus and outbox relay (its consumers come
+from bookstore_shared.kit)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,7 +18,6 @@ from .db import (
     make_session_factory,
     upgrade_to_head,
 )
-from .inbox import EventFilter, EventHandler, idempotent
 from .outbox import Outbox, OutboxRelay
 from .settings import BaseServiceSettings
 
@@ -53,19 +52,6 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.outbox, self.sessions, self.bus) if self.outbox else None
         if self.outbox:
             self.outbox.watch(self.sessions)
-
-    def consume(self, patterns: Sequence[str], handler: EventHandler, *, consumer: str | None = None,
-                queue: str | None = None, exclusive: bool = False,
-                relevant: EventFilter | None = None) -> None:
-        """Subscribe `handler` (session, envelope) with inbox idempotency, commit, then ack;
-        events `relevant` turns down are acked without opening a transaction."""
-        if self._inbox is None:
-            raise RuntimeError("this service declared no inbox table")
-        name = consumer or self.settings.service_name
-        self.bus.subscribe(queue or self.settings.service_name, patterns,
-                           idempotent(self.sessions, self._inbox, name, handler,
-                                      relevant=relevant),
-                           exclusive=exclusive)
 
     def prepare_database(self) -> None:
         """Create the schema if missing and apply migrations."""

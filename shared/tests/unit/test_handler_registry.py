@@ -9,7 +9,7 @@ from bookstore_shared.events.contracts import (
     NotificationBroadcast,
     UserRegistered,
 )
-from bookstore_shared.kit import HandlerRegistry, InMemoryUnitOfWork
+from bookstore_shared.kit import HandlerRegistry, InMemoryUnitOfWork, subscribe_in_memory
 
 
 def registered(n: int) -> Envelope:
@@ -65,3 +65,35 @@ def test_events_emitted_in_a_unit_of_work_that_does_not_commit_are_never_publish
         uow.commit()
     assert uow.published_payloads() == [NotificationBroadcast(message="kept")]
     assert uow.commits == 1
+
+
+class _RecordingBus:
+    def subscribe(self, queue, patterns, handler, *, exclusive=False, on_connection=None):
+        self.queue, self.patterns, self.handler = queue, list(patterns), handler
+        self.exclusive, self.on_connection = exclusive, on_connection
+
+
+def test_memory_only_handlers_get_a_queue_of_their_own_and_an_unreadable_event_is_dropped():
+    seen: list[str] = []
+
+    def remember(event: UserRegistered, *, names: list[str]) -> None:
+        names.append(event.username)
+
+    bus = _RecordingBus()
+    subscribe_in_memory(bus, HandlerRegistry({UserRegistered: remember}), queue="x.replica",
+                        names=seen)
+    assert (bus.queue, bus.exclusive, bus.patterns) == ("x.replica", True, ["user.registered"])
+    bus.handler(registered(1))
+    unreadable = registered(2).model_copy(update={"data": {"user_id": "not a number"}})
+    bus.handler(unreadable)  # logged, not raised: nothing to retry in memory
+    assert seen == ["u1"]
+
+
+def test_memory_only_handlers_may_not_ask_for_a_unit_of_work():
+    def needs_a_transaction(event: UserRegistered, *, uow: InMemoryUnitOfWork) -> None:
+        pass
+
+    with pytest.raises(TypeError, match="needs_a_transaction"):
+        subscribe_in_memory(_RecordingBus(), HandlerRegistry({UserRegistered:
+                                                              needs_a_transaction}),
+                            queue="x.replica")

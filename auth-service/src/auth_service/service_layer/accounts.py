@@ -10,7 +10,7 @@ from ..domain.commands import CreateAdmin, RegisterUser
 from ..domain.exceptions import AdminAlreadyExists, AlreadyStored, DuplicateUser, SessionNotActive
 from ..domain.model import NewUser, User, new_user
 from .context import AuthContext
-from .unit_of_work import AuthUnitOfWork, transaction
+from .unit_of_work import AuthUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def register(*, uow: AuthUnitOfWork, ctx: AuthContext, cmd: RegisterUser) -> int
     """Create an ordinary user; returns its id. InvalidRegistration on bad or taken data."""
     new = new_user(username=cmd.username, email=cmd.email, password=cmd.password)
     password_hash = ctx.passwords.hash(new.password)  # before the transaction: argon2 is slow
-    with transaction(uow):
+    with uow.step():
         try:
             user_id = _insert_user(uow, ctx=ctx, new=new, password_hash=password_hash,
                                    is_admin=False)
@@ -49,7 +49,7 @@ def register(*, uow: AuthUnitOfWork, ctx: AuthContext, cmd: RegisterUser) -> int
 
 def first_admin_exists(*, uow: AuthUnitOfWork) -> bool:
     """True once the first admin has been created."""
-    with transaction(uow):
+    with uow.step():
         return uow.users.admin_bootstrapped()
 
 
@@ -59,7 +59,7 @@ def create_admin(*, uow: AuthUnitOfWork, ctx: AuthContext, cmd: CreateAdmin) -> 
         raise AdminAlreadyExists()
     new = new_user(username=cmd.username, email=cmd.email, password=cmd.password)
     password_hash = ctx.passwords.hash(new.password)
-    with transaction(uow):
+    with uow.step():
         if not cmd.requested_by_admin:
             try:
                 # The singleton row's primary key: of racing bootstraps only one can commit.
@@ -83,7 +83,7 @@ def create_admin(*, uow: AuthUnitOfWork, ctx: AuthContext, cmd: CreateAdmin) -> 
 
 def profile(*, uow: AuthUnitOfWork, user_id: int) -> User:
     """The caller's account; SessionNotActive if it no longer exists."""
-    with transaction(uow):
+    with uow.step():
         user = uow.users.get(user_id)
     if user is None:
         raise SessionNotActive()

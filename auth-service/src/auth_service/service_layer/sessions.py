@@ -20,7 +20,7 @@ from ..domain.model import User, UserSession, login_identifier
 from ..domain.ratelimit import Window, retry_after
 from ..domain.tokens import IssuedClaims, issue_claims, new_session_id
 from .context import AuthContext
-from .unit_of_work import AuthUnitOfWork, transaction
+from .unit_of_work import AuthUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _record_attempt(uow: AuthUnitOfWork, ctx: AuthContext, *, account_key: str, 
                     now: float) -> int:
     """Record the attempt as a failure, committed before anything is checked: of parallel
     guesses, the last to commit sees every other one, so no more than the limit get verified."""
-    with transaction(uow):
+    with uow.step():
         attempt = uow.login_failures.add(account_key=account_key, client_address=client,
                                          now=from_epoch(now))
         if random.random() < 0.02:  # keep the table small without a scheduler
@@ -92,12 +92,12 @@ def login(*, uow: AuthUnitOfWork, ctx: AuthContext, cmd: Login) -> TokenPair:
     password check (none open), open the session.
     """
     now = ctx.clock()
-    with transaction(uow):
+    with uow.step():
         user = uow.users.find_for_login(cmd.identifier)
     account_key = _account_key(user, cmd.identifier)
     attempt = _record_attempt(uow, ctx, account_key=account_key, client=cmd.client_address,
                               now=now)
-    with transaction(uow):
+    with uow.step():
         account_wait, client_wait = _waits(uow, ctx, account_key=account_key,
                                            client=cmd.client_address, now=now, attempt=attempt)
         if account_wait is not None:
@@ -109,7 +109,7 @@ def login(*, uow: AuthUnitOfWork, ctx: AuthContext, cmd: Login) -> TokenPair:
             raise TooManyAttempts(client_wait)
         raise InvalidCredentials()
     assert user is not None
-    with transaction(uow):
+    with uow.step():
         uow.login_failures.remove(attempt)
         if ctx.passwords.needs_rehash(user.password_hash):
             uow.users.set_password_hash(user.id, ctx.passwords.hash(cmd.password))
@@ -144,7 +144,7 @@ def refresh(*, uow: AuthUnitOfWork, ctx: AuthContext, cmd: RefreshTokens) -> Tok
     except InvalidToken:
         raise InvalidRefreshToken() from None
     now = ctx.clock()
-    with transaction(uow):
+    with uow.step():
         found = uow.sessions.get(str(claims.get("sid")), for_update=True)
         if found is None or found.revoked_at is not None \
                 or str(found.user_id) != claims.get("sub"):
@@ -168,7 +168,7 @@ def refresh(*, uow: AuthUnitOfWork, ctx: AuthContext, cmd: RefreshTokens) -> Tok
 
 def logout(*, uow: AuthUnitOfWork, ctx: AuthContext, cmd: Logout) -> None:
     """Revoke the session: its access and refresh tokens stop working everywhere."""
-    with transaction(uow):
+    with uow.step():
         found = uow.sessions.get(cmd.session_id, for_update=True)
         if found is None or found.revoked_at is not None:
             raise SessionNotActive()
@@ -183,7 +183,7 @@ def authenticate(*, uow: AuthUnitOfWork, ctx: AuthContext, token: str) -> Princi
         principal = ctx.verifier.verify(token)
     except InvalidToken as exc:
         raise SessionNotActive(str(exc)) from None
-    with transaction(uow):
+    with uow.step():
         found = uow.sessions.get(principal.session_id)
     if found is None or found.revoked_at is not None:
         raise SessionNotActive("session revoked")
@@ -192,7 +192,7 @@ def authenticate(*, uow: AuthUnitOfWork, ctx: AuthContext, token: str) -> Princi
 
 def revoked_sessions(*, uow: AuthUnitOfWork, ctx: AuthContext) -> list[SessionRevoked]:
     """Revoked sessions whose access tokens have not expired yet (the gateway's denylist)."""
-    with transaction(uow):
+    with uow.step():
         found = uow.sessions.revoked_unexpired(now=from_epoch(ctx.clock()))
     return [SessionRevoked(session_id=r.session_id, user_id=r.user_id, expires_at=r.expires_at)
             for r in found]

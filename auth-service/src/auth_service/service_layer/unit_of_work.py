@@ -1,10 +1,7 @@
 """The unit of work auth's use cases run in: its repositories plus the kit's transaction."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from bookstore_shared.kit import SqlUnitOfWork, UnitOfWork
+from bookstore_shared.kit import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
 from ..adapters.repository import (
@@ -29,18 +26,3 @@ class AuthUnitOfWork(SqlUnitOfWork):
         self.users = SqlUserRepository(session)
         self.sessions = SqlSessionRepository(session)
         self.login_failures = SqlLoginFailureRepository(session)
-
-
-@contextmanager
-def transaction(uow: UnitOfWork) -> Iterator[None]:
-    """One transaction of a request's unit of work, rolled back unless committed inside.
-
-    A login needs several transactions in a row (its attempt is committed before the limits are
-    read; the password is checked with no transaction open), and a request has one unit of work
-    (the route's `UowDep`). Ending each step here means no snapshot, row lock or pooled
-    connection outlives the step, whatever raises, and argon2 never runs holding one.
-    """
-    try:
-        yield
-    finally:
-        uow.rollback()

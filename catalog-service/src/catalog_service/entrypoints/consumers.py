@@ -6,8 +6,7 @@ hears every change that alters what its cache shows (memory only: no unit of wor
 """
 from __future__ import annotations
 
-from bookstore_shared.bus import Bus, Handler
-from bookstore_shared.events import Envelope
+from bookstore_shared.bus import Bus
 from bookstore_shared.events.contracts import (
     BookCreated,
     BookDeleted,
@@ -17,7 +16,7 @@ from bookstore_shared.events.contracts import (
     OrderConfirmed,
     StockChanged,
 )
-from bookstore_shared.kit import Dispatcher, HandlerRegistry
+from bookstore_shared.kit import Dispatcher, HandlerRegistry, subscribe_in_memory
 
 from ..adapters.book_cache import BookCache
 from ..service_layer import handlers, replica_feed
@@ -40,17 +39,8 @@ REPLICA_HANDLERS = HandlerRegistry({
 })
 
 
-def _in_memory(dispatcher: Dispatcher) -> Handler:
-    def handle(envelope: Envelope) -> None:
-        dispatcher.dispatch(envelope, uow=None)
-
-    return handle
-
-
 def subscribe_replica(bus: Bus, cache: BookCache, ahead: EventsAhead) -> Dispatcher:
     """An exclusive queue per process: every replica gets every change. The queue exists only
     while connected (what is published meanwhile never reaches it): the cache follows that."""
-    dispatcher = REPLICA_HANDLERS.bind(cache=cache, ahead=ahead)
-    bus.subscribe(REPLICA_QUEUE, REPLICA_HANDLERS.routing_keys(), _in_memory(dispatcher),
-                  exclusive=True, on_connection=cache.receiving)
-    return dispatcher
+    return subscribe_in_memory(bus, REPLICA_HANDLERS, queue=REPLICA_QUEUE,
+                               on_connection=cache.receiving, cache=cache, ahead=ahead)

@@ -7,10 +7,8 @@
 """
 from __future__ import annotations
 
-import logging
-
+from bookstore_shared.bus import Bus
 from bookstore_shared.bus.base import ConnectionHook
-from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     NotificationBroadcast,
     OrderConfirmed,
@@ -18,13 +16,11 @@ from bookstore_shared.events.contracts import (
     SessionRevoked,
     UserRegistered,
 )
-from bookstore_shared.kit import Dispatcher, HandlerRegistry
-from bookstore_shared.runtime import ServiceRuntime
-from pydantic import ValidationError
+from bookstore_shared.kit import Dispatcher, HandlerRegistry, subscribe_in_memory
+from bookstore_shared.security import TokenVerifier
 
 from ..service_layer import handlers, live_updates
-
-log = logging.getLogger(__name__)
+from ..service_layer.hub import Hub
 
 EMAIL_HANDLERS = HandlerRegistry({
     UserRegistered: handlers.welcome_new_user,
@@ -40,20 +36,9 @@ LIVE_HANDLERS = HandlerRegistry({
 })
 
 
-def subscribe_live_updates(runtime: ServiceRuntime, dispatcher: Dispatcher, *,
-                           on_connection: ConnectionHook | None = None) -> None:
-    """This replica's own exclusive fan-out queue, bound to exactly the keys LIVE_HANDLERS take.
-
-    A delivery that cannot be read is logged and dropped: a socket update has nothing to retry,
-    and a redelivery would only arrive late.
-    """
-
-    def handle(envelope: Envelope) -> None:
-        try:
-            dispatcher.dispatch(envelope, None)  # no unit of work: no handler names one
-        except ValidationError as exc:
-            log.error("unreadable event ignored", extra={"event_id": envelope.id,
-                                                         "error": str(exc)})
-
-    runtime.bus.subscribe(WS_QUEUE, LIVE_HANDLERS.routing_keys(), handle, exclusive=True,
-                          on_connection=on_connection)
+def subscribe_live_updates(bus: Bus, *, hub: Hub, verifier: TokenVerifier,
+                           on_connection: ConnectionHook | None = None) -> Dispatcher:
+    """This replica's own exclusive fan-out queue, bound to exactly the keys LIVE_HANDLERS take
+    (a delivery that cannot be read is dropped: a socket update has nothing to retry)."""
+    return subscribe_in_memory(bus, LIVE_HANDLERS, queue=WS_QUEUE, on_connection=on_connection,
+                               hub=hub, verifier=verifier)

@@ -11,7 +11,7 @@ from ..adapters.books import KnownBook
 from ..adapters.catalog import Catalog, CatalogBook, CatalogUnavailable
 from ..domain.exceptions import BookNotFound, InsufficientStock
 from ..domain.requests import RequestedItem
-from .unit_of_work import OrderUnitOfWork, transaction
+from .unit_of_work import OrderUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,12 @@ def _remember(uow: OrderUnitOfWork, fetched: list[CatalogBook],
     book.created event at this very moment; MySQL can pick this transaction as a deadlock victim,
     and the upsert is idempotent, so it is simply run again (in a new transaction)."""
     now = datetime.now(UTC)
-    with transaction(uow):
+    with uow.step():
         for answer in fetched:
             uow.books.upsert(book_id=answer.id, title=answer.title, price=answer.price,
                              stock=answer.stock, stock_version=answer.stock_version, at=now)
         uow.commit()
-    with transaction(uow):
+    with uow.step():
         return uow.books.get_many(ids)
 
 
@@ -57,7 +57,7 @@ def resolve_books(uow: OrderUnitOfWork, *, catalog: Catalog,
     No transaction is open while the catalog is asked.
     """
     ids = [item.book_id for item in items]
-    with transaction(uow):
+    with uow.step():
         known = uow.books.get_many(ids)
     missing = [i for i in ids if i not in known]
     short = [item.book_id for item in items if item.book_id in known

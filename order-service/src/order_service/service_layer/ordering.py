@@ -16,7 +16,7 @@ from ..domain.model import Order, OrderLine, OrderStatus
 from ..domain.requests import RequestedItem
 from .books import resolve_books
 from .messages import change_events, placed_events
-from .unit_of_work import OrderUnitOfWork, transaction
+from .unit_of_work import OrderUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Placement:
 
 
 def _replay(uow: OrderUnitOfWork, user_id: int, key: str, digest: str) -> Placement | None:
-    with transaction(uow):
+    with uow.step():
         found = uow.idempotency.find(user_id, key)
     if found is None:
         return None
@@ -57,7 +57,7 @@ def place_order(uow: OrderUnitOfWork, *, catalog: Catalog, user_id: int,
         for item in items])
     now = datetime.now(UTC)
     try:
-        with transaction(uow):
+        with uow.step():
             uow.orders.add(order, now=now)
             if idempotency_key:
                 uow.idempotency.add(user_id=user_id, key=idempotency_key, fingerprint=digest,
@@ -88,7 +88,7 @@ def _check_access(order: Order | None, caller: Caller) -> Order:
        wait=wait_random(0.005, 0.05), reraise=True)
 def cancel_order(uow: OrderUnitOfWork, *, order_id: int, caller: Caller) -> Order:
     """PENDING/PROCESSING → CANCELLED under a row lock; emits `order.cancelled`."""
-    with transaction(uow):
+    with uow.step():
         order = _check_access(uow.orders.get(order_id, for_update=True), caller)
         change = order.cancel()
         uow.orders.save_status(order, now=datetime.now(UTC))
@@ -100,7 +100,7 @@ def cancel_order(uow: OrderUnitOfWork, *, order_id: int, caller: Caller) -> Orde
 
 def get_order(uow: OrderUnitOfWork, *, order_id: int, caller: Caller) -> Order:
     """One order, for its owner or an admin."""
-    with transaction(uow):
+    with uow.step():
         return _check_access(uow.orders.get(order_id), caller)
 
 
@@ -110,6 +110,6 @@ def list_orders(uow: OrderUnitOfWork, *, caller: Caller, limit: int, offset: int
     """The caller's orders (everyone's for an admin who asks), newest first, and their count."""
     if everyone and not caller.is_admin:
         raise AdminRequired()
-    with transaction(uow):
+    with uow.step():
         return uow.orders.list(user_id=None if everyone else caller.user_id,
                                status=status, limit=limit, offset=offset)

@@ -7,13 +7,17 @@ its last attempt, dead-lettered; a duplicate is then recognised alone and skippe
 """
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 
+from ..bus import Bus
+from ..bus.base import ConnectionHook
 from ..context import correlation_id_var
 from ..events import Envelope, utcnow
 from ..runtime import ServiceRuntime
@@ -72,3 +76,31 @@ def consume(runtime: ServiceRuntime, handlers: HandlerRegistry, *,
                                inbox=inbox, batch_size=batch_size or runtime.settings.prefetch)
     runtime.bus.subscribe(queue or name, handlers.routing_keys(), consumer, exclusive=exclusive)
     return consumer
+
+
+def subscribe_in_memory(bus: Bus, handlers: HandlerRegistry, *, queue: str,
+                        on_connection: ConnectionHook | None = None,
+                        **dependencies: Any) -> Dispatcher:
+    """Subscribe handlers that change only this process's memory (a cache, open sockets) to a
+    queue of the process's own: exclusive, so every replica gets every event, and bound to
+    exactly their routing keys. No unit of work, no inbox (no handler may name `uow`). An event
+    that cannot be read is logged and dropped: memory has nothing to retry, and a redelivery
+    would only arrive late. `on_connection` runs each time the queue is (re)declared, before
+    its first delivery: what was published while it did not exist never reaches it."""
+    wanting = [h.__name__ for h in handlers.handlers.values()
+               if "uow" in inspect.signature(h).parameters]
+    if wanting:
+        raise TypeError(f"memory-only handlers run without a unit of work: {', '.join(wanting)}")
+    dispatcher = handlers.bind(**dependencies)
+
+    def handle(envelope: Envelope) -> None:
+        try:
+            dispatcher.dispatch(envelope, None)
+        except ValidationError as exc:
+            log.error("unreadable event ignored", extra={"event_id": envelope.id,
+                                                         "event_type": envelope.type,
+                                                         "error": str(exc)})
+
+    bus.subscribe(queue, handlers.routing_keys(), handle, exclusive=True,
+                  on_connection=on_connection)
+    return dispatcher

@@ -7,6 +7,8 @@ keeps them in a list, so service-layer tests run without a database.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +48,17 @@ class UnitOfWork:
         for payload in payloads:
             env = Envelope.wrap(payload, producer=self.producer, correlation_id=correlation_id)
             self._staged.append(env.model_copy(update={"causation_id": causation_id}))
+
+    @contextmanager
+    def step(self) -> Iterator[None]:
+        """One transaction of several in a row, for a request that must not hold a snapshot, a
+        row lock or a pooled connection across slow work (a password hash, a call to another
+        service) or that retries a step it lost a race in: whatever the step did not commit is
+        rolled back when it ends, also on error, so the next step starts afresh."""
+        try:
+            yield
+        finally:
+            self.rollback()
 
     def commit(self) -> None:
         staged, self._staged = self._staged, []
