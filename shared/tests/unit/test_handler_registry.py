@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from bookstore_shared.db import new_metadata
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     BookCreated,
@@ -9,7 +10,14 @@ from bookstore_shared.events.contracts import (
     NotificationBroadcast,
     UserRegistered,
 )
-from bookstore_shared.kit import HandlerRegistry, InMemoryUnitOfWork, subscribe_in_memory
+from bookstore_shared.inbox import inbox_table
+from bookstore_shared.kit import (
+    BatchedConsumer,
+    HandlerRegistry,
+    InMemoryUnitOfWork,
+    Only,
+    subscribe_in_memory,
+)
 
 
 def registered(n: int) -> Envelope:
@@ -97,3 +105,28 @@ def test_memory_only_handlers_may_not_ask_for_a_unit_of_work():
         subscribe_in_memory(_RecordingBus(), HandlerRegistry({UserRegistered:
                                                               needs_a_transaction}),
                             queue="x.replica")
+
+
+def test_an_event_a_handler_only_sometimes_acts_on_is_acked_without_a_transaction():
+    greeted: list[str] = []
+
+    def greet_admins(event: UserRegistered, *, uow: InMemoryUnitOfWork) -> None:
+        greeted.append(event.username)
+
+    registry = HandlerRegistry({UserRegistered: Only(
+        greet_admins, when=lambda data: data["username"].startswith("admin"))})
+    opened: list[InMemoryUnitOfWork] = []
+
+    def uow() -> InMemoryUnitOfWork:
+        opened.append(InMemoryUnitOfWork(producer="tests"))
+        return opened[-1]
+
+    consumer = BatchedConsumer(consumer="tests", dispatcher=registry.bind(), uow=uow,
+                               inbox=inbox_table(new_metadata()), batch_size=10)
+    consumer.handle_batch([registered(1), registered(2)])  # "u1", "u2": no admin among them
+    assert (greeted, opened) == ([], [])
+    admin = Envelope.wrap(UserRegistered(user_id=3, username="admin3", email="a@x.io"),
+                          producer="auth")
+    assert registry.bind().acts_on(admin) and not registry.bind().acts_on(registered(4))
+    registry.bind().dispatch(registered(4), InMemoryUnitOfWork(producer="tests"))
+    assert greeted == []  # dispatching it directly applies the same filter

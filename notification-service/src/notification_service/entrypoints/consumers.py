@@ -16,16 +16,19 @@ from bookstore_shared.events.contracts import (
     SessionRevoked,
     UserRegistered,
 )
-from bookstore_shared.kit import Dispatcher, HandlerRegistry, subscribe_in_memory
+from bookstore_shared.kit import Dispatcher, HandlerRegistry, Only, subscribe_in_memory
 from bookstore_shared.security import TokenVerifier
 
+from ..domain.emails import EMAILED_STATUSES
 from ..service_layer import handlers, live_updates
 from ..service_layer.hub import Hub
 
 EMAIL_HANDLERS = HandlerRegistry({
     UserRegistered: handlers.welcome_new_user,
     OrderConfirmed: handlers.mail_purchase,
-    OrderStatusChanged: handlers.mail_status_change,
+    # PENDING and PROCESSING are nobody's email: acked without a transaction
+    OrderStatusChanged: Only(handlers.mail_status_change,
+                             when=lambda data: data["status"] in EMAILED_STATUSES),
 })
 
 WS_QUEUE = "notification.ws"

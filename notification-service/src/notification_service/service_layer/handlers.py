@@ -56,10 +56,9 @@ def mail_purchase(event: OrderConfirmed, *, uow: NotificationUnitOfWork, envelop
 
 def mail_status_change(event: OrderStatusChanged, *, uow: NotificationUnitOfWork,
                        envelope: Envelope, mail_pending: CommitSignal) -> None:
-    """A short email when an order ships, is delivered or is cancelled; other statuses (PENDING,
-    PROCESSING, which has the purchase email) travel under the same routing key and are ignored."""
-    if event.status not in emails.EMAILED_STATUSES:
-        return
+    """A short email when an order ships, is delivered or is cancelled (the registry lets only
+    those through: PENDING and PROCESSING, which has the purchase email, travel under the same
+    routing key)."""
     contact = _contact(uow, event.user_id)
     content = emails.status_change(username=contact.username, order_id=event.order_id,
                                    status=event.status, reason=event.reason)

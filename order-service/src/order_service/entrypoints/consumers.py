@@ -10,14 +10,17 @@ from bookstore_shared.events.contracts import (
     ShipmentUpdated,
     StockChanged,
 )
-from bookstore_shared.kit import HandlerRegistry
+from bookstore_shared.kit import HandlerRegistry, Only
 
 from ..service_layer import handlers
+from ..service_layer.handlers import SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER
 
 HANDLERS = HandlerRegistry({
     InventoryReserved: handlers.confirm_order,
     InventoryRejected: handlers.cancel_rejected_order,
-    ShipmentUpdated: handlers.record_shipment,
+    # PREPARING and CANCELLED do not move an order: acked without a transaction
+    ShipmentUpdated: Only(handlers.record_shipment,
+                          when=lambda data: data["status"] in SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER),
     BookCreated: handlers.remember_book,
     BookUpdated: handlers.remember_book,
     BookDeleted: handlers.mark_book_deleted,

@@ -66,10 +66,8 @@ def cancel_rejected_order(event: InventoryRejected, *, uow: OrderUnitOfWork,
 
 
 def record_shipment(event: ShipmentUpdated, *, uow: OrderUnitOfWork, envelope: Envelope) -> None:
-    """SHIPPED / DELIVERED from shipping; PREPARING and CANCELLED do not move the order (and do
-    not need it to exist)."""
-    if event.status not in SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER:
-        return
+    """SHIPPED / DELIVERED from shipping (the registry lets only those through: PREPARING and
+    CANCELLED do not move an order, and do not need it to exist)."""
     order = _locked(uow, event.order_id)
     _apply(uow, order, order.record_shipment(event.status), envelope)
 

@@ -5,5 +5,5 @@ docs/SERVICE_KIT.md describes how a service is written with it.
 from __future__ import annotations
 
 from .consumer import BatchedConsumer, consume, subscribe_in_memory  # noqa: F401
-from .registry import Dispatcher, HandlerRegistry, RetryLater, routing_key_of  # noqa: F401
+from .registry import Dispatcher, HandlerRegistry, Only, RetryLater, routing_key_of  # noqa: F401
 from .unit_of_work import InMemoryUnitOfWork, SqlUnitOfWork, UnitOfWork  # noqa: F401

@@ -42,7 +42,11 @@ class BatchedConsumer:
         self.handle_batch([envelope])
 
     def handle_batch(self, envelopes: Sequence[Envelope]) -> None:
-        events = list({env.id: env for env in envelopes}.values())  # a copy in the same batch
+        # a copy in the same batch is dropped; an event no handler acts on needs no transaction
+        events = [env for env in {env.id: env for env in envelopes}.values()
+                  if self.dispatcher.acts_on(env)]
+        if not events:
+            return
         now = utcnow()
         with self._uow() as uow:
             try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..events import Envelope
@@ -26,6 +27,17 @@ class RetryLater(Exception):
     it with backoff, then dead-letters it like any failure."""
 
 
+@dataclass(frozen=True)
+class Only:
+    """A handler that acts on some events of its type only, e.g. `Only(record_shipment,
+    when=lambda data: data["status"] in ("SHIPPED", "DELIVERED"))`: one routing key carries every
+    shipment status. The others are acked without a transaction, an inbox row or validation (an
+    event with no effect needs no idempotency record). `when` reads the event's raw data."""
+
+    handler: EventHandler
+    when: Callable[[Mapping[str, Any]], bool]
+
+
 def routing_key_of(model: type[EventPayload]) -> str:
     """The routing key a payload class travels under."""
     for key, versions in REGISTRY.items():
@@ -37,8 +49,10 @@ def routing_key_of(model: type[EventPayload]) -> str:
 class HandlerRegistry:
     """Which handler applies each event class; also says which routing keys to bind."""
 
-    def __init__(self, handlers: Mapping[type[EventPayload], EventHandler]):
-        self.handlers = dict(handlers)
+    def __init__(self, handlers: Mapping[type[EventPayload], EventHandler | Only]):
+        self.handlers = {model: h.handler if isinstance(h, Only) else h
+                         for model, h in handlers.items()}
+        self._filters = {model: h.when for model, h in handlers.items() if isinstance(h, Only)}
         self._keys = {model: routing_key_of(model) for model in self.handlers}
 
     def routing_keys(self) -> list[str]:
@@ -48,14 +62,17 @@ class HandlerRegistry:
     def bind(self, **dependencies: Any) -> Dispatcher:
         """Resolve each handler's dependencies once; fails now if one is missing."""
         return Dispatcher({model: _inject(handler, dependencies)
-                           for model, handler in self.handlers.items()})
+                           for model, handler in self.handlers.items()}, self._filters)
 
 
 class Dispatcher:
     """Validates an envelope's payload and calls its handler with what it asked for."""
 
-    def __init__(self, calls: Mapping[type[EventPayload], Callable[..., None]]):
+    def __init__(self, calls: Mapping[type[EventPayload], Callable[..., None]],
+                 filters: Mapping[type[EventPayload], Callable[[Mapping[str, Any]], bool]]
+                 | None = None):
         self._calls = dict(calls)
+        self._filters = dict(filters or {})
 
     def handles(self, envelope: Envelope) -> bool:
         """True when some handler takes this event type and version."""
@@ -64,15 +81,22 @@ class Dispatcher:
         except ValueError:
             return False
 
-    def dispatch(self, envelope: Envelope, uow: Any) -> None:
-        """Apply one event inside `uow` (an event no handler takes is ignored)."""
+    def acts_on(self, envelope: Envelope) -> bool:
+        """True when a handler takes this event and its `Only` filter (if any) lets it through:
+        the others have no effect, so the consumer acks them without a transaction."""
         try:
             model = payload_model(envelope.type, envelope.version)
         except ValueError:
+            return False
+        when = self._filters.get(model)
+        return model in self._calls and (when is None or when(envelope.data))
+
+    def dispatch(self, envelope: Envelope, uow: Any) -> None:
+        """Apply one event inside `uow` (an event no handler acts on is ignored)."""
+        if not self.acts_on(envelope):
             return
-        call = self._calls.get(model)
-        if call is not None:
-            call(model.model_validate(envelope.data), uow=uow, envelope=envelope)
+        model = payload_model(envelope.type, envelope.version)
+        self._calls[model](model.model_validate(envelope.data), uow=uow, envelope=envelope)
 
 
 def _inject(handler: EventHandler, dependencies: Mapping[str, Any]) -> Callable[..., None]:
