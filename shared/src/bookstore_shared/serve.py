@@ -1,6 +1,7 @@
 """Run one service with uvicorn (what `make run` and every container start)."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import sys
@@ -22,6 +23,13 @@ _HEADERS_TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
                       b'{"message":"Request header fields too large","error":"over 32 KiB"}')
 
 
+# After refusing, what the client still sends is read and dropped for this long (or up to this
+# much) before the socket closes: closing with unread input makes the kernel answer with a reset,
+# which can destroy the 431 before the client reads it ("lingering close", as nginx does).
+LINGER_S = 5.0
+LINGER_BYTES = 1 << 20
+
+
 class BoundedHeadersProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a cap on request line + headers (httptools has none: a
     client could send headers until the process runs out of memory)."""
@@ -29,6 +37,8 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
     _in_headers = False
     _header_bytes = 0
     _too_large = False
+    _refused = False
+    _discarded = 0
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -42,6 +52,11 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:  # lingering: drop the rest of the refused request
+            self._discarded += len(data)
+            if self._discarded > LINGER_BYTES:
+                self.transport.close()
+            return
         super().data_received(data)
         if self._in_headers and not self.transport.is_closing():
             # still inside one request's headers: all of this chunk belongs to them
@@ -54,9 +69,20 @@ class BoundedHeadersProtocol(HttpToolsProtocol):
             return self._refuse()
         super().send_400_response(msg)
 
+    def eof_received(self) -> bool | None:
+        if self._refused:  # the client has sent everything: now the socket closes cleanly
+            self.transport.close()
+        return super().eof_received()
+
     def _refuse(self) -> None:
-        if not self.transport.is_closing():
-            self.transport.write(_HEADERS_TOO_LARGE)
+        if self._refused or self.transport.is_closing():
+            return
+        self._refused = True
+        self.transport.write(_HEADERS_TOO_LARGE)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()  # the client reads the whole answer, then end of stream
+            asyncio.get_running_loop().call_later(LINGER_S, self.transport.close)
+        else:
             self.transport.close()
 
 

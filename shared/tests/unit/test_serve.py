@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -64,3 +65,26 @@ def test_a_signalled_service_shuts_down_its_lifespan_and_prints_no_traceback(sig
     output, _ = proc.communicate(timeout=30)
     assert (proc.returncode, "Traceback" in output) == (0, False), output
     assert "lifespan shut down" in output
+
+
+def test_a_client_still_sending_oversized_headers_reads_the_whole_431():
+    """The refusal comes after 32 KiB while the client is still sending: the server must read and
+    drop the rest before it closes, or the kernel's reset can destroy the answer unread."""
+    port = free_port_base(1)
+    proc = started_service(port)
+    try:
+        for _ in range(10):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ")
+                for _ in range(20):  # 100 KB in pieces, the refusal arriving in the middle
+                    s.sendall(b"a" * 5_000)
+                    time.sleep(0.005)
+                s.sendall(b"\r\n\r\n")
+                answer = b""
+                while chunk := s.recv(65536):
+                    answer += chunk
+            assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+            assert answer.endswith(b'"error":"over 32 KiB"}')
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
