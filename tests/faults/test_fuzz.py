@@ -14,7 +14,7 @@ from .helpers import first_admin, new_user
 ST = str(Path(sys.executable).with_name("st"))
 CHECKS = "not_a_server_error,response_schema_conformance"
 EXAMPLES = 25      # per operation and caller
-TIME_LIMIT_S = 20  # per caller
+TIME_LIMIT_S = 12  # per caller
 
 
 @pytest.fixture(scope="module")
