@@ -89,7 +89,7 @@ def _saga(r: dict) -> list[str]:
         cells = [f"{_f(x['relay_ms'][key]['p50'])} / {_f(x['relay_ms'][key]['p99'])}"
                  for x in runs]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
-    return lines + [""] + _costs(r)
+    return lines + [""] + _costs(r) + _before_after(r)
 
 
 def _costs(r: dict) -> list[str]:
@@ -120,6 +120,39 @@ def _costs(r: dict) -> list[str]:
                        f"consumer loops) uses {_f(100 * sum(idle.values()))} % of one CPU; at "
                        "low rates that cost is shared by fewer orders, which is why the "
                        "per-order figures are higher at 25/s.")]
+    return lines + [""]
+
+
+def _before_after(r: dict) -> list[str]:
+    before = r.get("before")
+    if not before:
+        return []
+    old = {_label(x): x for x in before["saga"]["runs"]}
+
+    def total(run: dict) -> float:
+        return sum(run["cpu_ms_per_order"].values())
+
+    def change(a: float, b: float) -> str:
+        return f"{_f(a)} → **{_f(b)}** ({_f(100 * (b - a) / a, 0)} %)" if a else _f(b)
+
+    lines = ["### Before and after, side by side", "",
+             (f"The same saga benchmark run in this session, on this machine, right after the "
+              f"run above, by revision `{before['rev']}` (its own services and bench code; "
+              f"`BENCH_BEFORE={before['rev']} make bench`, bench/before.py). CPUs idle just "
+              f"before it: {_f(100 * before['machine']['idle_before'], 0)} %."), "",
+             ("| arrival | CPU ms per order, all processes | MySQL COMMITs per order | "
+              "events per order | orders/s to PROCESSING | p99 placed→PROCESSING ms |"),
+             "|---|---:|---:|---:|---:|---:|"]
+    for run in r["saga"]["runs"]:
+        prev = old.get(_label(run))
+        if prev is None:
+            continue
+        lines.append(
+            f"| {_label(run)} | {change(total(prev), total(run))} | "
+            f"{change(prev['per_order']['commits'], run['per_order']['commits'])} | "
+            f"{_f(prev['per_order']['events'])} → {_f(run['per_order']['events'])} | "
+            f"{_f(prev['processing_per_s'])} → **{_f(run['processing_per_s'])}** | "
+            f"{_f(prev['to_processing_ms']['p99'])} → **{_f(run['to_processing_ms']['p99'])}** |")
     return lines + [""]
 
 

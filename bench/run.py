@@ -3,6 +3,8 @@ bench/results.md (and results.json, saga.svg) next to this file.
 
 `python -m bench.run read_path` runs only the sections named (here section 6) and writes their
 numbers into results.json next to the other sections' last ones, then regenerates results.md.
+`BENCH_BEFORE=<git revision>` also runs that revision's saga in the same session (bench/before.py)
+for a before/after table.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .before import run_before
 from .cpu import CpuMeter, machine_idle_share
 from .fanout import run_fanout
 from .raw import mysql_rates, publish_rates
@@ -119,6 +122,11 @@ def main(only: list[str]) -> None:
             started = time.monotonic()
             results[name] = section()
             print(f"{name}: {time.monotonic() - started:.0f}s", flush=True)
+    if os.environ.get("BENCH_BEFORE"):  # after this system stopped: the two never overlap
+        started = time.monotonic()
+        results["before"] = run_before(os.environ["BENCH_BEFORE"])
+        print(f"before ({results['before']['rev']}): {time.monotonic() - started:.0f}s",
+              flush=True)
     if only:
         results["partial"]["machine"]["load_after"] = os.getloadavg()
         (HERE / "results.json").write_text(json.dumps(results, indent=1, default=str))
