@@ -7,22 +7,14 @@ from ai_service.entrypoints.consumers import HANDLERS
 from bookstore_shared.background import CommitSignal
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookCreated, BookDeleted, BookUpdated
+from bookstore_testing.kit import apply_events
 
 JOB_QUEUED = CommitSignal("tests_job_queued")
 
 
 def handle(uow, *events) -> list[Envelope]:
-    """Apply events one unit of work each, through the registry, as the consumer does."""
-    dispatcher = HANDLERS.bind(job_queued=JOB_QUEUED)
-    envelopes = []
-    for event in events:
-        env = Envelope.wrap(event, producer="catalog")
-        with uow:
-            uow.cause = env
-            dispatcher.dispatch(env, uow)
-            uow.commit()
-        envelopes.append(env)
-    return envelopes
+    """Apply events through the registry as the consumer does; the envelopes they arrived in."""
+    return apply_events(HANDLERS.bind(job_queued=JOB_QUEUED), uow, *events, producer="catalog")
 
 
 def book(book_id: int, pdf_key: str | None, *, changed: bool = True, cls=BookCreated):

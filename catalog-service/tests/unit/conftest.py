@@ -10,9 +10,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, OrderLine
 from bookstore_shared.kit import InMemoryUnitOfWork
+from bookstore_testing.kit import apply_events
 from catalog_service.adapters.repository import BookPage
 from catalog_service.domain.book import Book, Generated
 from catalog_service.domain.model import StockState
@@ -122,14 +122,8 @@ def cancelled(order_id: int, user_id: int, *book_ids: int) -> OrderCancelled:
 
 
 def handle(uow, *events):
-    """Apply events one unit of work each, through the registry, as the consumer does."""
-    dispatcher = HANDLERS.bind()
-    for event in events:
-        env = Envelope.wrap(event, producer="tests")
-        with uow:
-            uow.cause = env
-            dispatcher.dispatch(env, uow)
-            uow.commit()
+    """Apply events through the registry as the consumer does; what the unit of work published."""
+    apply_events(HANDLERS.bind(), uow, *events)
     return uow.published_payloads()
 
 

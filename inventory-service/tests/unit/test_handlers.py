@@ -1,6 +1,5 @@
 """Inventory's service layer on the fake unit of work: what each event changes and emits."""
 import pytest
-from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     BookCreated,
     BookDeleted,
@@ -10,6 +9,7 @@ from bookstore_shared.events.contracts import (
     InventoryReserved,
     StockChanged,
 )
+from bookstore_testing.kit import apply_events
 from inventory_service.domain.exceptions import RetryLater
 from inventory_service.domain.model import ReservationStatus, StockLevel
 from inventory_service.entrypoints.consumers import HANDLERS
@@ -17,14 +17,8 @@ from inventory_service.service_layer import handlers
 
 
 def handle(uow, *events):
-    """Apply events one unit of work each, through the registry, as the consumer does."""
-    dispatcher = HANDLERS.bind()
-    for event in events:
-        env = Envelope.wrap(event, producer="tests")
-        with uow:
-            uow.cause = env
-            dispatcher.dispatch(env, uow)
-            uow.commit()
+    """Apply events through the registry as the consumer does; what the unit of work published."""
+    apply_events(HANDLERS.bind(), uow, *events)
     return uow.published_payloads()
 
 
@@ -112,11 +106,7 @@ def test_an_order_for_a_deleted_book_is_rejected_as_unavailable(make_uow, ev):
 
 def test_events_emitted_for_an_order_name_it_as_their_cause(make_uow, ev):
     uow = make_uow(StockLevel(1, 5))
-    env = Envelope.wrap(ev.placed(16, (1, 1)), producer="order")
-    with uow:
-        uow.cause = env
-        HANDLERS.bind().dispatch(env, uow)
-        uow.commit()
+    [env] = apply_events(HANDLERS.bind(), uow, ev.placed(16, (1, 1)), producer="order")
     assert {(e.causation_id, e.correlation_id, e.producer) for e in uow.published} == {
         (env.id, env.correlation_id, "inventory")}
 

@@ -11,6 +11,7 @@ from bookstore_shared.events.contracts import (
     UserRegistered,
 )
 from bookstore_shared.kit import RetryLater
+from bookstore_testing.kit import apply_events
 from notification_service.domain.emails import BookRef, message_id_for
 from notification_service.domain.model import PENDING, Contact
 from notification_service.entrypoints.consumers import EMAIL_HANDLERS
@@ -19,15 +20,8 @@ ANN = Contact(201, "ann", "ann@example.com")
 
 
 def handle(uow, mail_pending, *events) -> list[Envelope]:
-    """Apply events one unit of work each, through the registry, as the consumer does."""
-    dispatcher = EMAIL_HANDLERS.bind(mail_pending=mail_pending)
-    envelopes = [Envelope.wrap(event, producer="tests") for event in events]
-    for env in envelopes:
-        with uow:
-            uow.cause = env
-            dispatcher.dispatch(env, uow)
-            uow.commit()
-    return envelopes
+    """Apply events through the registry as the consumer does; the envelopes they arrived in."""
+    return apply_events(EMAIL_HANDLERS.bind(mail_pending=mail_pending), uow, *events)
 
 
 def staged(uow) -> list[tuple[str, str, str]]:

@@ -20,6 +20,7 @@ from bookstore_shared.events.contracts import (
     StockChanged,
 )
 from bookstore_shared.kit import InMemoryUnitOfWork
+from bookstore_testing.kit import apply_events
 from order_service.adapters.books import KnownBook
 from order_service.adapters.catalog import CatalogBook, CatalogUnavailable
 from order_service.adapters.repository import ConcurrentModification
@@ -153,14 +154,8 @@ class FakeOrderUnitOfWork(InMemoryUnitOfWork):
 def deliver(uow: FakeOrderUnitOfWork, *events: EventPayload | Envelope) -> list[EventPayload]:
     """Apply events one unit of work each, through the registry, as the consumer does; returns
     what they emitted."""
-    dispatcher = HANDLERS.bind()
     before = len(uow.published)
-    for event in events:
-        env = event if isinstance(event, Envelope) else Envelope.wrap(event, producer="tests")
-        with uow:
-            uow.cause = env
-            dispatcher.dispatch(env, uow)
-            uow.commit()
+    apply_events(HANDLERS.bind(), uow, *events)
     return [env.payload() for env in uow.published[before:]]
 
 

@@ -10,6 +10,7 @@ from bookstore_shared.background import CommitSignal
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, OrderLine
 from bookstore_shared.kit import InMemoryUnitOfWork
+from bookstore_testing.kit import apply_events
 from shipping_service.domain.model import Shipment, ShipmentStatus, Step, Timings
 from shipping_service.entrypoints.consumers import HANDLERS
 
@@ -68,15 +69,8 @@ SCHEDULE = CommitSignal("test_schedule_changed")
 def handle(uow: FakeShippingUnitOfWork, *events) -> list[Envelope]:
     """Apply events one unit of work each, through the registry with bootstrap's dependencies,
     as the consumer does; returns the envelopes the events arrived in."""
-    dispatcher = HANDLERS.bind(timings=TIMINGS, schedule=SCHEDULE)
-    envelopes = [e if isinstance(e, Envelope) else Envelope.wrap(e, producer="order")
-                 for e in events]
-    for env in envelopes:
-        with uow:
-            uow.cause = env
-            dispatcher.dispatch(env, uow)
-            uow.commit()
-    return envelopes
+    return apply_events(HANDLERS.bind(timings=TIMINGS, schedule=SCHEDULE), uow, *events,
+                        producer="order")
 
 
 def confirmed(order_id: int) -> OrderConfirmed:
