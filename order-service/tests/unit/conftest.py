@@ -25,7 +25,9 @@ from order_service.adapters.books import KnownBook
 from order_service.adapters.catalog import CatalogBook, CatalogUnavailable
 from order_service.adapters.repository import ConcurrentModification
 from order_service.domain.model import Order
+from order_service.domain.timeline import OrderEvent
 from order_service.entrypoints.consumers import HANDLERS
+from order_service.service_layer.unit_of_work import RecordsOrderTimeline
 
 
 class FakeOrderRepository:
@@ -143,12 +145,29 @@ class FakeCatalog:
         pass
 
 
-class FakeOrderUnitOfWork(InMemoryUnitOfWork):
+class FakeOrderTimeline:
+    """Timeline entries in a list (kept, like every fake here, even if a later step rolls back)."""
+
+    def __init__(self) -> None:
+        self.entries: list[OrderEvent] = []
+
+    def add(self, entries) -> None:
+        self.entries.extend(entries)
+
+    def of(self, order_id: int) -> list[OrderEvent]:
+        return [e for e in self.entries if e.order_id == order_id]
+
+
+class FakeOrderUnitOfWork(RecordsOrderTimeline, InMemoryUnitOfWork):
+    """The kit's in-memory unit of work with order's fakes; it records timelines as the real
+    one does (the same RecordsOrderTimeline)."""
+
     def __init__(self) -> None:
         super().__init__(producer="order")
         self.orders = FakeOrderRepository()
         self.idempotency = FakeIdempotencyRepository()
         self.books = FakeBookReadModel()
+        self.timeline = FakeOrderTimeline()
 
 
 def deliver(uow: FakeOrderUnitOfWork, *events: EventPayload | Envelope) -> list[EventPayload]:

@@ -1,4 +1,5 @@
-"""Tables of the order schema (orders, lines, idempotency keys, the book read model)."""
+"""Tables of the order schema (orders, lines, their event timeline, idempotency keys, the book
+read model)."""
 from __future__ import annotations
 
 from bookstore_shared.db import new_metadata
@@ -18,10 +19,12 @@ from sqlalchemy import (
                         Text,
                         UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 
 metadata = new_metadata()
 
 Id = BigInteger().with_variant(Integer, "sqlite")
+PreciseTime = DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 customer_order = Table(
     "customer_order", metadata,
@@ -44,6 +47,22 @@ order_line = Table(
     Column("quantity", Integer, nullable=False),
     Column("unit_price", Numeric(12, 2), nullable=False),
     Column("title", Text, nullable=False),
+)
+
+# What happened to each order, oldest first (by id): written by the unit of work in the
+# transaction that changed the order.
+order_event = Table(
+    "order_event", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", BigInteger, ForeignKey("customer_order.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("producer", String(32), nullable=False),
+    Column("occurred_at", PreciseTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("detail", String(200), nullable=True),
+    UniqueConstraint("order_id", "event_id", name="uq_order_event_order_id_event_id"),
 )
 
 idempotency_record = Table(

@@ -16,7 +16,7 @@ from ..domain.model import OrderStatus
 from ..domain.requests import parse_order_request
 from ..service_layer import ordering
 from .errors import http_errors
-from .schemas import OrderCancelledRead, OrderPlacedRead, OrderRead
+from .schemas import OrderCancelledRead, OrderEventRead, OrderPlacedRead, OrderRead
 
 router = APIRouter(tags=["orders"])
 
@@ -85,3 +85,11 @@ def cancel_order(user: CurrentUser, uow: UowDep, order_id: OrderId):
     with http_errors():
         order = ordering.cancel_order(uow, order_id=order_id, caller=_caller(user))
     return OrderCancelledRead(status=order.status.value)
+
+
+@router.get("/orders/{order_id}/events", response_model=list[OrderEventRead])
+def order_events(user: CurrentUser, uow: UowDep, order_id: OrderId):
+    """The order's stored event timeline, oldest first (admins only)."""
+    with http_errors():
+        events = ordering.order_timeline(uow, order_id=order_id, caller=_caller(user))
+    return [OrderEventRead.of(event) for event in events]

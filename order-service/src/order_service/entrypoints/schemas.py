@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from ..domain.model import Order
+from ..domain.timeline import OrderEvent
 
 
 class OrderLineRead(BaseModel):
@@ -42,3 +43,20 @@ class OrderPlacedRead(BaseModel):
 class OrderCancelledRead(BaseModel):
     message: str = "Order cancelled successfully"
     status: str
+
+
+class OrderEventRead(BaseModel):
+    """One entry of an order's timeline: the event's id, routing key, producer and time, the
+    order's status after it, and a short detail."""
+
+    id: str
+    type: str
+    producer: str
+    occurred_at: datetime
+    status: str
+    detail: str | None
+
+    @classmethod
+    def of(cls, event: OrderEvent) -> OrderEventRead:
+        return cls(id=event.event_id, type=event.type, producer=event.producer,
+                   occurred_at=event.occurred_at, status=event.status, detail=event.detail)

@@ -1,4 +1,4 @@
-"""Commands from clients: place an order, cancel it, read orders."""
+"""Commands from clients: place an order, cancel it, read orders and their timelines."""
 from __future__ import annotations
 
 import logging
@@ -14,6 +14,7 @@ from ..domain.exceptions import AdminRequired, NotOrderOwner, OrderNotFound
 from ..domain.idempotency import check_replay, fingerprint
 from ..domain.model import Order, OrderLine, OrderStatus
 from ..domain.requests import RequestedItem
+from ..domain.timeline import OrderEvent
 from .books import resolve_books
 from .messages import change_events, placed_events
 from .unit_of_work import OrderUnitOfWork
@@ -113,3 +114,13 @@ def list_orders(uow: OrderUnitOfWork, *, caller: Caller, limit: int, offset: int
     with uow.step():
         return uow.orders.list(user_id=None if everyone else caller.user_id,
                                status=status, limit=limit, offset=offset)
+
+
+def order_timeline(uow: OrderUnitOfWork, *, order_id: int, caller: Caller) -> list[OrderEvent]:
+    """What happened to an order, oldest first (admins only: it names every service's part)."""
+    if not caller.is_admin:
+        raise AdminRequired()
+    with uow.step():
+        if uow.orders.get(order_id) is None:
+            raise OrderNotFound()
+        return uow.timeline.of(order_id)

@@ -1,7 +1,12 @@
-"""The unit of work order's service layer runs in: its repositories plus the kit's transaction."""
+"""The unit of work order's service layer runs in: its repositories plus the kit's transaction,
+and the orders' timelines written in that same transaction."""
 from __future__ import annotations
 
-from bookstore_shared.kit import SqlUnitOfWork
+from typing import Any
+
+from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import EventPayload
+from bookstore_shared.kit import SqlUnitOfWork, UnitOfWork
 from sqlalchemy.orm import Session
 
 from ..adapters.books import BookReadModel, SqlBookReadModel
@@ -11,12 +16,40 @@ from ..adapters.repository import (
     SqlIdempotencyRepository,
     SqlOrderRepository,
 )
+from ..adapters.timeline import OrderTimeline, SqlOrderTimeline
+from .timeline import timeline_entries
 
 PRODUCER = "order"
 
 
-class OrderUnitOfWork(SqlUnitOfWork):
-    """`uow.orders`, `uow.idempotency`, `uow.books` (the read model), `uow.emit(...)`, `uow.commit()`."""
+class RecordsOrderTimeline(UnitOfWork):
+    """Every order event committed is appended to its order's timeline, after the handled event
+    that caused it, in the same transaction: one place, whichever handler or route emitted it."""
+
+    timeline: OrderTimeline
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._causes: dict[str, Envelope] = {}
+
+    def emit(self, *payloads: EventPayload) -> None:
+        if self.cause is not None:
+            self._causes[self.cause.id] = self.cause
+        super().emit(*payloads)
+
+    def _commit(self, envelopes: list[Envelope]) -> None:
+        causes, self._causes = self._causes, {}
+        self.timeline.add(timeline_entries(envelopes, causes))
+        super()._commit(envelopes)
+
+    def _rollback(self) -> None:
+        self._causes = {}
+        super()._rollback()
+
+
+class OrderUnitOfWork(RecordsOrderTimeline, SqlUnitOfWork):
+    """`uow.orders`, `uow.idempotency`, `uow.books` (the read model), `uow.timeline`,
+    `uow.emit(...)`, `uow.commit()`."""
 
     orders: OrderRepository
     idempotency: IdempotencyRepository
@@ -26,3 +59,4 @@ class OrderUnitOfWork(SqlUnitOfWork):
         self.orders = SqlOrderRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)
         self.books = SqlBookReadModel(session)
+        self.timeline = SqlOrderTimeline(session)
