@@ -58,6 +58,9 @@ def manifests(name: str) -> list[dict]:
         "ports": [{"name": "http", "containerPort": port}],
         "envFrom": [{"configMapRef": {"name": "bookstore-config"}},
                     {"secretRef": {"name": f"{name}-secrets"}}],
+        # Spans carry the service's name; they are exported once the ConfigMap names an
+        # OTEL_EXPORTER_OTLP_ENDPOINT (without one, tracing stays off).
+        "env": [{"name": "OTEL_SERVICE_NAME", "value": name}],
         # Migrations run before the port opens: the startup probe gives them time.
         "startupProbe": _probe("/healthz", failureThreshold=30, periodSeconds=2),
         "readinessProbe": _probe("/readyz", failureThreshold=3),

@@ -156,3 +156,14 @@ def test_production_settings_and_per_service_broker_users(rendered):
         if "BOOKSTORE_RABBITMQ_URL" in secret:
             assert secret["BOOKSTORE_RABBITMQ_URL"].startswith(f"amqp://bookstore_{name}:"), name
     assert "BOOKSTORE_BOOTSTRAP_ADMIN_TOKEN" in find(rendered, "Secret", "auth-secrets")["stringData"]
+
+
+def test_every_pod_names_its_spans_and_tracing_waits_for_an_endpoint(rendered):
+    config = find(rendered, "ConfigMap", "bookstore-config")["data"]
+    assert config["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
+    # Tracing is off until the operator names a collector (commented out in config.yaml).
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in config
+    assert "# OTEL_EXPORTER_OTLP_ENDPOINT: http" in (K8S / "config.yaml").read_text()
+    for name, _ in SERVICES:
+        (container,) = find(rendered, "Deployment", name)["spec"]["template"]["spec"]["containers"]
+        assert {"name": "OTEL_SERVICE_NAME", "value": name} in container["env"], name
