@@ -85,15 +85,17 @@ def test_every_service_sends_its_spans_to_jaeger_under_its_own_name(tmp_path):
         assert env["OTEL_SERVICE_NAME"] == name
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
         assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"
-        assert "OTEL_SDK_DISABLED" not in env or env["OTEL_SDK_DISABLED"] is None
+        assert env.get("OTEL_SDK_DISABLED") is None
 
 
-def test_an_operator_points_the_spans_elsewhere_or_turns_tracing_off_in_env(tmp_path):
+def test_an_operator_points_the_spans_elsewhere_samples_or_turns_tracing_off_in_env(tmp_path):
     services = compose_config("OTEL_EXPORTER_OTLP_ENDPOINT=http://collector.example:4318",
+                              "OTEL_TRACES_SAMPLER=parentbased_traceidratio",
                               "OTEL_SDK_DISABLED=true", tmp_path=tmp_path)["services"]
     for name, _ in SERVICES:
         env = services[name]["environment"]
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://collector.example:4318"
+        assert env["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
         assert env["OTEL_SDK_DISABLED"] == "true"
 
 
