@@ -3,6 +3,9 @@ PDF, watches events placed elsewhere arrive live, and replays dead letters (one 
 from __future__ import annotations
 
 import email
+import json
+import re
+import signal
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,7 +85,8 @@ def _added_id(notice) -> int:
     return int(notice.inner_text().split()[1])
 
 
-def test_the_live_events_page_shows_an_order_placed_elsewhere(browsing, web_system, admin):
+def test_the_live_events_page_shows_an_order_placed_elsewhere(browsing, browser, web_system,
+                                                              admin):
     book_id, _ = add_book(web_system, admin, title=f"Salt Roads {uuid.uuid4().hex[:6]}",
                           author="Tomas Vey")
     browsing.log_in(admin)
@@ -113,6 +117,88 @@ def test_the_live_events_page_shows_an_order_placed_elsewhere(browsing, web_syst
     page.get_by_role("link", name=f"Order {order_id}").click()
     expect(page.get_by_role("status", name="Order status")).to_contain_text("DELIVERED")
     expect(page.get_by_role("status", name="Feed connection")).to_have_text("Connected, live")
+    stored = _stored_timeline(web_system, admin, order_id)
+    assert stored[-1]["status"] == "DELIVERED"
+    _expect_timeline(page, stored)
+
+    # The stored timeline is the server's page: it is there without JavaScript too.
+    plain = browser.new_context(java_script_enabled=False)
+    try:
+        plain.add_cookies(browsing.context.cookies())
+        without_js = plain.new_page()
+        without_js.goto(f"{web_system.url}/console/orders/{order_id}")
+        _expect_timeline(without_js, stored)
+        expect(without_js.get_by_role("status", name="Feed connection")).to_have_text(
+            "Live events need JavaScript.")
+    finally:
+        plain.close()
+
+
+def _stored_timeline(web_system, admin, order_id: int) -> list[dict]:
+    answer = httpx.get(f"{web_system.url}/orders/{order_id}/events", headers=admin.headers,
+                       timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _expect_timeline(page, stored: list[dict]) -> None:
+    """The page lists exactly the stored events, oldest first, each with what it did."""
+    items = page.get_by_role("list", name="Events").get_by_role("listitem")
+    expect(items).to_have_count(len(stored))
+    assert [item.get_attribute("data-event-id") for item in items.all()] == [
+        e["id"] for e in stored]
+    expect(items.first).to_contain_text("order.placed")
+    expect(items.first).to_contain_text("→ PENDING")
+    expect(items.filter(has_text="inventory.reserved")).to_contain_text(
+        "→ PROCESSING — from inventory")
+
+
+def test_an_orders_console_page_appends_what_happens_next_to_its_stored_timeline_once(
+        browsing, web_system, admin):
+    book_id, _ = add_book(web_system, admin, title=f"Tin Lanterns {uuid.uuid4().hex[:6]}",
+                          author="Ada Lindqvist")
+    shopper = new_account(web_system)
+    feeds = []
+
+    def join_the_gateway(socket):  # the page's feed, as is; the test may add a message to it
+        socket.connect_to_server()
+        feeds.append(socket)
+
+    browsing.page.route_web_socket(re.compile(r"/admin/events"), join_the_gateway)
+    browsing.log_in(admin)
+    shipping = web_system.procs.procs["shipping"]
+    shipping.send_signal(signal.SIGSTOP)  # the order waits at PROCESSING while the page opens
+    try:
+        placed = httpx.post(f"{web_system.url}/orders", headers=shopper.headers, timeout=10,
+                            json={"book_id": book_id, "quantity": 1})
+        assert placed.status_code == 201, placed.text
+        order_id = placed.json()["order_id"]
+
+        def confirmed() -> list[dict] | None:
+            timeline = _stored_timeline(web_system, admin, order_id)
+            return timeline if timeline[-1]["type"] == "order.confirmed" else None
+
+        stored = wait_for(confirmed, what="the order confirmed")
+        page = browsing.open(f"/console/orders/{order_id}")
+        expect(page.get_by_role("status", name="Feed connection")).to_have_text(
+            "Connected, live")
+        _expect_timeline(page, stored)
+        # An event the page already lists, arriving again, is not listed twice.
+        reserved = next(e for e in stored if e["type"] == "inventory.reserved")
+        feeds[-1].send(json.dumps({"id": reserved["id"], "type": "inventory.reserved",
+                                   "producer": "inventory", "occurred_at": reserved["occurred_at"],
+                                   "data": {"order_id": order_id}}))
+    finally:
+        shipping.send_signal(signal.SIGCONT)
+
+    items = page.get_by_role("list", name="Events").get_by_role("listitem")
+    delivered = items.filter(has_text="order.status_changed").filter(has_text="DELIVERED")
+    expect(delivered).to_have_count(1, timeout=30_000)
+    expect(items.filter(has_text="shipment.updated").filter(has_text="PREPARING")).to_have_count(1)
+    expect(items.filter(has_text="inventory.reserved")).to_have_count(1)
+    ids = [item.get_attribute("data-event-id") for item in items.all()]
+    assert ids[:len(stored)] == [e["id"] for e in stored]  # the stored story first, in order
+    assert len(set(ids)) == len(ids)
 
 
 def _park_twice(web_system, envelope: Envelope) -> None:

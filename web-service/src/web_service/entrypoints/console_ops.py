@@ -46,17 +46,32 @@ async def orders(request: Request, who: VisitorDep):
                   status_filter=status, statuses=STATUSES)
 
 
+async def _timeline(who, order_id: int) -> list[dict] | None:
+    """The order's stored events, oldest first (None: they could not be read)."""
+    answer = await who.api("GET", f"/orders/{order_id}/events")
+    if answer.status_code == 404:
+        raise PageNotFound("No order with this number.")
+    return answer.json() if answer.status_code == 200 else None
+
+
 @router.get("/orders/{order_id}")
 async def order(request: Request, who: VisitorDep, order_id: OrderId):
-    """One order and its events across the services, live."""
+    """One order and its event timeline: what is stored, then what happens while it is open."""
     require_admin(who)
     answer = await who.api("GET", f"/orders/{order_id}")
     if answer.status_code != 200:
         raise PageNotFound("No order with this number.")
     found = answer.json()
     return render(request, who, "console/order.html", order=found,
-                  steps=stepper(found["status"]), reason=cancel_reason_text(
-                      found.get("cancel_reason")))
+                  timeline=await _timeline(who, order_id), steps=stepper(found["status"]),
+                  reason=cancel_reason_text(found.get("cancel_reason")))
+
+
+@router.get("/orders/{order_id}/timeline")
+async def order_timeline(request: Request, who: VisitorDep, order_id: OrderId):
+    """The stored timeline alone, which the page re-reads each time its live feed (re)connects."""
+    require_admin(who)
+    return render(request, who, "console/_timeline.html", timeline=await _timeline(who, order_id))
 
 
 @router.get("/events")

@@ -1,6 +1,9 @@
 // The console's live event feed: the gateway's /admin/events over a WebSocket (the admin's login
 // cookie authenticates it), filtered by routing pattern and order; pause keeps what arrives for
-// later, reconnect opens a fresh feed.
+// later, reconnect opens a fresh feed. On an order's page the list starts with the order's
+// stored timeline (rendered by the server, oldest first): live events are appended to it, an
+// event already listed is not shown twice (by event id), and every (re)connection re-reads the
+// stored timeline, since the feed does not replay what happened while it was not connected.
 (function () {
   "use strict";
   var MAX_SHOWN = 500;
@@ -10,6 +13,7 @@
     var state = section.querySelector(".feed-state");
     var pauseButton = section.querySelector("[data-action=pause]");
     var paused = false, held = [], socket = null, retry = null;
+    var oldestFirst = section.hasAttribute("data-oldest-first");
 
     function query() {
       var params = new URLSearchParams();
@@ -29,8 +33,16 @@
       return parts.join(" · ");
     }
 
+    function listed(id) {
+      return Array.prototype.some.call(list.children, function (item) {
+        return item.dataset.eventId === id;
+      });
+    }
+
     function show(env) {
+      if (env.id && listed(env.id)) return;
       var item = document.createElement("li");
+      if (env.id) item.dataset.eventId = env.id;
       var time = document.createElement("time");
       time.dateTime = env.occurred_at || "";
       time.textContent = (env.occurred_at || "").slice(11, 23);
@@ -39,8 +51,34 @@
       var what = document.createElement("span");
       what.textContent = describe(env) + " — from " + (env.producer || "?");
       item.append(time, " ", type, " ", what);
-      list.prepend(item);
-      while (list.children.length > MAX_SHOWN) list.lastChild.remove();
+      if (oldestFirst) {
+        list.append(item);
+        while (list.children.length > MAX_SHOWN) list.firstChild.remove();
+      } else {
+        list.prepend(item);
+        while (list.children.length > MAX_SHOWN) list.lastChild.remove();
+      }
+    }
+
+    // The stored timeline first, then what only the feed has shown (other services' events).
+    function refreshTimeline() {
+      var url = section.dataset.timeline;
+      if (!url) return;
+      fetch(url, {credentials: "same-origin"}).then(function (response) {
+        return response.ok ? response.text() : null;
+      }).then(function (html) {
+        if (html === null) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".events");
+        if (!fresh) return;
+        var stored = {};
+        Array.prototype.forEach.call(fresh.children, function (item) {
+          stored[item.dataset.eventId] = true;
+        });
+        Array.prototype.slice.call(list.children).forEach(function (item) {
+          if (!stored[item.dataset.eventId]) fresh.append(item);
+        });
+        list.replaceChildren.apply(list, Array.prototype.slice.call(fresh.children));
+      }).catch(function () { /* the feed goes on; the next connection re-reads */ });
     }
 
     function say(text) { state.textContent = text; }
@@ -50,7 +88,10 @@
       if (socket) { socket.onclose = null; socket.close(); }
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
       socket = new WebSocket(scheme + location.host + "/admin/events" + query());
-      socket.onopen = function () { say(paused ? "Connected, paused" : "Connected, live"); };
+      socket.onopen = function () {
+        say(paused ? "Connected, paused" : "Connected, live");
+        refreshTimeline();
+      };
       socket.onmessage = function (message) {
         var env;
         try { env = JSON.parse(message.data); } catch (e) { return; }
@@ -65,6 +106,7 @@
       };
     }
 
+    say("Connecting…");
     section.addEventListener("click", function (event) {
       var action = event.target.dataset && event.target.dataset.action;
       if (action === "pause") {
