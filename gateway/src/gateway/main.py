@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Edge
                                # not ready before the revoked sessions are known
                                checks={"broker": gateway.bus.is_healthy,
                                        "revocations": gateway.revocations.is_loaded},
-                               lifespan=gateway.lifespan())
+                               lifespan=gateway.lifespan(), traced=False)
     # FastAPI's own document would describe only the gateway; the merged one replaces it.
     inner.router.routes[:] = [r for r in inner.router.routes
                               if not (type(r) is Route and r.path in _FASTAPI_DOC_PATHS)]

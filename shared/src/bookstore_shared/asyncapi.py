@@ -52,6 +52,9 @@ def _envelope_schema(event_type: str, version: int, payload_ref: str) -> dict:
             "causation_id": {"type": ["string", "null"],
                              "description": "id of the event that caused this one"},
             "data": {"$ref": payload_ref},
+            "traceparent": {"type": "string", "description": (
+                "W3C trace context the event was emitted in (absent when not traced)")},
+            "tracestate": {"type": "string", "description": "W3C tracestate, if any"},
         },
     }
 

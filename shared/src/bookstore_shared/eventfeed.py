@@ -41,10 +41,17 @@ def short_payload(data: dict, limit: int = 120) -> str:
 
 
 def render_line(env: Envelope) -> str:
-    """`time  routing key  corr=…  producer  payload` — one readable line per event."""
+    """`time  routing key  corr=…  trace=…  producer  payload` — one readable line per event
+    (`trace=-` when the event was emitted outside a trace)."""
     when = env.occurred_at.strftime("%H:%M:%S.%f")[:-3]
     return (f"{when}  {env.type:<24} corr={env.correlation_id[:12]:<12} "
-            f"{env.producer:<12} {short_payload(env.data)}")
+            f"trace={trace_id_of(env) or '-':<32} {env.producer:<12} {short_payload(env.data)}")
+
+
+def trace_id_of(env: Envelope) -> str | None:
+    """The trace id of the event's `traceparent` (version-traceid-spanid-flags), if it has one."""
+    parts = (env.traceparent or "").split("-")
+    return parts[1] if len(parts) == 4 and len(parts[1]) == 32 else None
 
 
 def render_json(env: Envelope) -> str:

@@ -1,10 +1,11 @@
-"""JSON log lines carrying the request and correlation ids."""
+"""JSON log lines carrying the request and correlation ids, and the trace and span ids."""
 from __future__ import annotations
 
 import logging
 import sys
 
 import orjson
+from opentelemetry import trace
 
 from .context import correlation_id_var, request_id_var
 
@@ -30,6 +31,10 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = rid
         if cid := correlation_id_var.get():
             entry["correlation_id"] = cid
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:  # only while a traced request or event is handled
+            entry["trace_id"] = trace.format_trace_id(span.trace_id)
+            entry["span_id"] = trace.format_span_id(span.span_id)
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value

@@ -3,8 +3,11 @@ relay thread publishes them with confirms and marks them sent. Nothing is publis
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import time
+from datetime import UTC, timedelta
 
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -16,17 +19,23 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    func,
     insert,
     select,
     update,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import telemetry
 from .background import BackgroundLoop, CommitSignal
 from .bus import Bus
+from .event_metrics import EventMetrics, OutboxBacklog
 from .events import Envelope, utcnow
 
 log = logging.getLogger(__name__)
+
+BACKLOG_EVERY_S = 5.0  # how often the relay counts what waits (outbox_pending_events)
+
 
 def outbox_table(metadata: MetaData) -> Table:
     """The `outbox` table, declared on the service's own metadata (so its migrations own it)."""
@@ -73,7 +82,8 @@ class OutboxRelay:
 
     def __init__(self, outbox: Outbox, factory: sessionmaker, bus: Bus, *,
                  batch_size: int = 200, idle_poll_s: float = 1.0,
-                 keep_sent_for: timedelta = timedelta(hours=1)):
+                 keep_sent_for: timedelta = timedelta(hours=1),
+                 metrics: EventMetrics | None = None, tracer: trace.Tracer | None = None):
         self._outbox = outbox
         self._factory = factory
         self._bus = bus
@@ -81,6 +91,9 @@ class OutboxRelay:
         self._idle = idle_poll_s
         self._keep = keep_sent_for
         self._rounds = 0
+        self._metrics = metrics
+        self._tracer = tracer
+        self.backlog = OutboxBacklog()
         self._loop = BackgroundLoop("outbox-relay", self._step, signal=outbox.signal)
         table = outbox.table
         # built once: the relay runs these for every batch
@@ -88,6 +101,8 @@ class OutboxRelay:
                        .order_by(table.c.id).limit(batch_size).with_for_update(skip_locked=True))
         self._mark_sent = (update(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
                            .values(sent_at=bindparam("now")))
+        self._count_pending = (select(func.count(), func.min(table.c.created_at))
+                               .where(table.c.sent_at.is_(None)))
 
     @property
     def healthy(self) -> bool:
@@ -101,6 +116,9 @@ class OutboxRelay:
         self._loop.stop()
 
     def _step(self) -> float:
+        if self.backlog.sampled_at is None or \
+                time.monotonic() - self.backlog.sampled_at >= BACKLOG_EVERY_S:
+            self.sample_backlog()  # before relaying: a broker outage is when it matters
         sent = self.relay_once()
         self._rounds += 1
         if self._rounds % 600 == 0:
@@ -115,10 +133,38 @@ class OutboxRelay:
                 session.rollback()
                 self._bus.publish([])  # keeps the connection alive and detects outages
                 return 0
-            self._bus.publish([Envelope.from_bytes(r.body) for r in rows])
+            envelopes = [Envelope.from_bytes(r.body) for r in rows]
+            self._publish(envelopes)
             session.execute(self._mark_sent, {"ids": [r.id for r in rows], "now": utcnow()})
             session.commit()
+            if self._metrics is not None:
+                for env in envelopes:
+                    self._metrics.published.labels(env.type).inc()
             return len(rows)
+
+    def _publish(self, envelopes: list[Envelope]) -> None:
+        if self._tracer is None:
+            self._bus.publish(envelopes)
+            return
+        spans = telemetry.published(self._tracer, envelopes)
+        try:
+            self._bus.publish(envelopes)
+        except Exception as exc:
+            for span in spans:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        finally:
+            for span in spans:
+                span.end()
+
+    def sample_backlog(self) -> None:
+        """Count the rows not yet published and find the oldest (for the gauges)."""
+        with self._factory() as session:
+            pending, oldest = session.execute(self._count_pending).one()
+        if oldest is not None and oldest.tzinfo is None:  # SQLite keeps no time zone
+            oldest = oldest.replace(tzinfo=UTC)
+        self.backlog.record(pending, oldest)
 
     def _purge_sent(self) -> None:
         table = self._outbox.table

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Table
 from starlette.concurrency import run_in_threadpool
 
+from . import telemetry
 from .bus import Bus, InProcessBus, RabbitBus, retry_delays_ms
 from .db import (
     database_url,
@@ -18,6 +19,7 @@ from .db import (
     make_session_factory,
     upgrade_to_head,
 )
+from .event_metrics import EventMetrics
 from .outbox import Outbox, OutboxRelay
 from .settings import BaseServiceSettings
 
@@ -43,13 +45,20 @@ class ServiceRuntime:
         self.settings = settings
         self.url = database_url(settings)
         self.engine = make_engine(self.url)
+        telemetry.instrument_engine(self.engine, settings.service_name)
         self.sessions = make_session_factory(self.engine)
         self.bus = bus or make_bus(settings)
         self._owns_bus = bus is None if owns_bus is None else owns_bus
         self._migrations = migrations_dir
         self._inbox = inbox_table
         self.outbox = Outbox(outbox_table) if outbox_table is not None else None
-        self.relay = OutboxRelay(self.outbox, self.sessions, self.bus) if self.outbox else None
+        self.metrics = EventMetrics(settings.service_name,
+                                    queue_depths=lambda: self.bus.queue_depths())
+        self.relay = OutboxRelay(self.outbox, self.sessions, self.bus, metrics=self.metrics,
+                                 tracer=telemetry.tracer(settings.service_name)) \
+            if self.outbox else None
+        if self.relay:
+            self.metrics.backlog = self.relay.backlog
         if self.outbox:
             self.outbox.watch(self.sessions)
 
@@ -83,6 +92,10 @@ class ServiceRuntime:
 
         @asynccontextmanager
         async def _lifespan(app):
+            registry = getattr(app.state, "metrics_registry", None)
+            if registry is not None and not getattr(app.state, "event_metrics", None):
+                registry.register(self.metrics)  # served on the app's /metrics
+                app.state.event_metrics = self.metrics
             await run_in_threadpool(self.start)
             for hook in extra_startup:
                 await run_in_threadpool(hook)

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
+from . import telemetry
 from .context import correlation_id_var, request_id_var
 from .errors import JsonResponse, install_error_handlers
 from .internal import InternalAuthMiddleware
@@ -94,7 +95,7 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
                        internal_routers: Iterable[APIRouter] = (),
                        max_body_bytes: int | None = MAX_BODY_BYTES,
                        upload_routes: Iterable[tuple[str, str]] = (),
-                       internal_token: str | None = None) -> FastAPI:
+                       internal_token: str | None = None, traced: bool = True) -> FastAPI:
     """A FastAPI app with the project's error shape, ids, metrics and probes.
 
     Public routers are mounted at `/` and again under `/api` (CONTRACT.md); the `/api` copies stay
@@ -102,6 +103,7 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
     other services, never through the gateway) are mounted only at `/` and left out of the schema.
     `upload_routes` ((method, path regex) pairs) stream and limit their own bodies. Every path
     under `/internal` answers only callers presenting `internal_token` (none: nobody).
+    Requests get server spans when tracing is on (`traced=False`: the caller traces them).
     """
     app = FastAPI(title=title, lifespan=lifespan, default_response_class=JsonResponse)
     registry = CollectorRegistry()
@@ -117,4 +119,6 @@ def create_service_app(*, service: str, title: str, routers: Iterable[APIRouter]
         app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, uploads=upload_routes)
     app.add_middleware(InternalAuthMiddleware, token=internal_token or uuid.uuid4().hex * 2)
     app.add_middleware(RequestContextMiddleware, registry=registry, service=service)
+    if traced:
+        telemetry.instrument_app(app, service)
     return app

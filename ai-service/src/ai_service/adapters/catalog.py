@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import httpx
+from bookstore_shared import telemetry
 
 from ..domain.exceptions import BookGone, PdfUnavailable
 
@@ -17,6 +18,7 @@ class CatalogClient:
                  headers: dict[str, str] | None = None):
         self._client = httpx.Client(base_url=base_url, timeout=timeout_s, transport=transport,
                                     headers=headers)
+        telemetry.instrument_httpx(self._client, "ai")
 
     def fetch_pdf(self, book_id: int, *, pdf_key: str) -> bytes:
         """The PDF bytes of `book_id`; BookGone when 404 or replaced, PdfUnavailable otherwise."""

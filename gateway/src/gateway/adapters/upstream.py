@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 import aiohttp
+from bookstore_shared import telemetry
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ def new_session(*, pool_size: int, connect_timeout_s: float,
                                     sock_connect=connect_timeout_s, sock_read=upstream_timeout_s)
     return aiohttp.ClientSession(connector=connector, timeout=timeout, auto_decompress=False,
                                  cookie_jar=aiohttp.DummyCookieJar(),
-                                 skip_auto_headers=_NO_AUTO_HEADERS, raise_for_status=False)
+                                 skip_auto_headers=_NO_AUTO_HEADERS, raise_for_status=False,
+                                 trace_configs=telemetry.aiohttp_trace_configs("gateway"))
 
 
 class UpstreamClient:

@@ -8,6 +8,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
+from bookstore_shared import telemetry
 from bookstore_shared.context import correlation_id_var, request_id_var
 from bookstore_shared.credentials import AMBIGUOUS, AmbiguousCredentials
 from bookstore_shared.internal import is_internal
@@ -34,6 +35,11 @@ _SAFE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
 def _id(value: bytes | None) -> str:
     return value.decode("latin-1") if value and _SAFE_ID.match(value) else os.urandom(16).hex()
+
+
+def _span_details(scope) -> tuple[str, dict]:
+    """A request's span is named after the service it goes to ("POST order"), not its path."""
+    return f"{scope.get('method', 'WEBSOCKET')} {route(scope['path']) or 'gateway'}", {}
 
 
 def _ids(headers: dict[bytes, bytes]) -> tuple[str, str]:
@@ -66,6 +72,8 @@ class Edge:
                                          allow_credentials=True, allow_methods=["*"],
                                          allow_headers=["*"], expose_headers=EXPOSED_HEADERS,
                                          max_age=600)
+        # one server span per request, whichever service serves it
+        self._entry = telemetry.traced_asgi(self._entry, "gateway", span_details=_span_details)
 
     async def __call__(self, scope, receive, send) -> None:
         await self._entry(scope, receive, send)

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 import httpx
+from bookstore_shared import telemetry
 
 
 class PdfUnavailable(Exception):
@@ -30,6 +31,7 @@ class CatalogClient:
         # connection for every email.
         self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout_s,
                                     transport=transport, headers=headers)
+        telemetry.instrument_httpx(self._client, "notification")
 
     def fetch_pdf(self, book_id: int) -> BookPdf | None:
         try:

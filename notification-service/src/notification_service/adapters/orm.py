@@ -42,6 +42,7 @@ OUTGOING_EMAIL = Table(
     Column("last_error", String(500), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("traceparent", String(55), nullable=True),  # W3C trace context it was staged in
     UniqueConstraint("event_id", "kind", name="uq_outgoing_email_event_id_kind"),
 )
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bookstore_shared.events import utcnow
+from bookstore_shared.events import current_trace_context, utcnow
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -82,7 +82,8 @@ class SqlContactRepository:
 def _to_email(row) -> OutgoingEmail:
     books = tuple(BookRef(b["book_id"], b.get("title")) for b in json.loads(row.attachments))
     return OutgoingEmail(row.id, row.kind, row.recipient, row.subject, row.body, books,
-                         row.message_id, row.status, row.attempts, row.last_error)
+                         row.message_id, row.status, row.attempts, row.last_error,
+                         row.traceparent)
 
 
 class SqlEmailRepository:
@@ -100,7 +101,8 @@ class SqlEmailRepository:
             "event_id": event_id, "kind": content.kind, "user_id": user_id,
             "recipient": recipient, "subject": content.subject[:255], "body": content.body,
             "attachments": json.dumps(books), "message_id": message_id_for(event_id, content.kind),
-            "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now})
+            "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
+            "traceparent": current_trace_context().get("traceparent")})
 
     def claim_next(self, *, lease: timedelta) -> OutgoingEmail | None:
         """Lease the oldest due email until `now + lease` (compare-and-set, replica-safe); None

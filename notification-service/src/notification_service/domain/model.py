@@ -33,3 +33,4 @@ class OutgoingEmail:
     status: str
     attempts: int
     last_error: str | None
+    traceparent: str | None = None  # the trace the email was staged in, if any

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import timedelta
 
+from bookstore_shared import telemetry
 from bookstore_shared.background import BackgroundLoop, CommitSignal
-from bookstore_shared.events import utcnow
+from bookstore_shared.events import trace_context_of, utcnow
+from opentelemetry import trace
 from tenacity import RetryCallState, wait_exponential
 
 from ..adapters.catalog import CatalogClient
@@ -57,6 +60,7 @@ class MailSender:
         self._idle = idle_s
         self._stopping = False
         self.signal = signal
+        self._tracer = telemetry.tracer("notification")
         self._loop = BackgroundLoop("mail-sender", self.send_due, signal=signal, backoff_s=1.0)
 
     def wake(self) -> None:
@@ -97,7 +101,8 @@ class MailSender:
 
     def _attempt(self, uow: NotificationUnitOfWork, email: OutgoingEmail) -> None:
         try:
-            self._transport.send(self._build(email))
+            with self._span(email):
+                self._transport.send(self._build(email))
         except Exception as exc:  # noqa: BLE001 - every failure is retried, then dead-lettered
             error = f"{type(exc).__name__}: {exc}"
             if email.attempts >= self._max_attempts:
@@ -116,6 +121,16 @@ class MailSender:
         uow.emails.mark_sent(email.id)
         uow.commit()
         log.info("email sent", extra={"email_id": email.id, "kind": email.kind})
+
+    def _span(self, email: OutgoingEmail):
+        """The send, in the trace of the event that staged the email (when traced)."""
+        if self._tracer is None:
+            return nullcontext()
+        return self._tracer.start_as_current_span(
+            f"send {email.kind} email", context=trace_context_of(email.traceparent),
+            kind=trace.SpanKind.CLIENT,
+            attributes={"email.id": email.id, "email.attempt": email.attempts,
+                        "email.transport": repr(self._transport)})
 
     def _build(self, email: OutgoingEmail):
         attachments, notes, used = [], [], set()

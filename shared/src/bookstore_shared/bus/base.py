@@ -33,6 +33,20 @@ def batch_size_of(handler: Handler) -> int:
     """How many deliveries `handler` takes at once (1 for a plain handler)."""
     return max(1, handler.batch_size) if isinstance(handler, BatchHandler) else 1
 
+@runtime_checkable
+class FailureAware(Protocol):
+    """A handler told what became of a delivery it failed: retried later or dead-lettered (the
+    kit counts outcomes per service; the bus decides them)."""
+
+    def delivery_failed(self, routing_key: str, *, dead_lettered: bool) -> None: ...
+
+
+def report_failure(handler: Handler, routing_key: str, *, dead_lettered: bool) -> None:
+    """Tell a `FailureAware` handler what the bus did with a delivery it failed."""
+    if isinstance(handler, FailureAware):
+        handler.delivery_failed(routing_key, dead_lettered=dead_lettered)
+
+
 ConnectionHook = Callable[[bool], None]
 """Told True once a queue is consuming (again, after a reconnection) and False when its
 connection is lost: an exclusive queue does not exist in between, and misses what is published."""
@@ -86,6 +100,10 @@ class Bus(Protocol):
 
     def is_healthy(self) -> bool:
         """True when publishing and consuming can work right now."""
+
+    def queue_depths(self) -> dict[str, tuple[int, float]]:
+        """{queue: (messages waiting, time.monotonic() when counted)} for the queues this bus
+        consumes, as last counted (never a call to the broker: it answers a metrics scrape)."""
 
     def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:
         """Messages of `queue` parked after their last failed attempt."""

@@ -5,6 +5,7 @@ import itertools
 import logging
 import queue
 import threading
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from .base import (
     Subscription,
     batch_size_of,
     is_transient,
+    report_failure,
     topic_matches,
 )
 
@@ -32,8 +34,9 @@ class _Delivery:
 class _Queue:
     """One named queue: bindings, pending deliveries, and the threads consuming it."""
 
-    def __init__(self, name: str, patterns: Sequence[str]):
+    def __init__(self, name: str, patterns: Sequence[str], logical: str):
         self.name = name
+        self.logical = logical  # without the per-subscription suffix of an exclusive queue
         self.patterns = tuple(patterns)
         self.pending: queue.Queue[_Delivery | None] = queue.Queue()
         self.handlers: list[Handler] = []
@@ -69,7 +72,7 @@ class InProcessBus:
         """Register a handler; handlers of the same queue compete, different queues fan out."""
         name = f"{queue}.{next(self._exclusive_ids)}" if exclusive else queue
         with self._lock:
-            q = self._queues.setdefault(name, _Queue(name, patterns))
+            q = self._queues.setdefault(name, _Queue(name, patterns, queue))
             q.patterns = tuple(sorted(set(q.patterns) | set(patterns)))
             q.handlers.append(handler)
             if self._running:
@@ -101,6 +104,14 @@ class InProcessBus:
     def is_healthy(self) -> bool:
         return True
 
+    def queue_depths(self) -> dict[str, tuple[int, float]]:
+        """Deliveries waiting in each queue (exclusive copies of one queue added up), now."""
+        now, depths = time.monotonic(), {}
+        with self._lock:
+            for q in self._queues.values():
+                depths[q.logical] = (depths.get(q.logical, (0, now))[0] + q.pending.qsize(), now)
+        return depths
+
     def subscriptions(self) -> list[Subscription]:
         """What is bound, for introspection and tests."""
         return [Subscription(q.name, q.patterns, h) for q in self._queues.values()
@@ -128,9 +139,10 @@ class InProcessBus:
                 try:
                     handler(delivery.envelope)
                 except Exception as exc:  # noqa: BLE001 - every failure is retried, then parked
-                    self._failed(q, delivery, exc)
+                    self._failed(q, handler, delivery, exc)
 
-    def _failed(self, q: _Queue, delivery: _Delivery, exc: Exception) -> None:
+    def _failed(self, q: _Queue, handler: Handler, delivery: _Delivery,
+                exc: Exception) -> None:
         transient = is_transient(exc)
         delivery.attempts += 1
         reason = f"{type(exc).__name__}: {exc}"
@@ -141,9 +153,11 @@ class InProcessBus:
                 self._dead.setdefault(q.name, []).append(DeadLetter(
                     delivery.envelope, delivery.envelope.type, reason, delivery.attempts,
                     dead_lettered_at=datetime.now(UTC)))
+            report_failure(handler, delivery.envelope.type, dead_lettered=True)
             return
         log.warning("event failed, will retry", extra={"queue": q.name, "reason": reason,
                     "attempt": delivery.attempts})
+        report_failure(handler, delivery.envelope.type, dead_lettered=False)
         delay = self._delays[min(delivery.attempts, len(self._delays)) - 1] / 1000
 
         def _requeue() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Collection, Sequence
 from contextlib import suppress
@@ -25,6 +26,7 @@ from .base import (
     Subscription,
     batch_size_of,
     is_transient,
+    report_failure,
 )
 from .confirms import ConfirmingPublisher, PublishNotConfirmed
 
@@ -35,6 +37,7 @@ REASON_HEADER = "x-bookstore-error"
 DEAD_AT_HEADER = "x-bookstore-dead-lettered-at"
 _PARKING_HEADERS = (ATTEMPTS_HEADER, REASON_HEADER, DEAD_AT_HEADER)
 NOT_FOUND = 404
+DEPTH_EVERY_S = 5.0  # how often a consumer thread counts the messages waiting in its queue
 
 
 class BrokerUnavailable(RuntimeError):
@@ -65,6 +68,7 @@ class RabbitBus:
         self._stopping = threading.Event()
         self._local = threading.local()
         self._publisher_ok = True
+        self._depths: dict[str, tuple[int, float]] = {}
 
     # ---- naming and topology -------------------------------------------------------------
     def queue_name(self, queue: str) -> str:
@@ -152,6 +156,18 @@ class RabbitBus:
             self._connected.get((i, k), False) for i, sub in enumerate(self._subs)
             for k in range(self._threads_for(sub)))
 
+    def queue_depths(self) -> dict[str, tuple[int, float]]:
+        """What the consumer threads last counted in their queues (see `_count_waiting`)."""
+        return dict(self._depths)
+
+    def _count_waiting(self, ch, name: str, sub: Subscription) -> None:
+        """Every DEPTH_EVERY_S, on the consumer's own channel (pika channels are not
+        thread-safe, so a metrics scrape must not use them): the messages ready in its queue."""
+        _count, sampled_at = self._depths.get(sub.queue, (0, float("-inf")))
+        if time.monotonic() - sampled_at >= DEPTH_EVERY_S:
+            waiting = ch.queue_declare(name, passive=True).method.message_count
+            self._depths[sub.queue] = (waiting, time.monotonic())
+
     def _threads_for(self, sub: Subscription) -> int:
         return 1 if sub.exclusive else self._consumers
 
@@ -183,6 +199,7 @@ class RabbitBus:
                 log.info("consuming", extra={"queue": name})
                 while not self._stopping.is_set():
                     conn.process_data_events(time_limit=0.25)  # returns once something arrived
+                    self._count_waiting(ch, name, sub)
                     while delivered:
                         batch = delivered[:size]
                         del delivered[:size]
@@ -234,6 +251,7 @@ class RabbitBus:
         except ValueError as exc:
             self._park(ch, sub, body, props, f"malformed envelope: {exc}"[:500], attempts + 1)
             ch.basic_ack(method.delivery_tag)
+            report_failure(sub.handler, method.routing_key, dead_lettered=True)
             return
         try:
             sub.handler(env)
@@ -245,12 +263,14 @@ class RabbitBus:
                 log.error("event dead-lettered", extra={"queue": sub.queue, "event_id": env.id,
                                                         "event_type": env.type, "reason": reason})
                 self._park(ch, sub, body, props, reason, attempts)
+                report_failure(sub.handler, env.type, dead_lettered=True)
             else:
                 log.warning("event failed, will retry", extra={
                     "queue": sub.queue, "event_id": env.id, "attempt": attempts, "reason": reason})
                 delay = self._delays[min(attempts, len(self._delays)) - 1]
                 ch.basic_publish("", f"{self.queue_name(sub.queue)}.retry.{delay}", body,
                                  _with_headers(props, {ATTEMPTS_HEADER: attempts}))
+                report_failure(sub.handler, env.type, dead_lettered=False)
         ch.basic_ack(method.delivery_tag)
 
     def _park(self, ch, sub: Subscription, body: bytes, props, reason: str, attempts: int) -> None:

@@ -10,15 +10,19 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
+from opentelemetry import trace
 from pydantic import ValidationError
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 
+from .. import telemetry
 from ..bus import Bus
 from ..bus.base import ConnectionHook
 from ..context import correlation_id_var
+from ..event_metrics import EventMetrics
 from ..events import Envelope, utcnow
 from ..runtime import ServiceRuntime
 from .registry import Dispatcher, HandlerRegistry
@@ -31,22 +35,30 @@ class BatchedConsumer:
     """A bus handler (`BatchHandler`) applying each event id at most once for `consumer`."""
 
     def __init__(self, *, consumer: str, dispatcher: Dispatcher,
-                 uow: Callable[[], SqlUnitOfWork], inbox: Table, batch_size: int):
+                 uow: Callable[[], SqlUnitOfWork], inbox: Table, batch_size: int,
+                 metrics: EventMetrics | None = None, tracer: trace.Tracer | None = None):
         self.consumer = consumer
         self.batch_size = batch_size
         self.dispatcher = dispatcher
         self._uow = uow
         self._record = insert(inbox)  # built once, executed with new rows
+        self._metrics = metrics
+        self._tracer = tracer
 
     def __call__(self, envelope: Envelope) -> None:
         self.handle_batch([envelope])
 
     def handle_batch(self, envelopes: Sequence[Envelope]) -> None:
         # a copy in the same batch is dropped; an event no handler acts on needs no transaction
-        events = [env for env in {env.id: env for env in envelopes}.values()
-                  if self.dispatcher.acts_on(env)]
-        if not events:
-            return
+        events, ignored = [], []
+        for env in {env.id: env for env in envelopes}.values():
+            (events if self.dispatcher.acts_on(env) else ignored).append(env)
+        if events:
+            with self._span(events):
+                self._apply(events)
+        self._count(ignored, "ignored")  # only once the batch went through: it is not handed back
+
+    def _apply(self, events: list[Envelope]) -> None:
         now = utcnow()
         with self._uow() as uow:
             try:
@@ -58,15 +70,36 @@ class BatchedConsumer:
                     raise  # one at a time, the bus finds which event was already applied
                 log.info("duplicate event ignored", extra={"event_id": events[0].id,
                                                            "event_type": events[0].type})
+                self._count(events, "duplicate")
                 return
             for env in events:
                 uow.cause = env
                 token = correlation_id_var.set(env.correlation_id)
                 try:
-                    self.dispatcher.dispatch(env, uow)
+                    # alone, the event's span is already current; in a batch each gets its own
+                    with self._span([env]) if len(events) > 1 else nullcontext():
+                        self.dispatcher.dispatch(env, uow)
                 finally:
                     correlation_id_var.reset(token)
             uow.commit()
+        self._count(events, "handled")
+
+    def delivery_failed(self, routing_key: str, *, dead_lettered: bool) -> None:
+        """The bus retried (or parked) a delivery this consumer failed."""
+        if self._metrics is not None:
+            self._metrics.consumed_one(routing_key, "dead_lettered" if dead_lettered else "retry")
+
+    def _count(self, events: Sequence[Envelope], outcome: str) -> None:
+        if self._metrics is not None:
+            for env in events:
+                self._metrics.consumed_one(env.type, outcome)
+
+    def _span(self, events: Sequence[Envelope]):
+        """One event: its span continues the trace it was emitted in. A batch: a span linked to
+        each event's trace (its one transaction), each event then in a span of its own."""
+        if self._tracer is None:
+            return nullcontext()
+        return telemetry.consuming(self._tracer, events, consumer=self.consumer)
 
 
 def consume(runtime: ServiceRuntime, handlers: HandlerRegistry, *,
@@ -77,7 +110,8 @@ def consume(runtime: ServiceRuntime, handlers: HandlerRegistry, *,
     of up to `batch_size` (default: the prefetch) applied in one transaction each."""
     name = runtime.settings.service_name
     consumer = BatchedConsumer(consumer=name, dispatcher=handlers.bind(**dependencies), uow=uow,
-                               inbox=inbox, batch_size=batch_size or runtime.settings.prefetch)
+                               inbox=inbox, batch_size=batch_size or runtime.settings.prefetch,
+                               metrics=runtime.metrics, tracer=telemetry.tracer(name))
     runtime.bus.subscribe(queue or name, handlers.routing_keys(), consumer, exclusive=exclusive)
     return consumer
 
@@ -96,10 +130,13 @@ def subscribe_in_memory(bus: Bus, handlers: HandlerRegistry, *, queue: str,
     if wanting:
         raise TypeError(f"memory-only handlers run without a unit of work: {', '.join(wanting)}")
     dispatcher = handlers.bind(**dependencies)
+    tracer = telemetry.tracer(queue.split(".")[0])  # the service the queue is named after
 
     def handle(envelope: Envelope) -> None:
         try:
-            dispatcher.dispatch(envelope, None)
+            with telemetry.consuming(tracer, [envelope], consumer=queue) if tracer \
+                    else nullcontext():
+                dispatcher.dispatch(envelope, None)
         except ValidationError as exc:
             log.error("unreadable event ignored", extra={"event_id": envelope.id,
                                                          "event_type": envelope.type,
