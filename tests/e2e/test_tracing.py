@@ -1,0 +1,71 @@
+"""Issue 17: one order placed through the gateway is one trace, from the gateway through order,
+inventory, shipping and notification to the email, as an OTLP collector receives it."""
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from bookstore_testing import wait_for
+
+from ..conftest import MODES, login, own_system, register_and_login
+from .otlp_receiver import OtlpReceiver, ReceivedSpan
+from .test_orders import add_book, status_of
+
+SAGA_SERVICES = {"gateway", "order", "inventory", "shipping", "notification"}
+
+
+def first_admin(url: str) -> dict[str, str]:
+    name = "admin" + uuid.uuid4().hex[:8]
+    email, password = f"{name}@example.com", "admin password 1"
+    with httpx.Client(base_url=url, timeout=10) as client:
+        r = client.post("/create_admin", json={"username": name, "email": email,
+                                               "password": password})
+    assert r.status_code == 201, r.text
+    return login(url, email, password)
+
+
+def trace_of_the_order(spans: list[ReceivedSpan]) -> str | None:
+    """The trace id of the gateway's span for POST /orders."""
+    return next((s.trace_id for s in spans
+                 if s.service == "gateway" and s.name == "POST order" and not s.parent_span_id),
+                None)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_order_placed_through_the_gateway_is_one_trace_across_the_saga(
+        mode, infra, new_instance, tmp_path_factory):
+    with OtlpReceiver() as receiver, own_system(
+            infra, new_instance, tmp_path_factory, "tracing", mode=mode,
+            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="100",
+            OTEL_TRACES_SAMPLER="parentbased_always_on") as system:
+        admin = first_admin(system.url)
+        book_id = add_book(system, admin, stock=3)
+        buyer = register_and_login(system.url)
+        r = system.client.post("/orders", json={"book_id": book_id, "quantity": 1},
+                               headers=buyer)
+        assert r.status_code == 201, r.text
+        order_id = r.json()["order_id"]
+        wait_for(lambda: status_of(system, buyer, order_id) == "DELIVERED", timeout=30,
+                 what="the order delivered")
+
+        def whole_trace() -> list[ReceivedSpan] | None:
+            spans = receiver.received()
+            trace_id = trace_of_the_order(spans)
+            mine = [s for s in spans if s.trace_id == trace_id]
+            email_sent = any(s.service == "notification" and s.name.startswith("send ")
+                             and s.name.endswith(" email") for s in mine)
+            ids = {s.span_id for s in mine}
+            # one tree: every span but the gateway's first has its parent in the trace
+            whole = all(s.parent_span_id in ids for s in mine if s.parent_span_id)
+            return mine if {s.service for s in mine} >= SAGA_SERVICES and email_sent \
+                and whole else None
+
+        spans = wait_for(whole_trace, timeout=30,
+                         what="spans of gateway, order, inventory, shipping, notification and "
+                              "the email send in the order's trace")
+    names = {(s.service, s.name) for s in spans}
+    assert ("order", "process inventory.reserved") in names
+    assert ("inventory", "process order.placed") in names
+    assert ("shipping", "process order.confirmed") in names
+    assert ("notification", "send purchase email") in names
