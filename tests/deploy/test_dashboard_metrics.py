@@ -2,17 +2,22 @@
 
 A system of its own (one process per service on MySQL and RabbitMQ, as the containers run it)
 takes one order through its whole saga, so the labelled counters have samples; then every
-service's /metrics is read on its own port, as Prometheus scrapes it.
+service's /metrics is read on its own port, and a real Prometheus, given the compose scrape jobs,
+scrapes the system and answers every dashboard query.
 """
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from bookstore_testing import wait_for
+import yaml
+from bookstore_testing import free_port_base, wait_for
 from bookstore_testing.ai import make_pdf
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -21,6 +26,10 @@ from . import promql
 from .conftest import DEPLOY, SERVICES
 
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "bookstore.json"
+PROMETHEUS = DEPLOY / "prometheus" / "prometheus.yml"
+# Panels that stay empty while nothing fails: 5xx answers, upstream failures, dead letters.
+EMPTY_WHEN_ALL_IS_WELL = ("status=~\"5..\"", "gateway_upstream_failures_total",
+                          "events_dead_lettered_total")
 # Labels Prometheus adds to every scraped series, and the histogram bucket bound.
 ADDED_BY_PROMETHEUS = {"job", "instance", "le"}
 
@@ -55,11 +64,62 @@ def scrape(url: str) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def exposed(infra, new_instance, tmp_path_factory) -> Iterator[dict[str, dict[str, set[str]]]]:
+def system(infra, new_instance, tmp_path_factory) -> Iterator[RunningSystem]:
+    """A system of its own that has delivered one order."""
+    with own_system(infra, new_instance, tmp_path_factory, "metrics") as running:
+        place_one_order_to_delivery(running)
+        yield running
+
+
+@pytest.fixture(scope="module")
+def exposed(system) -> dict[str, dict[str, set[str]]]:
     """Service name -> what its /metrics exposes, after one delivered order."""
-    with own_system(infra, new_instance, tmp_path_factory, "metrics") as system:
-        place_one_order_to_delivery(system)
-        yield {name: scrape(system.service_url(name)) for name, _ in SERVICES}
+    return {name: scrape(system.service_url(name)) for name, _ in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def prometheus(system, tmp_path_factory) -> Iterator[str]:
+    """Prometheus with the compose scrape jobs, each target moved to where this system's service
+    listens, scraping every second; yields its URL."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        pytest.skip("prometheus is not installed (apt-get install -y prometheus)")
+    config = yaml.safe_load(PROMETHEUS.read_text())
+    config["global"].update(scrape_interval="1s", scrape_timeout="1s")
+    for job in config["scrape_configs"]:
+        job["static_configs"] = [{"targets": [urlsplit(system.service_url(job["job_name"])).netloc]}]
+    home = tmp_path_factory.mktemp("prometheus")
+    (home / "prometheus.yml").write_text(yaml.safe_dump(config))
+    address = f"127.0.0.1:{free_port_base(1)}"
+    with open(home / "prometheus.log", "wb") as log:
+        proc = subprocess.Popen([binary, f"--config.file={home / 'prometheus.yml'}",
+                                 f"--storage.tsdb.path={home / 'data'}",
+                                 f"--web.listen-address={address}"], stdout=log,
+                                stderr=subprocess.STDOUT)
+    try:
+        yield f"http://{address}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def query(prometheus: str, expr: str) -> list[dict]:
+    r = httpx.get(f"{prometheus}/api/v1/query", params={"query": expr}, timeout=10)
+    assert r.status_code == 200 and r.json()["status"] == "success", f"{expr}: {r.text}"
+    return r.json()["data"]["result"]
+
+
+def scraped_targets(prometheus: str) -> dict[str, str] | None:
+    """Job -> health of its target, once every job's target has been scraped at least once."""
+    try:
+        r = httpx.get(f"{prometheus}/api/v1/targets", timeout=5)
+    except httpx.TransportError:
+        return None  # not listening yet
+    if r.status_code != 200:
+        return None  # still starting (503 until its storage is ready)
+    active = r.json()["data"]["activeTargets"]
+    health = {t["labels"]["job"]: t["health"] for t in active}
+    return health if health and "unknown" not in health.values() else None
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +154,27 @@ def test_every_label_the_dashboard_groups_by_is_on_the_series_it_reads(exposed, 
 def test_every_service_exposes_its_request_metrics_on_its_own_port(exposed):
     for name, series in exposed.items():
         assert {"http_requests_total", "http_request_duration_seconds_bucket"} <= set(series), name
+
+
+def test_prometheus_with_the_compose_jobs_scrapes_every_service_gateway_included(prometheus):
+    health = wait_for(lambda: scraped_targets(prometheus), timeout=30, every=0.2,
+                      what="a first scrape")
+    assert health == {name: "up" for name, _ in SERVICES}
+
+
+def test_every_dashboard_query_runs_in_prometheus_and_shows_the_order(prometheus, queries):
+    wait_for(lambda: scraped_targets(prometheus), timeout=30, every=0.2,
+                      what="a first scrape")
+    exprs = [promql.as_prometheus_sees_it(expr) for expr in queries]
+    expected = [e for e in exprs if not any(quiet in e for quiet in EMPTY_WHEN_ALL_IS_WELL)]
+
+    def empty() -> list[str]:
+        return [expr for expr in expected if not query(prometheus, expr)]
+
+    # rate() needs two scrapes of a series: poll until every panel has them.
+    try:
+        wait_for(lambda: not empty(), timeout=30, every=0.5, what="every panel to have data")
+    except AssertionError:
+        raise AssertionError(f"no data for {empty()}") from None
+    for expr in exprs:
+        query(prometheus, expr)  # also the quiet ones: valid PromQL, answered
