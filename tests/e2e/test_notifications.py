@@ -2,53 +2,19 @@
 purchase email (at a real SMTP server) carrying the uploaded PDF byte for byte."""
 from __future__ import annotations
 
-import socket
-import threading
 import time
 import uuid
-from email import message_from_bytes, policy
 
 import httpx
 import orjson
 import pytest
-from aiosmtpd.controller import Controller
+from bookstore_testing.mail import SmtpSink
 from websockets.sync.client import connect
 
 from ..conftest import MODES, own_system
 from .test_books import make_pdf
 
 STATUSES = ["PENDING", "PROCESSING", "SHIPPED", "DELIVERED"]
-
-
-class SmtpSink:
-    """aiosmtpd on 127.0.0.1 keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.raw: list[bytes] = []
-        self._lock = threading.Lock()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._lock:
-            self.raw.append(envelope.content)
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, subject: str, timeout: float = 30.0) -> list:
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                found = [m for m in (message_from_bytes(r, policy=policy.default)
-                                     for r in self.raw) if subject in str(m["Subject"])]
-            if found or time.monotonic() > deadline:
-                return found
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self._controller.stop()
 
 
 class MailSystem:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bookstore_testing.mail import SmtpSink
 
 from ..conftest import RunningSystem, own_system
-from ..e2e.test_notifications import SmtpSink
 from .report import SUITES, Figures, suite_of, write_report
 
 HERE = Path(__file__).parent

@@ -4,11 +4,10 @@ clients keep buying: no purchase lost or doubled, stock exact, one shipment and 
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
-from email import policy
-from email.parser import BytesHeaderParser
+from collections import Counter
 
 import httpx
+from bookstore_testing.mail import Subjects
 
 from .audit import AuditQueue
 from .helpers import (
@@ -27,32 +26,6 @@ from .helpers import (
 STOCK = 100_000
 VICTIMS = ["inventory", "order", "shipping", "notification", "catalog"]
 STEPS = ("PREPARING", "SHIPPED", "DELIVERED")
-
-
-class Subjects:
-    """The distinct emails the SMTP server accepted per subject (headers parsed once each).
-
-    An email is one Message-ID: a sender killed after the server accepted a message and before it
-    marked it sent sends it again after its lease, with the same Message-ID (mail clients show it
-    once). Two Message-IDs under one subject would be two emails: that is what must not happen.
-    """
-
-    def __init__(self, smtp):
-        self._smtp, self._seen = smtp, 0
-        self.ids: dict[str, set[str]] = defaultdict(set)
-        self.resent: list[str] = []
-
-    def __call__(self) -> Counter:
-        """Distinct emails per subject."""
-        fresh = list(self._smtp.raw[self._seen:])
-        self._seen += len(fresh)
-        for raw in fresh:
-            headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
-            ids = self.ids[str(headers["Subject"])]
-            if headers["Message-ID"] in ids:
-                self.resent.append(str(headers["Subject"]))
-            ids.add(str(headers["Message-ID"]))
-        return Counter({subject: len(ids) for subject, ids in self.ids.items()})
 
 
 def test_each_consumer_killed_mid_load_loses_and_doubles_nothing(system, smtp, figures):
