@@ -70,6 +70,7 @@ class Load:
     orders: list[Order] = field(default_factory=list)
     by_id: dict[int, Order] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    failed_at: list[float] = field(default_factory=list)  # when a call failed (and was retried)
     reads: dict[str, int] = field(default_factory=dict)
     sent_broadcasts: list[tuple[float, str]] = field(default_factory=list)
     ready: threading.Event = field(default_factory=threading.Event)
@@ -174,7 +175,8 @@ class Load:
                 continue
             if status and status < 500:
                 return status, body
-            self.count(f"{method} {path.split('/')[1]}: {status or body['error']}")
+            self.count(f"{method} {path.split('/')[1].split('?')[0]}: {status or body['error']}")
+            self.failed_at.append(self.now())
             if time.monotonic() > deadline:
                 return status, body
             await asyncio.sleep(0.2)

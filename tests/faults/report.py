@@ -6,6 +6,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bookstore_testing.reports import replace_head
+
 RUN = ".venv/bin/python -m pytest tests/faults/{}.py -q"
 # Modules named test_hostile_* all report into the hostile-input suite (see suite_of).
 HOSTILE_MODULES = "test_hostile_*"
@@ -148,4 +150,4 @@ def write_report(path: Path, suites: list[Figures]) -> None:
         if f.notes:
             lines += ["Observed:", ""] + [f"- {n}" for n in f.notes] + [""]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
+    replace_head(path, "\n".join(lines))  # the soak's section after it stays
