@@ -194,6 +194,7 @@ class RabbitBus:
                 else:
                     ch.basic_consume(name, on_message_callback=partial(self._on_message, sub))
                 self._connected[index] = True
+                self._depths.pop(sub.queue, None)  # counted afresh on this connection
                 if sub.on_connection is not None:
                     sub.on_connection(True)
                 log.info("consuming", extra={"queue": name})

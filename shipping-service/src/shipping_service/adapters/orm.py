@@ -27,6 +27,8 @@ shipment = Table(
     Column("tombstone", Boolean, nullable=False, server_default=false()),
     # The saga's correlation id, so the scheduler's later updates stay in the same saga.
     Column("correlation_id", String(128), nullable=True),
+    # The W3C trace context it was created in: the scheduler's updates continue that trace.
+    Column("traceparent", String(55), nullable=True),
     Column("created_at", moment(), nullable=False),
     Column("updated_at", moment(), nullable=False),
     Column("shipped_at", moment(), nullable=True),

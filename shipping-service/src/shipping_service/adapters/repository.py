@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
+from bookstore_shared.events import current_trace_context
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -53,6 +54,7 @@ def _shipment(row) -> Shipment | None:
     return Shipment(id=row.id, order_id=row.order_id, status=ShipmentStatus(row.status),
                     next_step_at=as_utc(row.next_step_at), created_at=as_utc(row.created_at),
                     tombstone=bool(row.tombstone), correlation_id=row.correlation_id,
+                    traceparent=row.traceparent,
                     shipped_at=as_utc(row.shipped_at), delivered_at=as_utc(row.delivered_at),
                     cancelled_at=as_utc(row.cancelled_at))
 
@@ -77,7 +79,7 @@ class SqlShipmentRepository:
         result = self.session.execute(_INSERT, {
             "order_id": order_id, "status": step.status.value, "next_step_at": step.next_step_at,
             "tombstone": tombstone, "correlation_id": correlation_id, "created_at": now,
-            "updated_at": now,
+            "updated_at": now, "traceparent": current_trace_context().get("traceparent"),
             "cancelled_at": now if step.status is ShipmentStatus.CANCELLED else None})
         return result.inserted_primary_key[0]
 

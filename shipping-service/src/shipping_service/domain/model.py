@@ -46,6 +46,8 @@ class Shipment:
     tombstone: bool = False
     # The saga's correlation id, so the scheduler's later updates stay in the same saga.
     correlation_id: str | None = None
+    # The trace it was created in (if traced), which the scheduler's updates continue.
+    traceparent: str | None = None
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
     cancelled_at: datetime | None = None

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
+from bookstore_shared import telemetry
 from bookstore_shared.background import BackgroundLoop, CommitSignal
 from bookstore_shared.context import correlation_id_var
-from bookstore_shared.events import utcnow
+from bookstore_shared.events import trace_context_of, utcnow
 
-from ..domain.model import Timings, advance
+from ..domain.model import Shipment, Timings, advance
 from .handlers import updated
 from .unit_of_work import ShippingUnitOfWork
 
@@ -18,12 +19,17 @@ SCHEDULE_CHANGED = "shipping_schedule_changed"
 
 
 @contextmanager
-def _saga(correlation_id: str | None) -> Iterator[None]:
-    """Events emitted inside carry this correlation id: a scheduled step has no causing event,
-    but it belongs to the saga of the order it ships."""
-    token = correlation_id_var.set(correlation_id)
+def _saga(shipment: Shipment, status: str) -> Iterator[None]:
+    """Events emitted inside carry the shipment's correlation id and go on in its trace: a
+    scheduled step has no causing event, but it belongs to the saga of the order it ships."""
+    token = correlation_id_var.set(shipment.correlation_id)
+    tracer = telemetry.tracer("shipping")
     try:
-        yield
+        with tracer.start_as_current_span(
+                f"advance shipment to {status}", context=trace_context_of(shipment.traceparent),
+                attributes={"shipment.id": shipment.id, "order.id": shipment.order_id}) \
+                if tracer and shipment.traceparent else nullcontext():
+            yield
     finally:
         correlation_id_var.reset(token)
 
@@ -35,7 +41,7 @@ def advance_due_shipments(uow: ShippingUnitOfWork, *, now: datetime, timings: Ti
     for shipment in due:
         step = advance(shipment.status, shipment.next_step_at, timings)
         uow.shipments.move(shipment.id, step, now)
-        with _saga(shipment.correlation_id):
+        with _saga(shipment, step.status.value):
             uow.emit(updated(shipment.id, shipment.order_id, step.status))
     return len(due)
 
