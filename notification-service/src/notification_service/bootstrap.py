@@ -62,10 +62,16 @@ def bootstrap(settings: Settings, *, bus: Bus | None = None, keys: KeySource | N
     verifier = TokenVerifier(keys or JwksKeys(settings.jwks_url))
     hub = Hub()
     # The fan-out queue also carries auth.session_revoked; each time it starts consuming, auth's
-    # snapshot fills in what was revoked while it did not exist.
+    # snapshot fills in what was revoked while it did not exist, and the sockets open across
+    # that gap are closed so that their clients re-fetch what they missed.
     revocations = RevocationFeed(verifier.revoked, snapshot_fetcher(settings))
+
+    def fan_out_connected(consuming: bool) -> None:
+        revocations.queue_connected(consuming)
+        hub.fan_out_connected(consuming)
+
     live_updates = subscribe_live_updates(runtime.bus, hub=hub, verifier=verifier,
-                                          on_connection=revocations.queue_connected)
+                                          on_connection=fan_out_connected)
 
     mail_pending = CommitSignal(MAIL_PENDING)  # wakes the sender after a commit staging mail
     mail_pending.watch(runtime.sessions)

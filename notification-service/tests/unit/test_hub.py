@@ -106,3 +106,28 @@ def test_deliveries_from_another_thread_arrive_on_the_loop():
         return orjson.loads(await asyncio.wait_for(c.queue.get(), 2))
 
     assert run(scenario()) == {"type": "order_status", "order_id": 1, "status": "PENDING"}
+
+
+def test_sockets_open_across_a_gap_in_the_fan_out_queue_are_closed_with_1012_to_refetch():
+    async def scenario():
+        hub = Hub()
+        hub.attach(asyncio.get_running_loop())
+        first, second = Connection(user_id=1, session_id="a"), Connection(user_id=2, session_id="b")
+        hub.register(first)
+        await asyncio.to_thread(hub.fan_out_connected, True)  # the first start: no gap
+        await asyncio.sleep(0.05)
+        before = first.closing.is_set()
+        await asyncio.to_thread(hub.fan_out_connected, False)  # broker connection lost
+        hub.register(second)  # a socket opened while the queue did not exist
+        await asyncio.to_thread(hub.fan_out_connected, True)
+        await asyncio.wait_for(asyncio.gather(first.closing.wait(), second.closing.wait()), 2)
+        third = Connection(user_id=3, session_id="c")
+        hub.register(third)  # opened after the queue is back: nothing missed
+        await asyncio.to_thread(hub.fan_out_connected, True)
+        await asyncio.sleep(0.05)
+        return before, first, second, third
+
+    before, first, second, third = run(scenario())
+    assert before is False
+    assert (first.close_code, second.close_code) == (messages.CLOSE_SERVICE_RESTART,) * 2
+    assert third.close_code is None and not third.closing.is_set()

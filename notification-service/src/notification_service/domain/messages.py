@@ -7,6 +7,7 @@ import orjson
 
 # Close codes (RFC 6455): policy violation for bad/revoked tokens, "try again later" when slow.
 CLOSE_POLICY_VIOLATION = 1008
+CLOSE_SERVICE_RESTART = 1012  # reconnect: updates may have been missed
 CLOSE_TRY_AGAIN_LATER = 1013
 
 

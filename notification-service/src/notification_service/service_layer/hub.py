@@ -11,7 +11,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 
-from ..domain.messages import CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER, Delivery
+from ..domain.messages import (
+    CLOSE_POLICY_VIOLATION,
+    CLOSE_SERVICE_RESTART,
+    CLOSE_TRY_AGAIN_LATER,
+    Delivery,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +61,8 @@ class Hub:
         self._by_session: dict[str, set[Connection]] = defaultdict(set)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._on_overflow = on_overflow
+        self._consumed = False  # the fan-out queue has consumed at least once
+        self._gap = False  # ... and lost its connection since
 
     def set_overflow_callback(self, callback: Callable[[], None]) -> None:
         """Called once per client closed for being too slow (metrics)."""
@@ -104,7 +111,32 @@ class Hub:
             conn.request_close(CLOSE_POLICY_VIOLATION, "session revoked")
         return len(conns)
 
+    def close_all(self, code: int, reason: str) -> int:
+        """Close every socket; returns how many."""
+        conns = [c for conns in self._by_user.values() for c in conns]
+        for conn in conns:
+            conn.request_close(code, reason)
+        return len(conns)
+
+    def _close_after_gap(self, _arg: object) -> None:
+        closed = self.close_all(CLOSE_SERVICE_RESTART, "updates were missed, reconnect")
+        log.warning("fan-out queue back after a broker outage: sockets closed so clients "
+                    "re-fetch", extra={"closed": closed})
+
     # ---- from consumer threads ----------------------------------------------------------------
+    def fan_out_connected(self, consuming: bool) -> None:
+        """The bus hook of this replica's fan-out queue. The queue is exclusive: while its
+        broker connection is down it does not exist, and what is published meanwhile never
+        reaches these sockets. The socket does not replay, so once the queue consumes again every
+        open socket is closed (1012): its client reconnects and re-fetches what it shows."""
+        if not consuming:
+            self._gap = self._consumed
+        elif self._gap:
+            self._gap = False
+            self._call(self._close_after_gap, None)
+        else:
+            self._consumed = True
+
     def dispatch_threadsafe(self, delivery: Delivery) -> None:
         """Hand a delivery to the event loop (no-op before the app has started)."""
         self._call(self.dispatch, delivery)
