@@ -32,9 +32,9 @@ def test_a_placed_and_reserved_order_has_its_whole_story_in_order(uow, catalog, 
 
     assert timeline(uow, order_id) == [
         ("order.placed", "order", "PENDING", "2 × Dune"),
-        ("order.status_changed", "order", "PENDING", "PENDING"),
+        ("order.status_changed", "order", "PENDING", None),
         ("inventory.reserved", "inventory", "PROCESSING", None),
-        ("order.status_changed", "order", "PROCESSING", "PENDING → PROCESSING"),
+        ("order.status_changed", "order", "PROCESSING", "was PENDING"),
         ("order.confirmed", "order", "PROCESSING", None)]
     entries = order_timeline(uow, order_id=order_id, caller=ADMIN)
     published = [env for env in uow.published]
@@ -51,7 +51,7 @@ def test_a_cancelled_order_ends_with_its_cancel_and_the_reason(uow, catalog, ev)
 
     assert timeline(uow, order_id)[-2:] == [
         ("order.status_changed", "order", "CANCELLED",
-         "PROCESSING → CANCELLED (cancelled_by_user)"),
+         "was PROCESSING (cancelled_by_user)"),
         ("order.cancelled", "order", "CANCELLED", "cancelled_by_user")]
 
 
@@ -63,7 +63,7 @@ def test_a_rejected_reservation_is_kept_with_the_inventory_reason(uow, catalog, 
     assert timeline(uow, order_id)[2:] == [
         ("inventory.rejected", "inventory", "CANCELLED", "insufficient_stock"),
         ("order.status_changed", "order", "CANCELLED",
-         "PENDING → CANCELLED (insufficient_stock)"),
+         "was PENDING (insufficient_stock)"),
         ("order.cancelled", "order", "CANCELLED", "insufficient_stock")]
 
 
@@ -77,8 +77,8 @@ def test_a_delivery_that_overtook_its_shipping_is_kept_once_with_the_status_it_l
 
     assert timeline(uow, order_id)[5:] == [
         ("shipment.updated", "shipping", "DELIVERED", "shipment 1 DELIVERED"),
-        ("order.status_changed", "order", "SHIPPED", "PROCESSING → SHIPPED"),
-        ("order.status_changed", "order", "DELIVERED", "SHIPPED → DELIVERED")]
+        ("order.status_changed", "order", "SHIPPED", "was PROCESSING"),
+        ("order.status_changed", "order", "DELIVERED", "was SHIPPED")]
 
 
 def test_events_that_move_no_order_leave_no_trace(uow, catalog, ev):

@@ -28,10 +28,9 @@ def _detail(env: Envelope) -> str | None:
     if env.type == "order.placed":
         text = ", ".join(f"{line['quantity']} × {_title(line)}" for line in data.get("items", []))
     elif env.type == "order.status_changed":
-        text = f"{data['previous_status']} → {data['status']}" if data.get(
-            "previous_status") else f"{data['status']}"
+        text = f"was {data['previous_status']}" if data.get("previous_status") else ""
         if data.get("reason"):
-            text += f" ({data['reason']})"
+            text += f" ({data['reason']})" if text else data["reason"]
     elif env.type == "shipment.updated":
         text = f"shipment {data.get('shipment_id')} {data.get('status')}"
     else:
