@@ -120,6 +120,11 @@ def test_every_outcome_of_consuming_and_publishing_is_counted(runtime):
     wait_for(lambda: consumed("duplicate") == 1, what="the copy recognised")
     assert consumed("handled") == 2
 
+    carol = registered("carol")  # two copies at once: in one batch or two, one is a duplicate
+    runtime.bus.publish([carol, carol.model_copy()])
+    wait_for(lambda: consumed("handled") + consumed("duplicate") == 5, what="both copies taken")
+    assert (consumed("handled"), consumed("duplicate")) == (3, 2)
+
 
 def test_the_outbox_backlog_and_the_queue_depth_are_reported(runtime):
     registry = metrics_of(runtime)

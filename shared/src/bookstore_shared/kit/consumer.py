@@ -50,13 +50,18 @@ class BatchedConsumer:
 
     def handle_batch(self, envelopes: Sequence[Envelope]) -> None:
         # a copy in the same batch is dropped; an event no handler acts on needs no transaction
+        unique = {env.id: env for env in envelopes}
         events, ignored = [], []
-        for env in {env.id: env for env in envelopes}.values():
+        for env in unique.values():
             (events if self.dispatcher.acts_on(env) else ignored).append(env)
         if events:
             with self._span(events):
                 self._apply(events)
-        self._count(ignored, "ignored")  # only once the batch went through: it is not handed back
+        # counted once the batch went through (a failed one is handed back one at a time)
+        self._count(ignored, "ignored")
+        if len(unique) < len(envelopes):
+            kept = {id(env) for env in unique.values()}
+            self._count([env for env in envelopes if id(env) not in kept], "duplicate")
 
     def _apply(self, events: list[Envelope]) -> None:
         now = utcnow()
