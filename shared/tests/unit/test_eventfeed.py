@@ -40,3 +40,11 @@ def test_a_line_shows_time_key_correlation_producer_and_payload():
     line = render_line(placed(42, "corr-abc"))
     assert "order.placed" in line and "corr=corr-abc" in line and "order" in line
     assert '"order_id":42' in line
+
+
+def test_a_line_shows_the_trace_id_of_a_traced_event_and_a_dash_for_an_untraced_one():
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    traced = placed(42, "corr-abc").model_copy(
+        update={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+    assert f"trace={trace_id} " in render_line(traced)
+    assert "trace=- " in render_line(placed(42, "corr-abc"))
