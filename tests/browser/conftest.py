@@ -7,6 +7,7 @@ host but 127.0.0.1 fails the test.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from bookstore_testing import wait_for
 
 from ..conftest import RunningSystem, login, own_system
 
@@ -174,3 +176,47 @@ def browsing(browser, web_system) -> Iterator[Browsing]:
         assert watch.foreign == [], f"requests left 127.0.0.1: {watch.foreign}"
     finally:
         context.close()
+
+
+class SocketRelay:
+    """A page's WebSockets (`page.route_web_socket(url, relay)`), each joined to the real server
+    through Playwright, keeping the JSON the server sent on each: passed on to the page, or
+    dropped once that socket is `cut()` (as on a network that stopped carrying it while neither
+    end noticed). Closing the page's side (`relay.pages[-1].close()`) makes the page reconnect."""
+
+    def __init__(self) -> None:
+        self.pages: list = []  # the page's side of each connection
+        self.passed: list[list[dict]] = []
+        self.dropped: list[dict] = []
+        self._cut: set[int] = set()
+
+    def __call__(self, socket) -> None:
+        server = socket.connect_to_server()
+        index = len(self.pages)
+        self.pages.append(socket)
+        self.passed.append([])
+
+        def from_server(message) -> None:
+            if index in self._cut:
+                self.dropped.append(json.loads(message))
+            else:
+                self.passed[index].append(json.loads(message))
+                socket.send(message)
+
+        server.on_message(from_server)
+        socket.on_message(server.send)
+
+    def cut(self) -> None:
+        self._cut.add(len(self.pages) - 1)
+
+    @staticmethod
+    def statuses(messages: list[dict], order_id: int) -> list[str]:
+        """The statuses of one order in `/ws` messages."""
+        return [m["status"] for m in messages
+                if m.get("type") == "order_status" and m.get("order_id") == order_id]
+
+
+def pump_until(page, check, what: str):
+    """Poll `check` through Playwright: its sync API runs callbacks (a SocketRelay's) only while
+    it is being called."""
+    return wait_for(lambda: page.wait_for_timeout(20) or check(), timeout=15, what=what)

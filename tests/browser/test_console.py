@@ -18,7 +18,7 @@ from bookstore_shared.events.contracts import UserRegistered
 from bookstore_testing import wait_for
 from playwright.sync_api import expect
 
-from .conftest import add_book, new_account, pdf_bytes
+from .conftest import SocketRelay, add_book, new_account, pdf_bytes, pump_until
 
 pytestmark = pytest.mark.integration
 
@@ -173,12 +173,8 @@ def test_an_orders_console_page_appends_what_happens_next_to_its_stored_timeline
                             json={"book_id": book_id, "quantity": 1})
         assert placed.status_code == 201, placed.text
         order_id = placed.json()["order_id"]
-
-        def confirmed() -> list[dict] | None:
-            timeline = _stored_timeline(web_system, admin, order_id)
-            return timeline if timeline[-1]["type"] == "order.confirmed" else None
-
-        stored = wait_for(confirmed, what="the order confirmed")
+        stored = wait_for(lambda: _timeline_ending(web_system, admin, order_id,
+                                                   "order.confirmed"), what="confirmed")
         page = browsing.open(f"/console/orders/{order_id}")
         expect(page.get_by_role("status", name="Feed connection")).to_have_text(
             "Connected, live")
@@ -199,6 +195,52 @@ def test_an_orders_console_page_appends_what_happens_next_to_its_stored_timeline
     ids = [item.get_attribute("data-event-id") for item in items.all()]
     assert ids[:len(stored)] == [e["id"] for e in stored]  # the stored story first, in order
     assert len(set(ids)) == len(ids)
+
+
+def test_an_orders_console_page_whose_feed_dropped_rereads_the_stored_timeline_on_reconnecting(
+        browsing, web_system, admin):
+    book_id, _ = add_book(web_system, admin, title=f"Slow Rivers {uuid.uuid4().hex[:6]}",
+                          author="Ines Marlowe")
+    shopper = new_account(web_system)
+    relay = SocketRelay()
+    browsing.page.route_web_socket(re.compile(r"/admin/events"), relay)
+    browsing.log_in(admin)
+    shipping = web_system.procs.procs["shipping"]
+    shipping.send_signal(signal.SIGSTOP)
+    try:
+        placed = httpx.post(f"{web_system.url}/orders", headers=shopper.headers, timeout=10,
+                            json={"book_id": book_id, "quantity": 1})
+        assert placed.status_code == 201, placed.text
+        order_id = placed.json()["order_id"]
+        confirmed = wait_for(lambda: _timeline_ending(web_system, admin, order_id,
+                                                      "order.confirmed"), what="confirmed")
+        page = browsing.open(f"/console/orders/{order_id}")
+        expect(page.get_by_role("status", name="Feed connection")).to_have_text(
+            "Connected, live")
+        _expect_timeline(page, confirmed)
+        relay.cut()  # what happens next reaches the gateway's feed, not this page
+    finally:
+        shipping.send_signal(signal.SIGCONT)
+    delivered = wait_for(lambda: _timeline_ending(web_system, admin, order_id,
+                                                  "order.status_changed", "DELIVERED"),
+                         timeout=30, what="delivered")
+    pump_until(page, lambda: [m for m in relay.dropped if m["type"] == "order.status_changed"
+                              and m["data"]["status"] == "DELIVERED"],
+               "DELIVERED sent on the cut feed (and dropped)")
+    expect(page.get_by_role("list", name="Events").get_by_role("listitem")).to_have_count(
+        len(confirmed))  # the page has not heard of it
+
+    with page.expect_response(f"**/console/orders/{order_id}/timeline"):
+        relay.pages[-1].close(code=1001, reason="going away")  # the page reconnects, re-reads
+    _expect_timeline(page, delivered)
+    assert not [m for passed in relay.passed for m in passed if m["type"].startswith("shipment.")]
+
+
+def _timeline_ending(web_system, admin, order_id: int, event_type: str,
+                     status: str | None = None) -> list[dict] | None:
+    timeline = _stored_timeline(web_system, admin, order_id)
+    last = timeline[-1]
+    return timeline if last["type"] == event_type and status in (None, last["status"]) else None
 
 
 def _park_twice(web_system, envelope: Envelope) -> None:

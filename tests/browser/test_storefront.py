@@ -4,17 +4,15 @@ is cancelled while it can be; an order page whose socket dropped learns what it 
 reconnects."""
 from __future__ import annotations
 
-import json
 import re
 import signal
 import uuid
 
 import httpx
 import pytest
-from bookstore_testing import wait_for
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, add_book, new_account
+from .conftest import PASSWORD, SocketRelay, add_book, new_account, pump_until
 
 pytestmark = pytest.mark.integration
 
@@ -114,46 +112,6 @@ def test_a_shopper_cancels_an_order_while_it_is_processing(browsing, web_system,
     expect(page.get_by_text("4 in stock")).to_be_visible(timeout=10_000)  # the copy came back
 
 
-class SocketRelay:
-    """The page's `/ws` sockets, each joined to the real one through Playwright, keeping what the
-    server sent on each: passed on to the page, or dropped once that socket is `cut()` (as on a
-    network that stopped carrying it while neither end noticed)."""
-
-    def __init__(self) -> None:
-        self.pages: list = []  # the page's side of each connection
-        self.passed: list[list[dict]] = []
-        self.dropped: list[dict] = []
-        self._cut: set[int] = set()
-
-    def __call__(self, socket) -> None:
-        server = socket.connect_to_server()
-        index = len(self.pages)
-        self.pages.append(socket)
-        self.passed.append([])
-
-        def from_server(message) -> None:
-            if index in self._cut:
-                self.dropped.append(json.loads(message))
-            else:
-                self.passed[index].append(json.loads(message))
-                socket.send(message)
-
-        server.on_message(from_server)
-        socket.on_message(server.send)
-
-    def cut(self) -> None:
-        self._cut.add(len(self.pages) - 1)
-
-    def statuses(self, messages: list[dict], order_id: int) -> list[str]:
-        return [m["status"] for m in messages
-                if m.get("type") == "order_status" and m.get("order_id") == order_id]
-
-
-def _until(page, check, what: str):
-    # Playwright's sync API runs the relay's callbacks only while it is called: poll through it.
-    return wait_for(lambda: page.wait_for_timeout(20) or check(), timeout=15, what=what)
-
-
 def test_an_order_page_whose_socket_reconnects_fetches_the_status_it_missed(browsing, web_system,
                                                                             admin):
     book_id, _ = add_book(web_system, admin, title=f"Low Water {uuid.uuid4().hex[:6]}",
@@ -170,7 +128,7 @@ def test_an_order_page_whose_socket_reconnects_fetches_the_status_it_missed(brow
         assert placed.status_code == 201, placed.text
         order_id = placed.json()["order_id"]
         # The shopper's open socket has carried the order to PROCESSING: nothing more is on its way.
-        _until(browsing.page, lambda: "PROCESSING" in relay.statuses(relay.passed[-1], order_id),
+        pump_until(browsing.page, lambda: "PROCESSING" in relay.statuses(relay.passed[-1], order_id),
                "PROCESSING pushed to the shopper")
         with browsing.page.expect_response(f"**/shop/orders/{order_id}/state"):
             page = browsing.open(f"/shop/orders/{order_id}")  # re-read when its socket opened
@@ -183,7 +141,7 @@ def test_an_order_page_whose_socket_reconnects_fetches_the_status_it_missed(brow
         cancelled = httpx.post(f"{web_system.url}/orders/{order_id}/cancel",
                                headers=shopper.headers, timeout=10)
         assert cancelled.status_code == 200, cancelled.text
-        _until(page, lambda: relay.statuses(relay.dropped, order_id) == ["CANCELLED"],
+        pump_until(page, lambda: relay.statuses(relay.dropped, order_id) == ["CANCELLED"],
                "CANCELLED pushed on the cut socket (and dropped)")
         expect(status).to_have_text("Status: PROCESSING")  # the page has not heard of it
 
