@@ -113,14 +113,13 @@ class Chaos:
         return name
 
     def _broker_connections(self, _rng: random.Random) -> str:
+        """Every AMQP connection of the system's processes, closed by the broker at once."""
         ports = broker_ports_of(set(self.cluster.pids().values()))
-        closed = 0
-        for line in rabbitmqctl("list_connections", "pid", "peer_port", "-q",
-                                "--no-table-headers").splitlines():
-            pid, _, port = line.partition("\t")
-            if port.strip().isdigit() and int(port) in ports:
-                rabbitmqctl("close_connection", pid, "soak: connection closed by chaos")
-                closed += 1
+        expr = (f"Ports = {sorted(ports)}, length([rabbit_networking:close_connection("
+                'proplists:get_value(pid, I), "soak: closed by chaos") || '
+                "I <- rabbit_networking:connection_info_all([pid, peer_port]), "
+                "lists:member(proplists:get_value(peer_port, I), Ports)]).")
+        closed = rabbitmqctl("eval", expr).strip()
         return f"{closed} connections"
 
     def _mysql_connections(self, _rng: random.Random) -> str:

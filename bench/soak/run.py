@@ -76,8 +76,11 @@ def run_soak(infra: Infrastructure, *, minutes: float = 10, rate: float = 40, se
         sampler.start()
         chaos = Chaos(cluster, infra.mysql_url, instance, seed, every=every, kinds=kinds,
                       t0=t0).start()
-        time.sleep(minutes * 60)
+        # no fault in the last quarter minute: the recovery after the last one must be seen
+        quiet = min(15.0, minutes * 60 / 4)
+        time.sleep(minutes * 60 - quiet)
         chaos.stop()
+        time.sleep(quiet)
         load.stop_arrivals()
         dead = cluster.revive()
         verdict = verify(load, schemas, events, smtp, instance=instance, initial_stock=stock,
