@@ -35,7 +35,10 @@ class ServiceProcesses:
     def start(self, name: str, pkg: str, *, log_dir: str | None = None) -> None:
         # the child keeps writing to it after this returns; closed with the process
         out = open(os.path.join(log_dir, f"{name}.log"), "ab") if log_dir else None  # noqa: SIM115
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"{pkg}.main"], env=self.env,
+        # Each process names its own spans, as compose does per container: one OTEL_SERVICE_NAME
+        # for the whole system would put every service under the same name.
+        env = {**self.env, "OTEL_SERVICE_NAME": name}
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", f"{pkg}.main"], env=env,
                                             stdout=out, stderr=subprocess.STDOUT if out else None)
 
     def kill(self, name: str) -> None:
