@@ -26,11 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import telemetry
 from .background import BackgroundLoop, CommitSignal
 from .bus import Bus
 from .event_metrics import EventMetrics, OutboxBacklog
-from .events import Envelope, utcnow
+from .events import Envelope, tracing, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +145,7 @@ class OutboxRelay:
         if self._tracer is None:
             self._bus.publish(envelopes)
             return
-        spans = telemetry.published(self._tracer, envelopes)
+        spans = tracing.published(self._tracer, envelopes)
         try:
             self._bus.publish(envelopes)
         except Exception as exc:

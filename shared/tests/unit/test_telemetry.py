@@ -7,7 +7,7 @@ import logging
 import orjson
 import pytest
 from bookstore_shared import telemetry
-from bookstore_shared.events import Envelope
+from bookstore_shared.events import Envelope, tracing
 from bookstore_shared.events.contracts import UserRegistered
 from bookstore_shared.logs import JsonFormatter
 from fastapi import FastAPI
@@ -66,7 +66,7 @@ def test_the_consumer_span_is_a_child_of_the_producer_and_what_it_emits_continue
     tracer, exporter = spans
     with tracer.start_as_current_span("place order"):
         cause = Envelope.from_bytes(registered().to_bytes())
-    with telemetry.consuming(tracer, [cause], consumer="notification"):
+    with tracing.consuming(tracer, [cause], consumer="notification"):
         effect = registered()
     producer, consumer = exporter.get_finished_spans()
     assert consumer.name == "process user.registered"
@@ -83,7 +83,7 @@ def test_a_batch_span_links_to_every_events_trace(spans):
     for name in ("one", "two"):
         with tracer.start_as_current_span(name):
             envelopes.append(registered())
-    with telemetry.consuming(tracer, envelopes, consumer="notification"):
+    with tracing.consuming(tracer, envelopes, consumer="notification"):
         pass
     *producers, batch = exporter.get_finished_spans()
     assert batch.parent is None

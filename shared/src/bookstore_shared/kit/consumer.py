@@ -23,7 +23,7 @@ from ..bus import Bus
 from ..bus.base import ConnectionHook
 from ..context import correlation_id_var
 from ..event_metrics import EventMetrics
-from ..events import Envelope, utcnow
+from ..events import Envelope, tracing, utcnow
 from ..runtime import ServiceRuntime
 from .registry import Dispatcher, HandlerRegistry
 from .unit_of_work import SqlUnitOfWork
@@ -104,7 +104,7 @@ class BatchedConsumer:
         each event's trace (its one transaction), each event then in a span of its own."""
         if self._tracer is None:
             return nullcontext()
-        return telemetry.consuming(self._tracer, events, consumer=self.consumer)
+        return tracing.consuming(self._tracer, events, consumer=self.consumer)
 
 
 def consume(runtime: ServiceRuntime, handlers: HandlerRegistry, *,
@@ -139,7 +139,7 @@ def subscribe_in_memory(bus: Bus, handlers: HandlerRegistry, *, queue: str,
 
     def handle(envelope: Envelope) -> None:
         try:
-            with telemetry.consuming(tracer, [envelope], consumer=queue) if tracer \
+            with tracing.consuming(tracer, [envelope], consumer=queue) if tracer \
                     else nullcontext():
                 dispatcher.dispatch(envelope, None)
         except ValidationError as exc:
