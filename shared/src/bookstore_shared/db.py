@@ -156,16 +156,22 @@ def upgrade_to_head(engine: Engine, migrations_dir: Path) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir))
-    with _MIGRATION_LOCK, engine.begin() as conn:
+    with _MIGRATION_LOCK, engine.connect() as conn:
         is_mysql = conn.dialect.name in ("mysql", "mariadb")
         # one lock per schema: replicas of a service take turns, other services don't wait
         lock = f"migrate:{engine.url.database}"[:64]
         if is_mysql:
             conn.execute(text("SELECT GET_LOCK(:lock, 120)"), {"lock": lock})
+            conn.commit()
         try:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+            # committed before the lock is let go: MySQL commits each DDL statement by itself,
+            # but the version row written after it is only committed here, and the next replica
+            # must see it (else it runs the same migration again: "table already exists")
+            conn.commit()
         finally:
             if is_mysql:
                 conn.execute(text("SELECT RELEASE_LOCK(:lock)"), {"lock": lock})
+                conn.commit()
     log.info("migrations applied", extra={"migrations": str(migrations_dir)})

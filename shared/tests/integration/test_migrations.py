@@ -1,0 +1,37 @@
+"""Replicas of a service starting together take turns with the migrations (GET_LOCK per schema).
+The lock must be let go only after the migration's version row is committed: MySQL commits each
+DDL statement by itself, but not the version row written after it, and a replica taking the lock
+before that commit finds the old version and runs the migration again ("table already exists";
+seen when the soak started two order replicas on a loaded machine)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from bookstore_shared.db import ensure_database, upgrade_to_head
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+# a service with more than one migration (the race was between the first and the second)
+MIGRATIONS = Path(__file__).resolve().parents[3] / "order-service/src/order_service/migrations"
+
+
+def test_the_migration_lock_is_released_only_after_the_version_row_is_committed(
+        infra, new_instance):
+    url = make_url(infra.mysql_url).set(database=f"{new_instance()}_order")
+    ensure_database(url.render_as_string(hide_password=False))
+    engine = create_engine(url)
+    steps: list[str] = []
+    event.listen(engine, "commit", lambda _conn: steps.append("COMMIT"))
+    event.listen(engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_a: steps.append(statement.split("(")[0].strip()))
+    upgrade_to_head(engine, MIGRATIONS)
+
+    version_writes = [i for i, s in enumerate(steps) if "alembic_version" in s
+                      and s.startswith(("UPDATE", "INSERT"))]
+    release = steps.index("SELECT RELEASE_LOCK")
+    assert version_writes and version_writes[-1] < release
+    assert "COMMIT" in steps[version_writes[-1]:release], steps[version_writes[-1]:release + 1]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM alembic_version")).scalar() == 1
+    assert "order_event" in inspect(engine).get_table_names()
+    engine.dispose()
