@@ -65,7 +65,7 @@ def test_cancelling_a_shipped_order_is_400_with_its_status(harness):
     order_id, book = new_order(harness, 37)
     harness.deliver(InventoryReserved(order_id=order_id,
                                       items=[OrderLine(book_id=book, quantity=1)]))
-    harness.deliver(ShipmentUpdated(shipment_id=9, order_id=order_id, status="SHIPPED"))
+    harness.deliver(ShipmentUpdated(shipment_id=9, order_id=order_id, status="READY"))
     response = harness.client.post(f"/orders/{order_id}/cancel", headers=harness.auth(37))
     assert (response.status_code, response.json()) == (
         400, {"message": "Order cannot be cancelled", "status": "SHIPPED"})

@@ -43,36 +43,40 @@ def test_a_rejection_cancels_the_order_with_the_inventory_reason(harness):
     assert cancelled["items"][0]["book_id"] == book
 
 
-def test_shipment_updates_take_the_order_to_shipped_then_delivered(harness):
+def test_a_ready_shipment_ships_the_order_and_delivered_completes_it(harness):
     order_id, book = placed(harness)
     harness.deliver(reserved(order_id, book))
     harness.bus.publish([Envelope.wrap(
         ShipmentUpdated(shipment_id=1, order_id=order_id, status="PREPARING"), producer="test")])
     harness.settle()
     assert harness.order(order_id)["status"] == "PROCESSING"
-    harness.deliver(ShipmentUpdated(shipment_id=1, order_id=order_id, status="SHIPPED"))
+    harness.deliver(ShipmentUpdated(shipment_id=1, order_id=order_id, status="READY"))
     assert harness.order(order_id)["status"] == "SHIPPED"
+    harness.bus.publish([Envelope.wrap(  # follows the order's own SHIPPED: acked, no effect
+        ShipmentUpdated(shipment_id=1, order_id=order_id, status="SHIPPED"), producer="test")])
+    harness.settle()
+    assert harness.statuses(order_id) == ["PENDING", "PROCESSING", "SHIPPED"]
     harness.deliver(ShipmentUpdated(shipment_id=1, order_id=order_id, status="DELIVERED"))
     assert harness.order(order_id)["status"] == "DELIVERED"
     assert harness.statuses(order_id) == ["PENDING", "PROCESSING", "SHIPPED", "DELIVERED"]
 
 
-def test_delivered_arriving_before_shipped_applies_both_in_order(harness):
+def test_delivered_arriving_before_ready_applies_both_in_order(harness):
     order_id, book = placed(harness)
     harness.deliver(reserved(order_id, book))
     harness.deliver(ShipmentUpdated(shipment_id=2, order_id=order_id, status="DELIVERED"))
-    harness.deliver(ShipmentUpdated(shipment_id=2, order_id=order_id, status="SHIPPED"))
+    harness.deliver(ShipmentUpdated(shipment_id=2, order_id=order_id, status="READY"))
     assert harness.order(order_id)["status"] == "DELIVERED"
     assert harness.statuses(order_id) == ["PENDING", "PROCESSING", "SHIPPED", "DELIVERED"]
 
 
-def test_a_shipment_update_for_a_cancelled_order_is_ignored(harness):
+def test_a_ready_shipment_of_a_cancelled_order_is_ignored(harness):
     order_id, book = placed(harness)
     harness.deliver(reserved(order_id, book))
     assert harness.client.post(f"/orders/{order_id}/cancel",
                                headers=harness.auth(20)).status_code == 200
     before = harness.outbox(order_id)
-    harness.deliver(ShipmentUpdated(shipment_id=3, order_id=order_id, status="SHIPPED"))
+    harness.deliver(ShipmentUpdated(shipment_id=3, order_id=order_id, status="READY"))
     assert harness.order(order_id)["status"] == "CANCELLED"
     assert harness.outbox(order_id) == before
 
@@ -101,7 +105,7 @@ def test_a_second_reservation_or_a_late_rejection_changes_nothing(harness):
 def test_every_event_delivered_twice_has_one_effect(harness):
     order_id, book = placed(harness)
     for payload in (reserved(order_id, book),
-                    ShipmentUpdated(shipment_id=4, order_id=order_id, status="SHIPPED"),
+                    ShipmentUpdated(shipment_id=4, order_id=order_id, status="READY"),
                     ShipmentUpdated(shipment_id=4, order_id=order_id, status="DELIVERED")):
         env = harness.deliver(payload)
         after_first = harness.outbox(order_id)

@@ -73,7 +73,7 @@ def test_an_order_goes_through_the_saga_over_rabbitmq_within_milliseconds(rabbit
     print(f"reservation → order.confirmed: {elapsed * 1000:.1f} ms")
     assert elapsed < 0.5, f"reservation to order.confirmed took {elapsed * 1000:.0f} ms"
 
-    for status in ("SHIPPED", "DELIVERED"):
+    for status in ("READY", "DELIVERED"):
         update = Envelope.wrap(ShipmentUpdated(shipment_id=1, order_id=order_id, status=status),
                                producer="test")
         channel.basic_publish(f"{instance}.events", update.type, update.to_bytes())

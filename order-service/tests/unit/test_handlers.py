@@ -13,9 +13,11 @@ from bookstore_shared.events.contracts import (
     OrderStatusChanged,
 )
 from bookstore_shared.kit import RetryLater
+from order_service.domain.exceptions import OrderNotCancellable
 from order_service.domain.model import Order
 from order_service.domain.model import OrderLine as Line
 from order_service.entrypoints.consumers import HANDLERS
+from order_service.service_layer.ordering import Caller, cancel_order
 
 
 def pending(uow, user_id=20) -> int:
@@ -77,20 +79,74 @@ def test_an_event_for_an_order_not_known_yet_is_retried_later(uow, ev):
     assert uow.published == []
 
 
-def test_shipment_updates_move_the_order_and_delivered_first_applies_both_steps(uow, ev):
+def test_a_ready_shipment_ships_the_order_and_delivered_completes_it(uow, ev):
     order_id = pending(uow)
     ev.deliver(uow, ev.reserved(order_id, (3, 2)))
 
-    emitted = ev.deliver(uow, ev.shipment(order_id, "PREPARING"),
-                         ev.shipment(order_id, "DELIVERED"), ev.shipment(order_id, "SHIPPED"))
+    emitted = ev.deliver(uow, ev.shipment(order_id, "PREPARING"), ev.shipment(order_id, "READY"),
+                         ev.shipment(order_id, "SHIPPED"), ev.shipment(order_id, "DELIVERED"))
 
-    assert [(e.previous_status, e.status) for e in emitted] == [
-        ("PROCESSING", "SHIPPED"), ("SHIPPED", "DELIVERED")]
+    assert emitted == [
+        OrderStatusChanged(order_id=order_id, user_id=20, status="SHIPPED",
+                           previous_status="PROCESSING"),
+        OrderStatusChanged(order_id=order_id, user_id=20, status="DELIVERED",
+                           previous_status="SHIPPED")]
     assert status_of(uow, order_id) == "DELIVERED"
 
 
-def test_shipment_updates_that_do_not_move_an_order_need_no_order(uow, ev):
-    assert ev.deliver(uow, ev.shipment(404, "PREPARING"), ev.shipment(404, "CANCELLED")) == []
+def test_cancelling_while_the_shipment_is_ready_wins_and_the_order_never_ships(uow, ev):
+    order_id = pending(uow)
+    ev.deliver(uow, ev.reserved(order_id, (3, 2)))
+    cancel_order(uow, order_id=order_id, caller=Caller(user_id=20))
+
+    assert ev.deliver(uow, ev.shipment(order_id, "READY")) == []
+    assert status_of(uow, order_id) == "CANCELLED"
+    shipped = [e for e in uow.published_payloads()
+               if isinstance(e, OrderStatusChanged) and e.status == "SHIPPED"]
+    assert shipped == [], "shipping is never told to send a cancelled order"
+    (cancelled,) = [e for e in uow.published_payloads() if isinstance(e, OrderCancelled)]
+    assert cancelled.previous_status == "PROCESSING"
+
+
+def test_a_cancel_after_the_ready_shipment_shipped_the_order_is_refused(uow, ev):
+    order_id = pending(uow)
+    ev.deliver(uow, ev.reserved(order_id, (3, 2)), ev.shipment(order_id, "READY"))
+
+    with pytest.raises(OrderNotCancellable) as refused:
+        cancel_order(uow, order_id=order_id, caller=Caller(user_id=20))
+
+    assert refused.value.status == "SHIPPED"
+    assert status_of(uow, order_id) == "SHIPPED"
+    assert not [e for e in uow.published_payloads() if isinstance(e, OrderCancelled)]
+
+
+def test_a_repeated_ready_or_the_shipments_own_shipped_changes_nothing(uow, ev):
+    order_id = pending(uow)
+    ev.deliver(uow, ev.reserved(order_id, (3, 2)), ev.shipment(order_id, "READY"))
+
+    assert ev.deliver(uow, ev.shipment(order_id, "READY"), ev.shipment(order_id, "SHIPPED")) == []
+    assert status_of(uow, order_id) == "SHIPPED"
+
+
+def test_a_delivery_that_overtook_the_release_applies_both_steps(uow, ev):
+    order_id = pending(uow)
+    ev.deliver(uow, ev.reserved(order_id, (3, 2)))
+
+    emitted = ev.deliver(uow, ev.shipment(order_id, "DELIVERED"), ev.shipment(order_id, "READY"))
+
+    assert [(e.previous_status, e.status) for e in emitted] == [
+        ("PROCESSING", "SHIPPED"), ("SHIPPED", "DELIVERED")]
+
+
+def test_shipment_updates_that_do_not_move_an_order_are_acked_without_a_transaction(uow, ev):
+    dispatcher = HANDLERS.bind()
+    acted = {status: dispatcher.acts_on(Envelope.wrap(ev.shipment(404, status),
+                                                      producer="shipping"))
+             for status in ("PREPARING", "READY", "SHIPPED", "DELIVERED", "CANCELLED")}
+    assert acted == {"PREPARING": False, "READY": True, "SHIPPED": False, "DELIVERED": True,
+                     "CANCELLED": False}
+    assert ev.deliver(uow, ev.shipment(404, "PREPARING"), ev.shipment(404, "SHIPPED"),
+                      ev.shipment(404, "CANCELLED")) == []
 
 
 def test_events_emitted_for_an_order_name_the_handled_event_as_their_cause(uow, ev):

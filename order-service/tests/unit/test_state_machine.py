@@ -85,9 +85,16 @@ def test_cancelling_after_shipping_or_twice_is_refused_with_the_current_status(s
     assert order.status is status
 
 
-def test_shipped_moves_a_processing_order_to_shipped():
+def test_a_ready_shipment_ships_a_processing_order():
     order = order_in(S.PROCESSING)
-    assert order.record_shipment("SHIPPED") == [StatusChange(S.PROCESSING, S.SHIPPED)]
+    assert order.record_shipment("READY") == [StatusChange(S.PROCESSING, S.SHIPPED)]
+    assert order.status is S.SHIPPED
+
+
+def test_a_ready_shipment_of_a_cancelled_order_is_ignored_and_it_stays_cancelled():
+    order = order_in(S.CANCELLED)
+    assert order.record_shipment("READY") == []
+    assert order.status is S.CANCELLED
 
 
 def test_delivered_moves_a_shipped_order_to_delivered():
@@ -103,9 +110,11 @@ def test_delivered_before_shipped_applies_both_steps_in_order():
 
 
 @pytest.mark.parametrize("status,update", [
-    (S.CANCELLED, "SHIPPED"), (S.CANCELLED, "DELIVERED"), (S.PENDING, "SHIPPED"),
-    (S.PENDING, "DELIVERED"), (S.SHIPPED, "SHIPPED"), (S.DELIVERED, "SHIPPED"),
-    (S.DELIVERED, "DELIVERED"), (S.PROCESSING, "PREPARING"), (S.PROCESSING, "CANCELLED"),
+    (S.CANCELLED, "READY"), (S.CANCELLED, "SHIPPED"), (S.CANCELLED, "DELIVERED"),
+    (S.PENDING, "READY"), (S.PENDING, "DELIVERED"), (S.SHIPPED, "READY"),
+    (S.SHIPPED, "SHIPPED"), (S.DELIVERED, "READY"), (S.DELIVERED, "SHIPPED"),
+    (S.DELIVERED, "DELIVERED"), (S.PROCESSING, "PREPARING"), (S.PROCESSING, "SHIPPED"),
+    (S.PROCESSING, "CANCELLED"),
 ])
 def test_late_duplicate_or_foreign_shipment_updates_are_ignored(status, update):
     order = order_in(status)

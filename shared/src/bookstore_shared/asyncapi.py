@@ -23,7 +23,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "inventory.stock_changed": ("inventory", ("catalog", "order")),
     "order.confirmed": ("order", ("shipping", "notification", "catalog")),
     "order.cancelled": ("order", ("inventory", "shipping", "notification", "catalog")),
-    "order.status_changed": ("order", ("notification",)),
+    "order.status_changed": ("order", ("notification", "shipping")),
     "shipment.updated": ("shipping", ("order",)),
     "notification.broadcast": ("notification", ("notification",)),
 }

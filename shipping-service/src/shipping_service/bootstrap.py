@@ -60,7 +60,7 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> ShippingContainer:
     def uow() -> ShippingUnitOfWork:
         return ShippingUnitOfWork(runtime.sessions, runtime.outbox, producer=PRODUCER)
 
-    schedule = CommitSignal(SCHEDULE_CHANGED)  # set after a commit that created a shipment
+    schedule = CommitSignal(SCHEDULE_CHANGED)  # set after a commit that scheduled a step
     schedule.watch(runtime.sessions)
     consumer = consume(runtime, HANDLERS, uow=uow, inbox=INBOX, timings=settings.timings,
                        schedule=schedule)

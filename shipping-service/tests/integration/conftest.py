@@ -6,7 +6,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
-from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, OrderLine
+from bookstore_shared.events.contracts import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderLine,
+    OrderStatusChanged,
+)
 from bookstore_shared.probe import EventProbe
 from shipping_service.bootstrap import ShippingContainer, bootstrap
 from shipping_service.config import Settings
@@ -64,6 +69,12 @@ def cancelled(order_id: int, previous: str = "PROCESSING") -> OrderCancelled:
                           previous_status=previous, items=[OrderLine(book_id=1, quantity=1)])
 
 
+def released(order_id: int) -> OrderStatusChanged:
+    """The order service's SHIPPED, which sends the order's READY shipment."""
+    return OrderStatusChanged(order_id=order_id, user_id=7, status="SHIPPED",
+                              previous_status="PROCESSING")
+
+
 def distinct_updates(probe: EventProbe) -> list:
     """`shipment.updated` events by event id: the outbox may publish a row again after a crash
     (at least once); consumers drop such copies by id, so only distinct ids are effects."""
@@ -86,5 +97,5 @@ def status_counts(probe: EventProbe) -> Counter:
 def ev():
     from types import SimpleNamespace
 
-    return SimpleNamespace(confirmed=confirmed, cancelled=cancelled, statuses=statuses,
-                           status_counts=status_counts)
+    return SimpleNamespace(confirmed=confirmed, cancelled=cancelled, released=released,
+                           statuses=statuses, status_counts=status_counts)

@@ -53,12 +53,15 @@ def test_a_killed_shipping_process_resumes_its_schedule_and_ships_each_order_onc
 
     shipping_process()
     orders = [200 + n for n in range(10)] + [300 + n for n in range(5)]
+    probe.wait_until(lambda p: all(ev.status_counts(p)[(o, "READY")] == 1 for o in orders),
+                     timeout=20)
+    probe.publish(*(ev.released(o) for o in orders))
     probe.wait_until(lambda p: all(ev.status_counts(p)[(o, "DELIVERED")] == 1 for o in orders),
                      timeout=20)
     probe.settle(1.5)
 
     counts = ev.status_counts(probe)
     assert {o: ev.statuses(probe, o) for o in orders} == {
-        o: ["PREPARING", "SHIPPED", "DELIVERED"] for o in orders}
+        o: ["PREPARING", "READY", "SHIPPED", "DELIVERED"] for o in orders}
     assert set(counts.values()) == {1}, "no status was published twice"
     assert sum(before.values()) < sum(counts.values()), "the restart did the remaining work"

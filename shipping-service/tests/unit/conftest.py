@@ -8,7 +8,12 @@ from types import SimpleNamespace
 import pytest
 from bookstore_shared.background import CommitSignal
 from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, OrderLine
+from bookstore_shared.events.contracts import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderLine,
+    OrderStatusChanged,
+)
 from bookstore_shared.kit import InMemoryUnitOfWork
 from bookstore_testing.kit import apply_events
 from shipping_service.domain.model import Shipment, ShipmentStatus, Step, Timings
@@ -82,6 +87,12 @@ def cancelled(order_id: int, previous: str = "PROCESSING") -> OrderCancelled:
                           previous_status=previous, items=[OrderLine(book_id=1, quantity=1)])
 
 
+def status_changed(order_id: int, status: str = "SHIPPED") -> OrderStatusChanged:
+    """The order service's status change (SHIPPED releases the order's shipment)."""
+    return OrderStatusChanged(order_id=order_id, user_id=7, status=status,
+                              previous_status="PROCESSING")
+
+
 @pytest.fixture
 def uow() -> FakeShippingUnitOfWork:
     return FakeShippingUnitOfWork()
@@ -91,4 +102,5 @@ def uow() -> FakeShippingUnitOfWork:
 def ev() -> SimpleNamespace:
     """Builders and helpers (test modules cannot import each other under importlib mode)."""
     return SimpleNamespace(confirmed=confirmed, cancelled=cancelled, handle=handle,
+                           status_changed=status_changed,
                            timings=TIMINGS, schedule=SCHEDULE, t0=datetime(2024, 1, 1, tzinfo=UTC))

@@ -13,7 +13,12 @@ def preparing(uow, order_id, due_at, correlation_id="saga-1"):
                       now=due_at - timedelta(seconds=5), correlation_id=correlation_id)
 
 
-def test_due_shipments_move_one_step_counted_from_when_they_were_due(uow, ev):
+def shipped(uow, order_id, due_at):
+    uow.shipments.add(order_id=order_id, step=Step(ShipmentStatus.SHIPPED, due_at),
+                      now=due_at - timedelta(seconds=10), correlation_id="saga-1")
+
+
+def test_due_shipments_are_packed_and_wait_for_their_orders_release(uow, ev):
     preparing(uow, 1, ev.t0)
     preparing(uow, 2, ev.t0 + timedelta(seconds=1))
     late = ev.t0 + timedelta(seconds=30)  # e.g. after a restart
@@ -22,11 +27,14 @@ def test_due_shipments_move_one_step_counted_from_when_they_were_due(uow, ev):
         assert advance_due_shipments(uow, now=late, timings=ev.timings) == 2
         uow.commit()
 
-    shipped = uow.shipments.by_order[1]
-    assert shipped.status is ShipmentStatus.SHIPPED and shipped.shipped_at == late
-    assert shipped.next_step_at == ev.t0 + ev.timings.deliver_after
+    packed = uow.shipments.by_order[1]
+    assert packed.status is ShipmentStatus.READY and packed.shipped_at is None
+    assert packed.next_step_at is None, "only the order service's SHIPPED sends it"
     assert [(e.order_id, e.status) for e in uow.published_payloads()] == [
-        (1, "SHIPPED"), (2, "SHIPPED")]
+        (1, "READY"), (2, "READY")]
+    with uow:
+        assert advance_due_shipments(uow, now=late + timedelta(hours=1), timings=ev.timings) == 0
+        uow.commit()
 
 
 def test_a_scheduled_step_has_no_cause_but_keeps_its_orders_correlation_id(uow, ev):
@@ -41,16 +49,19 @@ def test_a_scheduled_step_has_no_cause_but_keeps_its_orders_correlation_id(uow, 
         (None, "saga-of-order-1", "shipping"), (None, "saga-of-order-2", "shipping")]
 
 
-def test_a_shipped_shipment_is_delivered_and_then_never_moves_again(uow, ev):
-    preparing(uow, 1, ev.t0)
-    for now in (ev.t0, ev.t0 + ev.timings.deliver_after, ev.t0 + timedelta(hours=1)):
+def test_a_shipped_shipment_is_delivered_on_time_and_then_never_moves_again(uow, ev):
+    shipped(uow, 1, ev.t0)
+    for now in (ev.t0 - timedelta(seconds=1), ev.t0 + timedelta(seconds=1),
+                ev.t0 + timedelta(hours=1)):
         with uow:
             advance_due_shipments(uow, now=now, timings=ev.timings)
             uow.commit()
 
-    assert uow.published_payloads() == [
-        ShipmentUpdated(shipment_id=1, order_id=1, status=s) for s in ("SHIPPED", "DELIVERED")]
-    assert uow.shipments.by_order[1].next_step_at is None
+    assert uow.published_payloads() == [ShipmentUpdated(shipment_id=1, order_id=1,
+                                                        status="DELIVERED")]
+    delivered = uow.shipments.by_order[1]
+    assert delivered.delivered_at == ev.t0 + timedelta(seconds=1)
+    assert delivered.next_step_at is None
 
 
 def test_nothing_due_leaves_everything_as_it_is(uow, ev):
@@ -66,9 +77,9 @@ def test_one_tick_commits_its_moves_and_sleeps_until_the_next_due_shipment(uow, 
     scheduler = ShipmentScheduler(lambda: uow, ev.timings, signal=ev.schedule, max_idle_s=2.0)
     assert scheduler.run_once() == 2.0  # nothing scheduled: poll at the idle bound
 
-    preparing(uow, 1, ev.t0)  # long overdue: shipped now, its delivery overdue too
-    assert scheduler.run_once() == 0.02  # at once, but never a busy loop
-    assert uow.shipments.by_order[1].status is ShipmentStatus.SHIPPED
+    preparing(uow, 1, ev.t0)  # long overdue: packed now, then it waits for its release
+    assert scheduler.run_once() == 2.0
+    assert uow.shipments.by_order[1].status is ShipmentStatus.READY
     assert uow.commits == 2
 
     preparing(uow, 2, utcnow() + timedelta(seconds=1), correlation_id=None)

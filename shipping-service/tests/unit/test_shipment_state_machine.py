@@ -13,6 +13,7 @@ from shipping_service.domain.model import (
     advance,
     on_order_cancelled,
     on_order_confirmed,
+    release,
     start,
 )
 
@@ -20,19 +21,29 @@ T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 TIMINGS = Timings(ship_after=timedelta(seconds=5), deliver_after=timedelta(seconds=10))
 
 
-def test_a_new_shipment_is_preparing_and_ships_after_the_ship_delay():
+def test_a_new_shipment_is_preparing_and_is_ready_after_the_ship_delay():
     assert start(T0, TIMINGS) == Step(ShipmentStatus.PREPARING, T0 + timedelta(seconds=5))
 
 
-def test_a_shipped_shipment_is_delivered_after_the_delivery_delay_counted_from_its_due_time():
-    due = T0 + timedelta(seconds=5)
-    assert advance(ShipmentStatus.PREPARING, due, TIMINGS) == Step(
-        ShipmentStatus.SHIPPED, due + timedelta(seconds=10))
-    assert advance(ShipmentStatus.SHIPPED, due, TIMINGS) == Step(ShipmentStatus.DELIVERED, None)
+def test_a_due_shipment_is_packed_and_waits_for_its_release():
+    assert advance(ShipmentStatus.PREPARING, T0, TIMINGS) == Step(ShipmentStatus.READY, None)
 
 
-@pytest.mark.parametrize("status", [ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED])
-def test_final_shipments_never_advance(status):
+def test_a_released_shipment_ships_now_and_is_delivered_after_the_delivery_delay():
+    assert release(ShipmentStatus.READY, T0, TIMINGS) == Step(
+        ShipmentStatus.SHIPPED, T0 + timedelta(seconds=10))
+    assert advance(ShipmentStatus.SHIPPED, T0, TIMINGS) == Step(ShipmentStatus.DELIVERED, None)
+
+
+@pytest.mark.parametrize("status", [ShipmentStatus.PREPARING, ShipmentStatus.SHIPPED,
+                                    ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED])
+def test_only_a_ready_shipment_is_released(status):
+    assert release(status, T0, TIMINGS) is None
+
+
+@pytest.mark.parametrize("status", [ShipmentStatus.READY, ShipmentStatus.DELIVERED,
+                                    ShipmentStatus.CANCELLED])
+def test_ready_and_final_shipments_never_advance_on_their_own(status):
     with pytest.raises(InvalidTransition):
         advance(status, T0, TIMINGS)
 
@@ -43,8 +54,9 @@ def test_an_order_gets_one_shipment_and_none_after_a_tombstone():
         assert on_order_confirmed(status) is ConfirmedAction.IGNORE
 
 
-def test_only_a_preparing_shipment_can_be_cancelled():
+def test_only_a_shipment_that_has_not_left_can_be_cancelled():
     assert on_order_cancelled(ShipmentStatus.PREPARING) is CancelledAction.CANCEL
+    assert on_order_cancelled(ShipmentStatus.READY) is CancelledAction.CANCEL
     for status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED, ShipmentStatus.CANCELLED):
         assert on_order_cancelled(status) is CancelledAction.IGNORE
 

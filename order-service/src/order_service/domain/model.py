@@ -109,8 +109,11 @@ class Order:
         return self._move(OrderStatus.CANCELLED, reason)
 
     def record_shipment(self, shipment_status: str) -> list[StatusChange]:
-        """SHIPPED/DELIVERED from shipping, applied in order (DELIVERED first ships if needed)."""
-        if shipment_status == "SHIPPED" and self.status is OrderStatus.PROCESSING:
+        """A READY shipment ships a PROCESSING order: the order decides, under its row lock, so it
+        is never both cancelled and shipped (shipping sends the shipment on the order's SHIPPED
+        and cancels it on `order.cancelled`). DELIVERED follows SHIPPED (and ships first if
+        needed). SHIPPED from shipping follows the order's own SHIPPED: nothing to do."""
+        if shipment_status == "READY" and self.status is OrderStatus.PROCESSING:
             return [self._move(OrderStatus.SHIPPED)]
         if shipment_status == "DELIVERED":
             if self.status is OrderStatus.PROCESSING:

@@ -18,7 +18,7 @@ from ..service_layer.handlers import SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER
 HANDLERS = HandlerRegistry({
     InventoryReserved: handlers.confirm_order,
     InventoryRejected: handlers.cancel_rejected_order,
-    # PREPARING and CANCELLED do not move an order: acked without a transaction
+    # PREPARING, SHIPPED and CANCELLED do not move an order: acked without a transaction
     ShipmentUpdated: Only(handlers.record_shipment,
                           when=lambda data: data["status"] in SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER),
     BookCreated: handlers.remember_book,

@@ -23,7 +23,7 @@ from .unit_of_work import OrderUnitOfWork
 
 log = logging.getLogger(__name__)
 
-SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER = frozenset({"SHIPPED", "DELIVERED"})
+SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER = frozenset({"READY", "DELIVERED"})
 
 
 # ---- the saga: events that move an order (idempotent, late ones ignored) ----
@@ -66,8 +66,9 @@ def cancel_rejected_order(event: InventoryRejected, *, uow: OrderUnitOfWork,
 
 
 def record_shipment(event: ShipmentUpdated, *, uow: OrderUnitOfWork, envelope: Envelope) -> None:
-    """SHIPPED / DELIVERED from shipping (the registry lets only those through: PREPARING and
-    CANCELLED do not move an order, and do not need it to exist)."""
+    """READY / DELIVERED from shipping (the registry lets only those through: PREPARING,
+    SHIPPED and CANCELLED do not move an order, and do not need it to exist). A READY shipment
+    ships a PROCESSING order; one READY after a cancel is ignored (shipping cancels it)."""
     order = _locked(uow, event.order_id)
     _apply(uow, order, order.record_shipment(event.status), envelope)
 

@@ -127,7 +127,7 @@ class OrderStatusChanged(EventPayload):
 class ShipmentUpdated(EventPayload):
     shipment_id: int
     order_id: int
-    status: Literal["PREPARING", "SHIPPED", "DELIVERED", "CANCELLED"]
+    status: Literal["PREPARING", "READY", "SHIPPED", "DELIVERED", "CANCELLED"]
 
 
 class NotificationBroadcast(EventPayload):

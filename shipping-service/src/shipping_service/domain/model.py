@@ -1,4 +1,9 @@
-"""The shipment state machine, without any I/O."""
+"""The shipment state machine, without any I/O.
+
+PREPARING -> READY on its own schedule; READY -> SHIPPED only when the order service releases it
+(`order.status_changed` SHIPPED), then DELIVERED on schedule. PREPARING or READY -> CANCELLED on
+`order.cancelled`. The order service decides between cancel and ship under the order's row lock,
+so a shipment never leaves for an order that was cancelled."""
 from __future__ import annotations
 
 import enum
@@ -8,6 +13,7 @@ from datetime import datetime, timedelta
 
 class ShipmentStatus(str, enum.Enum):
     PREPARING = "PREPARING"
+    READY = "READY"  # packed, waiting for the order's release
     SHIPPED = "SHIPPED"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
@@ -19,7 +25,7 @@ class InvalidTransition(Exception):
 
 @dataclass(frozen=True)
 class Timings:
-    """How long a shipment waits in PREPARING, then in SHIPPED."""
+    """How long a shipment is PREPARING before it is READY, then SHIPPED before DELIVERED."""
 
     ship_after: timedelta
     deliver_after: timedelta
@@ -64,19 +70,31 @@ class CancelledAction(str, enum.Enum):
     IGNORE = "ignore"
 
 
+CANCELLABLE = frozenset({ShipmentStatus.PREPARING, ShipmentStatus.READY})
+
+
 def start(now: datetime, timings: Timings) -> Step:
-    """A new shipment is PREPARING and ships after `ship_after`."""
+    """A new shipment is PREPARING and is READY after `ship_after`."""
     return Step(ShipmentStatus.PREPARING, now + timings.ship_after)
 
 
 def advance(status: ShipmentStatus, due_at: datetime, timings: Timings) -> Step:
-    """The next step of a due shipment; the schedule counts from when the step was due, so a
-    restart does not stretch it."""
+    """The next step of a due shipment: READY waits for its release (no next step), a SHIPPED
+    one is DELIVERED. The schedule counts from when the step was due, so a restart does not
+    stretch it."""
     if status is ShipmentStatus.PREPARING:
-        return Step(ShipmentStatus.SHIPPED, due_at + timings.deliver_after)
+        return Step(ShipmentStatus.READY, None)
     if status is ShipmentStatus.SHIPPED:
         return Step(ShipmentStatus.DELIVERED, None)
     raise InvalidTransition(f"a {status.value} shipment does not advance")
+
+
+def release(status: ShipmentStatus, now: datetime, timings: Timings) -> Step | None:
+    """The order shipped: a READY shipment leaves now and is DELIVERED after `deliver_after`;
+    any other shipment stays as it is (None: a repeated or out-of-place release)."""
+    if status is ShipmentStatus.READY:
+        return Step(ShipmentStatus.SHIPPED, now + timings.deliver_after)
+    return None
 
 
 def on_order_confirmed(existing: ShipmentStatus | None) -> ConfirmedAction:
@@ -85,9 +103,10 @@ def on_order_confirmed(existing: ShipmentStatus | None) -> ConfirmedAction:
 
 
 def on_order_cancelled(existing: ShipmentStatus | None) -> CancelledAction:
-    """Only a shipment still PREPARING can be cancelled; none yet leaves a tombstone."""
+    """A shipment that has not left (PREPARING or READY) is cancelled; none yet leaves a
+    tombstone."""
     if existing is None:
         return CancelledAction.TOMBSTONE
-    if existing is ShipmentStatus.PREPARING:
+    if existing in CANCELLABLE:
         return CancelledAction.CANCEL
     return CancelledAction.IGNORE

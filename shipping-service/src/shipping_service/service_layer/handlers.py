@@ -6,7 +6,12 @@ import logging
 
 from bookstore_shared.background import CommitSignal
 from bookstore_shared.events import Envelope, utcnow
-from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, ShipmentUpdated
+from bookstore_shared.events.contracts import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderStatusChanged,
+    ShipmentUpdated,
+)
 
 from ..domain.model import (
     CancelledAction,
@@ -16,6 +21,7 @@ from ..domain.model import (
     Timings,
     on_order_cancelled,
     on_order_confirmed,
+    release,
     start,
 )
 from .unit_of_work import ShippingUnitOfWork
@@ -30,8 +36,9 @@ def updated(shipment_id: int, order_id: int, status: ShipmentStatus) -> Shipment
 
 def create_shipment(event: OrderConfirmed, *, uow: ShippingUnitOfWork, envelope: Envelope,
                     timings: Timings, schedule: CommitSignal) -> None:
-    """A confirmed order gets one shipment, PREPARING until its ship time; the scheduler is woken
-    once it commits, so the new due time is on its schedule without waiting for its next poll."""
+    """A confirmed order gets one shipment, PREPARING until its ship time (then READY); the
+    scheduler is woken once it commits, so the new due time is on its schedule without waiting
+    for its next poll."""
     existing = uow.shipments.lock_by_order(event.order_id)
     if on_order_confirmed(existing.status if existing else None) is ConfirmedAction.IGNORE:
         log.info("no new shipment", extra={"order_id": event.order_id,
@@ -46,9 +53,27 @@ def create_shipment(event: OrderConfirmed, *, uow: ShippingUnitOfWork, envelope:
     uow.wake_after_commit(schedule)
 
 
+def ship_released_order(event: OrderStatusChanged, *, uow: ShippingUnitOfWork,
+                        timings: Timings, schedule: CommitSignal) -> None:
+    """The order service shipped the order (the registry lets only SHIPPED through): its READY
+    shipment leaves and is DELIVERED on schedule. The order service moves an order to SHIPPED
+    only on READY and never after a cancel, so anything else is a repeat or older history."""
+    existing = uow.shipments.lock_by_order(event.order_id)
+    now = utcnow()
+    step = release(existing.status, now, timings) if existing else None
+    if step is None:
+        log.info("no shipment released", extra={
+            "order_id": event.order_id, "status": existing.status.value if existing else None})
+        return
+    uow.shipments.move(existing.id, step, now)
+    uow.emit(updated(existing.id, event.order_id, step.status))
+    uow.wake_after_commit(schedule)
+
+
 def cancel_shipment(event: OrderCancelled, *, uow: ShippingUnitOfWork,
                     envelope: Envelope) -> None:
-    """Cancel a shipment still PREPARING; with none yet, leave a tombstone for a late confirmation."""
+    """Cancel a shipment that has not left (PREPARING or READY); with none yet, leave a
+    tombstone for a late confirmation."""
     existing = uow.shipments.lock_by_order(event.order_id)
     action = on_order_cancelled(existing.status if existing else None)
     now = utcnow()

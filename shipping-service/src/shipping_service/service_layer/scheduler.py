@@ -15,7 +15,7 @@ from .handlers import updated
 from .unit_of_work import ShippingUnitOfWork
 
 SCHEDULE_CHANGED = "shipping_schedule_changed"
-"""The commit-signal key of a transaction that changed the schedule (a new shipment)."""
+"""The commit-signal key of a transaction that changed the schedule (a new or a released shipment)."""
 
 
 @contextmanager
@@ -50,8 +50,8 @@ class ShipmentScheduler:
     """Sleeps until the earliest due shipment (or a wake-up), then advances what is due.
 
     Replicas share the work through `FOR UPDATE SKIP LOCKED`; a restart resumes from the rows.
-    `signal` is set after the commit of a transaction that created a shipment (see
-    `create_shipment`), so a new shipment is on the schedule at once.
+    `signal` is set after the commit of a transaction that scheduled a step (`create_shipment`,
+    `ship_released_order`), so it is on the schedule at once.
     """
 
     def __init__(self, uow: Callable[[], ShippingUnitOfWork], timings: Timings, *,
