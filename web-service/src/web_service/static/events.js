@@ -53,7 +53,7 @@
       item.append(time, " ", type, " ", what);
       if (oldestFirst) {
         list.append(item);
-        while (list.children.length > MAX_SHOWN) list.firstChild.remove();
+        while (list.children.length > MAX_SHOWN) list.firstElementChild.remove();
       } else {
         list.prepend(item);
         while (list.children.length > MAX_SHOWN) list.lastChild.remove();
