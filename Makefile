@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 endif
 VENV_PY := .venv/bin/python
 
-.PHONY: install run test lint tap bench clean asyncapi screenshots
+.PHONY: install run test lint tap bench soak clean asyncapi screenshots
 
 install: .venv/.synced ## create the virtualenv from the lock file (uv workspace)
 
@@ -34,6 +34,9 @@ bench: install ## load the whole system (real MySQL + RabbitMQ on 127.0.0.1); wr
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || \
 		{ echo "make bench needs wrk (Debian/Ubuntu: apt-get install wrk)"; exit 1; }
 	$(VENV_PY) -m bench.run
+
+soak: install ## MINUTES (10) of RATE (40) orders/s under chaos on MySQL + RabbitMQ; writes its section of docs/RELIABILITY.md
+	$(VENV_PY) -m bench.soak --minutes $(or $(MINUTES),10) --rate $(or $(RATE),40) --write $(ARGS)
 
 tap: install ## print the event stream: make tap ARGS='order.# --json'
 	.venv/bin/bookstore tap $(ARGS)

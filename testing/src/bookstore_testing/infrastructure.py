@@ -143,9 +143,10 @@ def _delete_broker_objects(url: str, name: str) -> None:
 
 def system_env(infra: Infrastructure, instance: str, data_dir: str, **overrides: str) -> dict:
     """Environment for running the system against the real infrastructure, fast timings."""
-    # Nothing configured on the developer's machine leaks in (a real OpenAI key, a database URL).
+    # Nothing configured on the developer's machine leaks in (a real OpenAI key, a database URL,
+    # a trace collector).
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("BOOKSTORE_", "OPENAI_")) and k != "DATABASE_URL"}
+           if not k.startswith(("BOOKSTORE_", "OPENAI_", "OTEL_")) and k != "DATABASE_URL"}
     env.update({
         "BOOKSTORE_MYSQL_URL": infra.mysql_url,
         "BOOKSTORE_RABBITMQ_URL": infra.rabbitmq_url,
