@@ -41,6 +41,23 @@ def register_and_login(url: str, *, prefix: str = "u") -> dict[str, str]:
     return login(url, email, password)
 
 
+_FIRST_ADMINS: dict[str, dict[str, str]] = {}
+
+
+def first_admin(system: RunningSystem) -> dict[str, str]:
+    """The system's first admin, created on first use: a system takes one `/create_admin`, so
+    every test of a session shares it. Returns its Authorization header."""
+    if system.url not in _FIRST_ADMINS:
+        name = "admin" + uuid.uuid4().hex[:8]
+        email, password = f"{name}@example.com", "admin password 1"
+        with httpx.Client(base_url=system.url, timeout=10) as client:
+            r = client.post("/create_admin",
+                            json={"username": name, "email": email, "password": password})
+        assert r.status_code == 201, f"first admin already taken on {system.url}: {r.text}"
+        _FIRST_ADMINS[system.url] = login(system.url, email, password)
+    return _FIRST_ADMINS[system.url]
+
+
 @dataclass
 class RunningSystem:
     """A started system: its gateway URL, environment, processes and a client for the gateway."""

@@ -1,6 +1,6 @@
 """Every series the Grafana dashboard queries is one the running services really expose.
 
-A system of its own (one process per service on MySQL and RabbitMQ, as the containers run it)
+The session's system (one process per service on MySQL and RabbitMQ, as the containers run it)
 takes one order through its whole saga, so the labelled counters have samples; then every
 service's /metrics is read on its own port, and a real Prometheus, given the compose scrape jobs,
 scrapes the system and answers every dashboard query.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -21,7 +20,7 @@ from bookstore_testing import free_port_base, wait_for
 from bookstore_testing.ai import make_pdf
 from prometheus_client.parser import text_string_to_metric_families
 
-from ..conftest import RunningSystem, login, own_system, register_and_login
+from ..conftest import RunningSystem, first_admin, register_and_login
 from . import promql
 from .conftest import DEPLOY, SERVICES
 
@@ -36,13 +35,7 @@ ADDED_BY_PROMETHEUS = {"job", "instance", "le"}
 
 def place_one_order_to_delivery(system: RunningSystem) -> None:
     """An admin adds a book in stock; a customer buys it and the saga runs to DELIVERED."""
-    name = "admin" + uuid.uuid4().hex[:8]
-    email, password = f"{name}@example.com", "admin password 1"
-    r = system.client.post("/create_admin",
-                           json={"username": name, "email": email, "password": password})
-    assert r.status_code == 201, r.text
-    admin = login(system.url, email, password)
-    r = system.client.post("/books", headers=admin, data={
+    r = system.client.post("/books", headers=first_admin(system), data={
         "title": "Metrics", "author": "Ann Author", "price": "9.50", "stock": "3"},
         files={"pdf": ("m.pdf", make_pdf(["The lighthouse keeper counts ships."]),
                        "application/pdf")})
@@ -64,11 +57,10 @@ def scrape(url: str) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def system(infra, new_instance, tmp_path_factory) -> Iterator[RunningSystem]:
-    """A system of its own that has delivered one order."""
-    with own_system(infra, new_instance, tmp_path_factory, "metrics") as running:
-        place_one_order_to_delivery(running)
-        yield running
+def system(services_system) -> RunningSystem:
+    """The session's services-mode system, once it has delivered one order."""
+    place_one_order_to_delivery(services_system)
+    return services_system
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,11 @@
 """System-test helpers shared by e2e modules: both modes, the first admin and fresh users."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
-import httpx
 import pytest
 
-from ..conftest import MODES, login, register_and_login
+from ..conftest import MODES, first_admin, register_and_login
 
 SERVICES_ONLY = "services_mode"
 
@@ -22,14 +20,8 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def admin_headers(system) -> dict[str, str]:
-    """The system's first admin (created once per session; use this instead of /create_admin)."""
-    name = "admin" + uuid.uuid4().hex[:8]
-    email, password = f"{name}@example.com", "admin password 1"
-    with httpx.Client(base_url=system.url, timeout=10) as client:
-        r = client.post("/create_admin",
-                        json={"username": name, "email": email, "password": password})
-    assert r.status_code == 201, f"first admin already taken in this session: {r.text}"
-    return login(system.url, email, password)
+    """The system's first admin (use this instead of /create_admin)."""
+    return first_admin(system)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from bookstore_shared.launcher import wait_ready
 from bookstore_shared.settings import BaseServiceSettings
 from bookstore_testing import wait_for as _wait_for
 
-from ..conftest import RunningSystem, login, register_and_login
+from ..conftest import RunningSystem, first_admin, register_and_login  # noqa: F401
 from ..e2e.test_books import make_pdf
 
 # Faults take a while to heal: a longer default wait than the unit suites.
@@ -23,24 +23,6 @@ wait_for = partial(_wait_for, timeout=30.0, every=0.1)
 
 TERMINAL = {"DELIVERED", "CANCELLED"}
 RETRYABLE = {502, 503, 504}  # a client retries these with the same Idempotency-Key
-
-
-_ADMINS: dict[str, dict[str, str]] = {}
-
-
-def first_admin(system: RunningSystem) -> dict[str, str]:
-    """The system's first admin (created on first use); returns its Authorization header."""
-    if system.url not in _ADMINS:
-        _ADMINS[system.url] = _create_first_admin(system)
-    return _ADMINS[system.url]
-
-
-def _create_first_admin(system: RunningSystem) -> dict[str, str]:
-    name = "admin" + uuid.uuid4().hex[:8]
-    body = {"username": name, "email": f"{name}@example.com", "password": "admin password 1"}
-    r = system.client.post("/create_admin", json=body)
-    assert r.status_code == 201, r.text
-    return login(system.url, body["email"], body["password"])
 
 
 def new_user(system: RunningSystem) -> dict[str, str]:
