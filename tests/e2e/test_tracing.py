@@ -2,13 +2,10 @@
 inventory, shipping and notification to the email, as an OTLP collector receives it."""
 from __future__ import annotations
 
-import uuid
-
-import httpx
 import pytest
 from bookstore_testing import wait_for
 
-from ..conftest import MODES, login, own_system, register_and_login
+from ..conftest import MODES, first_admin, own_system, register_and_login
 from .otlp_receiver import OtlpReceiver, ReceivedSpan
 from .test_orders import add_book, status_of
 
@@ -19,16 +16,6 @@ STEPS = {("gateway", "POST order"), ("order", "POST /orders"),
          ("inventory", "process order.placed"), ("order", "process inventory.reserved"),
          ("shipping", "process order.confirmed"), ("notification", "send purchase email"),
          ("shipping", "advance shipment to DELIVERED"), ("order", "process shipment.updated")}
-
-
-def first_admin(url: str) -> dict[str, str]:
-    name = "admin" + uuid.uuid4().hex[:8]
-    email, password = f"{name}@example.com", "admin password 1"
-    with httpx.Client(base_url=url, timeout=10) as client:
-        r = client.post("/create_admin", json={"username": name, "email": email,
-                                               "password": password})
-    assert r.status_code == 201, r.text
-    return login(url, email, password)
 
 
 def trace_of_the_order(spans: list[ReceivedSpan]) -> str | None:
@@ -45,7 +32,7 @@ def test_an_order_placed_through_the_gateway_is_one_trace_across_the_saga(
             infra, new_instance, tmp_path_factory, "tracing", mode=mode,
             OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY="100",
             OTEL_TRACES_SAMPLER="parentbased_always_on") as system:
-        admin = first_admin(system.url)
+        admin = first_admin(system)
         book_id = add_book(system, admin, stock=3)
         buyer = register_and_login(system.url)
         r = system.client.post("/orders", json={"book_id": book_id, "quantity": 1},
