@@ -54,4 +54,14 @@ def test_an_order_placed_through_the_gateway_is_one_trace_across_the_saga(
 
         spans = wait_for(whole_trace, timeout=30,
                          what=f"one tree of spans in the order's trace with {sorted(STEPS)}")
+        # the book's summary, a job queued by ai's consumer, runs in the trace of POST /books
+        wait_for(lambda: summarized_in_the_trace_of_the_upload(receiver.received()), timeout=30,
+                 what="ai's summary job in the trace of the book's upload")
     assert {s.service for s in spans} >= SAGA_SERVICES
+
+
+def summarized_in_the_trace_of_the_upload(spans: list[ReceivedSpan]) -> bool:
+    uploads = {s.trace_id for s in spans
+               if s.service == "gateway" and s.name == "POST catalog" and not s.parent_span_id}
+    return any(s.service == "ai" and s.name == "summarize book" and s.trace_id in uploads
+               for s in spans)

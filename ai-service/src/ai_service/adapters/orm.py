@@ -27,6 +27,7 @@ summary_job = Table(
     Column("lease_expires_at", _TS, nullable=True),
     Column("correlation_id", String(128), nullable=True),
     Column("causation_id", String(36), nullable=True),
+    Column("traceparent", String(55), nullable=True),  # the trace it was queued in
     Column("created_at", _TS, nullable=False),
     Column("started_at", _TS, nullable=True),
     Column("finished_at", _TS, nullable=True),

@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 from typing import Protocol
 
-from bookstore_shared.events import utcnow
+from bookstore_shared.events import current_trace_context, utcnow
 from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -58,14 +58,14 @@ class SqlJobRepository:
         self.session.execute(insert(t).values(
             book_id=book_id, pdf_key=pdf_key, status=JobStatus.QUEUED, fetch_attempts=0,
             available_at=now, created_at=now, correlation_id=correlation_id,
-            causation_id=causation_id))
+            causation_id=causation_id, traceparent=current_trace_context().get("traceparent")))
 
     def claim(self, *, lease_s: float) -> Job | None:
         """Take the oldest runnable job (replicas skip each other's locked rows)."""
         now = utcnow()
         row = self.session.execute(
             select(t.c.id, t.c.book_id, t.c.pdf_key, t.c.fetch_attempts, t.c.correlation_id,
-                   t.c.causation_id)
+                   t.c.causation_id, t.c.traceparent)
             .where(_ready_to_run(now)).order_by(t.c.id).limit(1)
             .with_for_update(skip_locked=True)).first()
         if row is None:
@@ -79,7 +79,7 @@ class SqlJobRepository:
             return None
         return Job(id=row.id, book_id=row.book_id, pdf_key=row.pdf_key, token=token,
                    fetch_attempts=row.fetch_attempts, correlation_id=row.correlation_id,
-                   causation_id=row.causation_id)
+                   causation_id=row.causation_id, traceparent=row.traceparent)
 
     def still_ours(self, job: Job) -> bool:
         """Lock the job row if it is still running under our lease (not cancelled, not taken)."""

@@ -37,6 +37,7 @@ class Job:
     fetch_attempts: int = 0
     correlation_id: str | None = None
     causation_id: str | None = None
+    traceparent: str | None = None  # the trace the job was queued in, if traced
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
+from bookstore_shared import telemetry
 from bookstore_shared.background import BackgroundLoop, CommitSignal
+from bookstore_shared.events import trace_context_of
 
 from ..domain.model import Job
 from .jobs import JobContext, run_job
@@ -24,6 +26,7 @@ class JobWorker:
         self._lease = lease_s
         self._poll = poll_s
         self.on_finished = on_finished
+        self._tracer = telemetry.tracer("ai")
         self._loop = BackgroundLoop("ai-worker", self._step, signal=signal, threads=threads,
                                     backoff_s=0.5, max_backoff_s=10.0)
 
@@ -54,11 +57,19 @@ class JobWorker:
         job = self.claim()
         if job is None:
             return None
-        with self._lease_kept(job):
+        with self._lease_kept(job), self._span(job):
             state = run_job(job, self._ctx)
         if self.on_finished:
             self.on_finished(state)
         return state
+
+    def _span(self, job: Job):
+        """The job, in the trace of the event that queued it (when traced)."""
+        if self._tracer is None or not job.traceparent:
+            return nullcontext()
+        return self._tracer.start_as_current_span(
+            "summarize book", context=trace_context_of(job.traceparent),
+            attributes={"book.id": job.book_id, "job.id": job.id})
 
     @contextmanager
     def _lease_kept(self, job: Job) -> Iterator[None]:
