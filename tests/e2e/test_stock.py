@@ -136,5 +136,5 @@ def test_inventory_and_shipping_killed_mid_flow_lose_and_double_nothing_in_servi
     assert reserved == Counter({oid: 1 for oid in orders}), "one reservation per order"
     steps = Counter((e.data["order_id"], e.data["status"]) for e in of_ours("shipment.updated"))
     assert steps == Counter({(oid, s): 1 for oid in orders
-                             for s in ("PREPARING", "SHIPPED", "DELIVERED")})
+                             for s in ("PREPARING", "READY", "SHIPPED", "DELIVERED")})
     assert of_ours("inventory.rejected") == []
