@@ -14,8 +14,9 @@ HOPS = [
     ("HTTP sent → order.placed", "http", "order.placed"),
     ("order.placed → inventory.reserved", "order.placed", "inventory.reserved"),
     ("inventory.reserved → PROCESSING", "inventory.reserved", "status:PROCESSING"),
-    ("PROCESSING → shipment SHIPPED", "status:PROCESSING", "shipment:SHIPPED"),
-    ("shipment SHIPPED → status SHIPPED", "shipment:SHIPPED", "status:SHIPPED"),
+    ("PROCESSING → shipment READY", "status:PROCESSING", "shipment:READY"),
+    ("shipment READY → status SHIPPED", "shipment:READY", "status:SHIPPED"),
+    ("status SHIPPED → shipment SHIPPED", "status:SHIPPED", "shipment:SHIPPED"),
     ("shipment SHIPPED → shipment DELIVERED", "shipment:SHIPPED", "shipment:DELIVERED"),
     ("shipment DELIVERED → DELIVERED", "shipment:DELIVERED", "status:DELIVERED"),
 ]

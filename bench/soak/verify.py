@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from .events import EventLog
 from .load import FINAL, Load
 
-STEPS = ("PREPARING", "SHIPPED", "DELIVERED")
+STEPS = ("PREPARING", "READY", "SHIPPED", "DELIVERED")
 
 
 @dataclass
