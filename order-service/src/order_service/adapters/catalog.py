@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 import httpx
+from bookstore_shared import telemetry
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class HttpCatalog:
                  headers: dict[str, str] | None = None):
         self._client = httpx.Client(base_url=base_url, timeout=timeout_s, transport=transport,
                                     headers=headers)
+        telemetry.instrument_httpx(self._client, "order")
 
     def book(self, book_id: int) -> CatalogBook | None:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from bookstore_shared import telemetry
 
 
 class ApiUnavailable(Exception):
@@ -21,6 +22,7 @@ class GatewayApi:
     async def open(self) -> None:
         self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self._timeout,
                                          follow_redirects=False)
+        telemetry.instrument_httpx(self._client, "web")
 
     async def close(self) -> None:
         if self._client is not None:
