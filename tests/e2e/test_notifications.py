@@ -3,64 +3,14 @@ purchase email (at a real SMTP server) carrying the uploaded PDF byte for byte."
 from __future__ import annotations
 
 import time
-import uuid
 
-import httpx
 import orjson
 import pytest
-from bookstore_testing.mail import SmtpSink
 from websockets.sync.client import connect
 
-from ..conftest import MODES, own_system
 from .test_books import make_pdf
 
 STATUSES = ["PENDING", "PROCESSING", "SHIPPED", "DELIVERED"]
-
-
-class MailSystem:
-    """The whole system sending its mail to `sink`, with its first admin and two users."""
-
-    def __init__(self, url: str, sink: SmtpSink):
-        self.url, self.sink = url, sink
-        self.ws_url = url.replace("http://", "ws://") + "/ws"
-        self.client = httpx.Client(base_url=url, timeout=15)
-        self._admin: dict | None = None
-
-    @property
-    def admin(self) -> dict:
-        """The system's first admin, created on first use."""
-        if self._admin is None:
-            self._admin = self.user(admin=True)
-        return self._admin
-
-    def user(self, *, admin: bool = False) -> dict:
-        name = ("admin" if admin else "u") + uuid.uuid4().hex[:10]
-        body = {"username": name, "email": f"{name}@example.com", "password": "correct horse 1"}
-        r = self.client.post("/create_admin" if admin else "/register", json=body)
-        assert r.status_code == 201, r.text
-        r = self.client.post("/login", json={"email": body["email"], "password": body["password"]})
-        assert r.status_code == 200, r.text
-        token = r.json()["access_token"]
-        self.client.cookies.clear()  # the shared client must not stay logged in
-        return {"email": body["email"], "token": token,
-                "headers": {"Authorization": f"Bearer {token}"}}
-
-
-@pytest.fixture(scope="module", params=MODES)
-def mail_system(request, infra, new_instance, tmp_path_factory):
-    """A second system, in each mode, whose notification service mails an aiosmtpd server."""
-    sink = SmtpSink()
-    try:
-        with own_system(infra, new_instance, tmp_path_factory, "mail", mode=request.param,
-                        BOOKSTORE_SMTP_HOST="127.0.0.1",
-                        BOOKSTORE_SMTP_PORT=str(sink.port)) as running:
-            system = MailSystem(running.url, sink)
-            try:
-                yield system
-            finally:
-                system.client.close()
-    finally:
-        sink.stop()
 
 
 def recv_json(ws, timeout: float = 20.0) -> dict:
