@@ -64,7 +64,6 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> ShippingContainer:
     schedule.watch(runtime.sessions)
     consumer = consume(runtime, HANDLERS, uow=uow, inbox=INBOX, timings=settings.timings,
                        schedule=schedule)
-    scheduler = ShipmentScheduler(uow, settings.timings, signal=schedule,
-                                  max_idle_s=settings.scheduler_max_idle_s)
+    scheduler = ShipmentScheduler(uow, signal=schedule, max_idle_s=settings.scheduler_max_idle_s)
     return ShippingContainer(settings=settings, runtime=runtime, uow=uow,
                              dispatcher=consumer.dispatcher, scheduler=scheduler)

@@ -17,7 +17,7 @@ def ready(uow, ev, order_id: int) -> None:
     """A confirmed order's shipment, packed by the scheduler at its ship time."""
     ev.handle(uow, ev.confirmed(order_id))
     with uow:
-        advance_due_shipments(uow, now=utcnow() + ev.timings.ship_after, timings=ev.timings)
+        advance_due_shipments(uow, now=utcnow() + ev.timings.ship_after)
         uow.commit()
     assert uow.shipments.by_order[order_id].status is ShipmentStatus.READY
 

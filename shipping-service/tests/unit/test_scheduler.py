@@ -24,7 +24,7 @@ def test_due_shipments_are_packed_and_wait_for_their_orders_release(uow, ev):
     late = ev.t0 + timedelta(seconds=30)  # e.g. after a restart
 
     with uow:
-        assert advance_due_shipments(uow, now=late, timings=ev.timings) == 2
+        assert advance_due_shipments(uow, now=late) == 2
         uow.commit()
 
     packed = uow.shipments.by_order[1]
@@ -33,7 +33,7 @@ def test_due_shipments_are_packed_and_wait_for_their_orders_release(uow, ev):
     assert [(e.order_id, e.status) for e in uow.published_payloads()] == [
         (1, "READY"), (2, "READY")]
     with uow:
-        assert advance_due_shipments(uow, now=late + timedelta(hours=1), timings=ev.timings) == 0
+        assert advance_due_shipments(uow, now=late + timedelta(hours=1)) == 0
         uow.commit()
 
 
@@ -42,7 +42,7 @@ def test_a_scheduled_step_has_no_cause_but_keeps_its_orders_correlation_id(uow, 
     preparing(uow, 2, ev.t0, correlation_id="saga-of-order-2")
 
     with uow:
-        advance_due_shipments(uow, now=ev.t0, timings=ev.timings)
+        advance_due_shipments(uow, now=ev.t0)
         uow.commit()
 
     assert [(e.causation_id, e.correlation_id, e.producer) for e in uow.published] == [
@@ -54,7 +54,7 @@ def test_a_shipped_shipment_is_delivered_on_time_and_then_never_moves_again(uow,
     for now in (ev.t0 - timedelta(seconds=1), ev.t0 + timedelta(seconds=1),
                 ev.t0 + timedelta(hours=1)):
         with uow:
-            advance_due_shipments(uow, now=now, timings=ev.timings)
+            advance_due_shipments(uow, now=now)
             uow.commit()
 
     assert uow.published_payloads() == [ShipmentUpdated(shipment_id=1, order_id=1,
@@ -67,14 +67,13 @@ def test_a_shipped_shipment_is_delivered_on_time_and_then_never_moves_again(uow,
 def test_nothing_due_leaves_everything_as_it_is(uow, ev):
     preparing(uow, 1, ev.t0)
     with uow:
-        assert advance_due_shipments(uow, now=ev.t0 - timedelta(seconds=1),
-                                     timings=ev.timings) == 0
+        assert advance_due_shipments(uow, now=ev.t0 - timedelta(seconds=1)) == 0
         uow.commit()
     assert uow.published == []
 
 
 def test_one_tick_commits_its_moves_and_sleeps_until_the_next_due_shipment(uow, ev):
-    scheduler = ShipmentScheduler(lambda: uow, ev.timings, signal=ev.schedule, max_idle_s=2.0)
+    scheduler = ShipmentScheduler(lambda: uow, signal=ev.schedule, max_idle_s=2.0)
     assert scheduler.run_once() == 2.0  # nothing scheduled: poll at the idle bound
 
     preparing(uow, 1, ev.t0)  # long overdue: packed now, then it waits for its release
@@ -90,7 +89,7 @@ def test_one_tick_commits_its_moves_and_sleeps_until_the_next_due_shipment(uow, 
 def test_a_full_batch_asks_for_the_next_tick_at_once(uow, ev):
     for order_id in range(3):
         preparing(uow, order_id, ev.t0)
-    scheduler = ShipmentScheduler(lambda: uow, ev.timings, signal=ev.schedule, batch=3)
+    scheduler = ShipmentScheduler(lambda: uow, signal=ev.schedule, batch=3)
 
     assert scheduler.run_once() == 0.0
     assert len(uow.published) == 3

@@ -78,10 +78,9 @@ def start(now: datetime, timings: Timings) -> Step:
     return Step(ShipmentStatus.PREPARING, now + timings.ship_after)
 
 
-def advance(status: ShipmentStatus, due_at: datetime, timings: Timings) -> Step:
-    """The next step of a due shipment: READY waits for its release (no next step), a SHIPPED
-    one is DELIVERED. The schedule counts from when the step was due, so a restart does not
-    stretch it."""
+def advance(status: ShipmentStatus) -> Step:
+    """The next step of a due shipment: a PREPARING one is READY and waits for its release (no
+    next step), a SHIPPED one is DELIVERED."""
     if status is ShipmentStatus.PREPARING:
         return Step(ShipmentStatus.READY, None)
     if status is ShipmentStatus.SHIPPED:

@@ -10,12 +10,12 @@ from bookstore_shared.background import BackgroundLoop, CommitSignal
 from bookstore_shared.context import correlation_id_var
 from bookstore_shared.events import trace_context_of, utcnow
 
-from ..domain.model import Shipment, Timings, advance
+from ..domain.model import Shipment, advance
 from .handlers import updated
 from .unit_of_work import ShippingUnitOfWork
 
 SCHEDULE_CHANGED = "shipping_schedule_changed"
-"""The commit-signal key of a transaction that changed the schedule (a new or a released shipment)."""
+"""The commit-signal key of a transaction that scheduled a step (a new or a released shipment)."""
 
 
 @contextmanager
@@ -34,12 +34,11 @@ def _saga(shipment: Shipment, status: str) -> Iterator[None]:
         correlation_id_var.reset(token)
 
 
-def advance_due_shipments(uow: ShippingUnitOfWork, *, now: datetime, timings: Timings,
-                          limit: int = 100) -> int:
+def advance_due_shipments(uow: ShippingUnitOfWork, *, now: datetime, limit: int = 100) -> int:
     """Move every due shipment one step (claimed rows only); returns how many moved."""
     due = uow.shipments.claim_due(now, limit)
     for shipment in due:
-        step = advance(shipment.status, shipment.next_step_at, timings)
+        step = advance(shipment.status)
         uow.shipments.move(shipment.id, step, now)
         with _saga(shipment, step.status.value):
             uow.emit(updated(shipment.id, shipment.order_id, step.status))
@@ -54,10 +53,9 @@ class ShipmentScheduler:
     `ship_released_order`), so it is on the schedule at once.
     """
 
-    def __init__(self, uow: Callable[[], ShippingUnitOfWork], timings: Timings, *,
-                 signal: CommitSignal, max_idle_s: float = 2.0, batch: int = 100):
+    def __init__(self, uow: Callable[[], ShippingUnitOfWork], *, signal: CommitSignal,
+                 max_idle_s: float = 2.0, batch: int = 100):
         self._uow = uow
-        self._timings = timings
         self._max_idle = max_idle_s
         self._batch = batch
         self._signal = signal
@@ -82,8 +80,7 @@ class ShipmentScheduler:
         """Advance due shipments in one unit of work; returns how long to sleep before the next
         one is due."""
         with self._uow() as uow:
-            moved = advance_due_shipments(uow, now=utcnow(), timings=self._timings,
-                                          limit=self._batch)
+            moved = advance_due_shipments(uow, now=utcnow(), limit=self._batch)
             if moved >= self._batch:
                 uow.commit()
                 return 0.0
