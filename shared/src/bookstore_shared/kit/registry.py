@@ -30,7 +30,7 @@ class RetryLater(Exception):
 @dataclass(frozen=True)
 class Only:
     """A handler that acts on some events of its type only, e.g. `Only(record_shipment,
-    when=lambda data: data["status"] in ("SHIPPED", "DELIVERED"))`: one routing key carries every
+    when=lambda data: data["status"] in ("READY", "DELIVERED"))`: one routing key carries every
     shipment status. The others are acked without a transaction, an inbox row or validation (an
     event with no effect needs no idempotency record). `when` reads the event's raw data."""
 
