@@ -69,16 +69,23 @@ def mysql_counters(mysql_url: str) -> dict[str, int]:
         conn.close()
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(idle + iowait, all) CPU ticks of the whole machine so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    return ticks[3] + ticks[4], sum(ticks)
+
+
+def idle_share(since: tuple[int, int]) -> float:
+    """The share of all CPUs left idle since `machine_ticks()` returned `since`."""
+    idle, total = machine_ticks()
+    return (idle - since[0]) / max(1, total - since[1])
+
+
 def machine_idle_share(seconds: float = 2.0) -> float:
     """The share of all CPUs left idle over `seconds` (from /proc/stat): how quiet the machine is."""
     import time
 
-    def sample() -> tuple[int, int]:
-        with open("/proc/stat") as f:
-            ticks = [int(x) for x in f.readline().split()[1:]]
-        return ticks[3] + ticks[4], sum(ticks)  # idle + iowait, all
-
-    idle0, all0 = sample()
+    start = machine_ticks()
     time.sleep(seconds)
-    idle1, all1 = sample()
-    return (idle1 - idle0) / max(1, all1 - all0)
+    return idle_share(start)

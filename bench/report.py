@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from .fanout import FD_MARGIN
 from .plot import saga_svg
 from .readpath import LIST_PATH
 from .texts import limits_text
@@ -186,17 +187,107 @@ def _raw(r: dict) -> list[str]:
 
 def _fanout(r: dict) -> list[str]:
     f = r["fanout"]
-    return ["## 4. WebSocket fan-out", "",
-            (f"{f['clients']} clients on the gateway's `/ws` ({f['connected']} connected in "
-            f"{_f(f['connect_s'])} s), {f['broadcasts']} `POST /notify` one second apart; "
-            f"{f['complete_broadcasts']} broadcasts reached every client."), "",
-            "| POST /notify → | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|",
-            (f"| first client | {_f(f['first_ms']['p50'])} | {_f(f['first_ms']['p99'])} | "
-            f"{_f(f['first_ms']['max'])} |"),
-            (f"| last client | {_f(f['last_ms']['p50'])} | {_f(f['last_ms']['p99'])} | "
-            f"{_f(f['last_ms']['max'])} |"),
-            (f"| every delivery | {_f(f['each_ms']['p50'])} | {_f(f['each_ms']['p99'])} | "
-            f"{_f(f['each_ms']['max'])} |"), ""]
+    partial = r.get("partial") or {}
+    m = partial["machine"] if "fanout" in partial.get("sections", ()) else r["machine"]
+    alone = "fanout" in partial.get("sections", ())
+    per_proc = f["sockets"] // f["processes"]
+    lines = [f"## 4. WebSocket fan-out: {f['sockets']:,} sockets on one notification replica", "",
+             ((f"Measured {m['started']} by `python -m bench.run fanout` (this section alone, on "
+               "a fresh system)" if alone else "Same run as above") +
+              f", {m['cpus']} CPUs: the {f['processes']} client processes (aiohttp, ~{per_proc:,} "
+              "sockets each) share the machine with the gateway, the notification service, the "
+              "other services, MariaDB and RabbitMQ, so every figure includes the clients' own "
+              f"CPU. CPUs idle just before: {_f(100 * m['idle_before'], 0)} %, load average "
+              f"{_f(m['load_before'][0], 2)} before and {_f(m['load_after'][0], 2)} after."), ""]
+    g = f["open_files_before"]["gateway"]
+    lines += [(f"Open files: the services inherit `make bench`'s limit (bench/run.py raises its "
+               f"soft limit to the hard one, {g['hard']:,} here; the services do not raise "
+               "their own). The gateway ran with `BOOKSTORE_UPSTREAM_POOL_SIZE="
+               f"{f['gateway_pool']}`: its WebSockets hold slots of its upstream HTTP pool "
+               "(1,024 by default), and with the pool full the next socket and every proxied "
+               "HTTP request wait for a free slot."), ""]
+    if f["sockets"] < f["clients"]:
+        lines += [(f"**{f['clients']:,} sockets were asked for, {f['sockets']:,} opened**: each "
+                   "socket costs the gateway two open files (the client's and the upstream's) "
+                   f"and its limit is {g['soft']:,} (soft) / {g['hard']:,} (hard); the bench "
+                   f"keeps {FD_MARGIN} for everything else. {f['clients']:,} sockets need the "
+                   f"gateway's limit at ≥ {2 * f['clients'] + g['open'] + FD_MARGIN:,}."), ""]
+    failed = ", ".join(f"{n} {why}" for why, n in sorted(f["failed"].items())) or "none"
+    lines += [(f"{f['sockets']:,} sockets through the gateway's `/ws` over {f['users']} users "
+               f"(socket *i* uses user *i* mod {f['users']}'s token: ~{f['sockets'] // f['users']}"
+               f" sockets per user; registering the users took {_f(f['users_s'])} s of argon2). "
+               f"{f['registered']:,} registered — answered a `ping` through the gateway, which "
+               f"the notification service does only once the socket is in its hub — in "
+               f"{_f(f['connect_s'])} s (at most 50 handshakes in flight per process). Failed or "
+               f"dropped: {failed}."), "",
+              "| | open files limit (soft / hard) | open before | open, all connected |",
+              "|---|---:|---:|---:|"]
+    for name in ("gateway", "notification"):
+        b, a = f["open_files_before"][name], f["open_files_after"][name]
+        lines.append(f"| {name} | {b['soft']:,} / {b['hard']:,} | {b['open']:,} | "
+                     f"{a['open']:,} |")
+    lines += ["", ("| resident memory (VmRSS) | before connecting MiB | all connected MiB | "
+                   "per socket KiB |"), "|---|---:|---:|---:|"]
+    for name in ("gateway", "notification"):
+        b, a = f["rss_kib_before"][name], f["rss_kib_after"][name]
+        lines.append(f"| {name} | {_f(b / 1024)} | {_f(a / 1024)} | "
+                     f"**{_f((a - b) / max(1, f['registered']))}** |")
+    last99 = f["last_ms"]["p99"]
+    lines += ["", (f"{f['broadcasts']} `POST /notify` (admin, through the gateway) "
+                   f"{_f(f['spacing_s'], 0)} s apart; {f['complete_broadcasts']} of them reached "
+                   f"every registered socket. Times are the clients' receive times (same clock)."),
+              "", "| POST /notify → | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|"]
+    for key, label in (("first_ms", "first socket"), ("last_ms", "last socket"),
+                       ("each_ms", "every delivery")):
+        x = f[key]
+        lines.append(f"| {label} | {_f(x['p50'])} | {_f(x['p99'])} | {_f(x['max'])} |")
+    each = f["per_broadcast"]
+    cpu, idle = f["cpu_ms_per_broadcast"], f["idle_cpu_share"]
+    lines += ["", "Each broadcast, in the order sent (ms):", "",
+              "| | " + " | ".join(str(n + 1) for n in range(len(each))) + " |",
+              "|---|" + "---:|" * len(each),
+              "| first socket | " + " | ".join(_f(x.get("first_ms"), 0) for x in each) + " |",
+              "| last socket | " + " | ".join(_f(x.get("last_ms"), 0) for x in each) + " |", "",
+              (f"CPU per broadcast (`/proc`, above the cost of holding the sockets idle): gateway "
+               f"{_f(cpu['gateway'], 0)} ms, notification {_f(cpu['notification'], 0)} ms, "
+               f"client processes {_f(cpu['clients'], 0)} ms. Holding the sockets idle "
+               f"(WebSocket pings every 20 s each way) costs the gateway "
+               f"{_f(100 * idle['gateway'])} %, the notification service "
+               f"{_f(100 * idle['notification'])} % and the clients {_f(100 * idle['clients'])} %"
+               f" of one CPU. The machine's CPUs were "
+               f"{_f(100 * f['machine_idle_during_broadcasts'], 0)} % idle during the broadcasts."),
+              "", (f"Target: p99 to the last socket < 1 s: **{_f(last99, 0)} ms**, "
+                   f"{_ok(last99 < 1000)} (with {len(each)} broadcasts the p99 is the slowest "
+                   f"one; the median is {_f(f['last_ms']['p50'], 0)} ms)."), ""]
+    return lines + _isolation(f)
+
+
+def _isolation(f: dict) -> list[str]:
+    iso = f["isolation"]
+    rows = iso["per_process"]
+    total = {k: sum(x[k] for x in rows) for k in rows[0]}
+    orders = "; ".join(f"order {o['order_id']} → user {o['owner']}: "
+                       f"{' → '.join(o['statuses']) or 'no status seen'}" for o in iso["orders"])
+    verdict = ("**passed**: every socket of each owner got every status of its order, no "
+               "socket of another user got any" if iso["ok"] else
+               "**FAILED**: see the missing and stray columns")
+    lines = ["### Per-user order updates with everyone connected", "",
+             (f"With all sockets still open, {len(iso['orders'])} users placed one order each "
+              f"({orders}; statuses as published on the bus). The clients recorded every "
+              "`order_status` frame with the socket's index; the bench waited until the owners' "
+              f"sockets held the {iso['expected_frames']:,} frames expected "
+              f"({_f(iso['frames_wait_s'])} s after the last DELIVERED on the bus), then 1 s more for frames that should not come. "
+              f"Check {verdict}."), "",
+             ("| client process | sockets | owners' sockets | got every status | missing some "
+              "| other users' sockets | frames at another user's socket (sockets) "
+              "| closed while connected |"),
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for n, x in enumerate([*rows, total]):
+        name = "**all**" if n == len(rows) else str(n + 1)
+        lines.append(f"| {name} | {x['sockets']:,} | {x['owner_sockets']:,} | {x['complete']:,} "
+                     f"| {x['missing']:,} | {x['other_sockets']:,} | {x['stray_frames']:,} "
+                     f"({x['stray_sockets']:,}) | {x['closed']:,} |")
+    return lines + [""]
 
 
 def _reads(r: dict) -> list[str]:

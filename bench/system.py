@@ -91,8 +91,7 @@ def seed(bench: Bench, *, books: int = 100, users: int = 20, stock: int = 1_000_
     pdf = _pdf()
     with httpx.Client(base_url=bench.url, timeout=30) as client:
         bench.admin, _ = _user(client, "/create_admin", "admin" + uuid.uuid4().hex[:8])
-        for _ in range(users):
-            headers, token = _user(client, "/register", "u" + uuid.uuid4().hex[:10])
+        for headers, token in _new_users(client, users):
             bench.users.append(headers)
             bench.tokens.append(token)
         for n in range(books):
@@ -102,6 +101,17 @@ def seed(bench: Bench, *, books: int = 100, users: int = 20, stock: int = 1_000_
             assert r.status_code == 201, r.text
             bench.books.append(r.json()["book_id"])
     wait_idle(bench)
+
+
+def new_users(bench: Bench, n: int) -> list[tuple[dict, str]]:
+    """Register and log in `n` more users: (headers, access token) each, the token fresh (each
+    user costs the auth service two argon2 hashes)."""
+    with httpx.Client(base_url=bench.url, timeout=30) as client:
+        return _new_users(client, n)
+
+
+def _new_users(client: httpx.Client, n: int) -> list[tuple[dict, str]]:
+    return [_user(client, "/register", "u" + uuid.uuid4().hex[:10]) for _ in range(n)]
 
 
 def queue_depth(bench: Bench) -> int:
