@@ -86,3 +86,38 @@ def test_a_page_of_another_site_cannot_open_a_socket_with_the_visitors_cookie(ws
         with connect(ws_url + "/ws", additional_headers={**cookie, "Origin": origin}) as ws:
             ws.send("x")
             assert ws.recv(timeout=5) == "echo:x"
+
+
+def test_sockets_do_not_take_the_http_pool(upstreams, port_base, infra, new_instance):
+    """More sockets than the HTTP pool has connections: each is proxied, and HTTP still flows
+    (a socket holds its upstream connection as long as it lives)."""
+    import httpx
+    from bookstore_testing import free_port_base
+    from gateway.config import Settings
+    from gateway.main import create_app
+
+    from .conftest import INTERNAL_TOKEN, ThreadServer
+
+    own = free_port_base()
+    settings = Settings(_env_file=None, port_base=own, rabbitmq_url=infra.rabbitmq_url,
+                        instance=new_instance(), upstream_pool_size=2, upstream_timeout_s=1.5,
+                        internal_token=INTERNAL_TOKEN,
+                        service_urls={name: f"http://127.0.0.1:{port_base + offset}" for
+                                      name, offset in (("auth", 1), ("catalog", 2),
+                                                       ("notification", 6))})
+    with ThreadServer(create_app(settings), settings.port):
+        url = f"127.0.0.1:{settings.port}"
+        deadline = time.monotonic() + 30
+        while (ready := httpx.get(f"http://{url}/readyz")).status_code != 200:
+            assert time.monotonic() < deadline, f"gateway never became ready: {ready.text}"
+            time.sleep(0.1)
+        sockets = [connect(f"ws://{url}/ws?token=good") for _ in range(4)]
+        try:
+            for n, ws in enumerate(sockets):
+                ws.send(f"s{n}")
+                assert ws.recv(timeout=5) == f"echo:s{n}"
+            r = httpx.get(f"http://{url}/books", timeout=5)
+            assert r.status_code == 200, r.text
+        finally:
+            for ws in sockets:
+                ws.close()

@@ -108,9 +108,10 @@ async def _serve_standalone(settings: BaseServiceSettings) -> None:
     from . import telemetry
     from .bus import InProcessBus, retry_delays_ms
     from .logs import configure_logging
-    from .serve import EmbeddedServer, uvicorn_config
+    from .serve import EmbeddedServer, raise_open_files_limit, uvicorn_config
 
     configure_logging("standalone", settings.log_level)
+    raise_open_files_limit()
     telemetry.hosting_many_services()  # each service's spans carry its own service.name
     bus = InProcessBus(retry_delays_ms=retry_delays_ms(settings.retry_delays_ms))
     servers = []

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import resource
 import signal
 import sys
 import threading
@@ -96,12 +97,25 @@ def uvicorn_config(app, settings: BaseServiceSettings, *, port: int | None = Non
                           timeout_graceful_shutdown=5, ws_ping_interval=20, ws_ping_timeout=20)
 
 
+def raise_open_files_limit() -> int:
+    """Raise the soft limit on open files to the hard one and return it: every WebSocket is a
+    file (two in the gateway: the client's and the upstream's), and a shell's soft limit of 1,024
+    would cap a service at a few hundred sockets. Operators set the hard limit (compose `ulimits`,
+    the container runtime)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
 def serve(app, settings: BaseServiceSettings) -> None:
     """Serve until SIGINT/SIGTERM, then shut down cleanly and exit with status 0.
 
     Settings unsafe for production stop the process first (status 1; the reason names the
     settings, never their values)."""
     configure_logging(settings.service_name, settings.log_level)
+    raise_open_files_limit()
     try:
         check_deployment(settings)
     except ValueError as exc:

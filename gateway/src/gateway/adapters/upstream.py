@@ -29,7 +29,12 @@ def new_session(*, pool_size: int, connect_timeout_s: float,
 
 
 class UpstreamClient:
-    """Owns the session (opened in the lifespan) and knows each service's base URL."""
+    """Owns the sessions (opened in the lifespan) and knows each service's base URL.
+
+    Proxied HTTP shares a pool of `pool_size` keep-alive connections. WebSockets get a session of
+    their own without a limit: a socket holds its connection for as long as it lives, and in the
+    shared pool the 1,025th socket (and every HTTP request after it) would wait for one to close.
+    """
 
     def __init__(self, bases: dict[str, str], *, pool_size: int, connect_timeout_s: float,
                  upstream_timeout_s: float):
@@ -38,6 +43,7 @@ class UpstreamClient:
                          "upstream_timeout_s": upstream_timeout_s}
         self.connect_timeout_s = connect_timeout_s
         self._session: aiohttp.ClientSession | None = None
+        self._sockets: aiohttp.ClientSession | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -46,13 +52,22 @@ class UpstreamClient:
             raise RuntimeError("upstream client is not open")
         return self._session
 
+    @property
+    def sockets(self) -> aiohttp.ClientSession:
+        """The session WebSockets are opened with (only between `open()` and `close()`)."""
+        if self._sockets is None:
+            raise RuntimeError("upstream client is not open")
+        return self._sockets
+
     async def open(self) -> None:
         self._session = new_session(**self._options)
+        self._sockets = new_session(**{**self._options, "pool_size": 0})  # 0: no limit
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        for session in (self._session, self._sockets):
+            if session is not None:
+                await session.close()
+        self._session = self._sockets = None
 
     async def get_json(self, service: str, path: str, *, timeout_s: float | None = None):
         """GET a JSON document from a service; raises aiohttp/asyncio errors and ValueError."""

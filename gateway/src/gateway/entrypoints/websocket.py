@@ -59,7 +59,7 @@ class WebSocketProxy:
         if peer:
             headers.append(("X-Forwarded-For", peer[0]))
         try:
-            upstream = await self.client.session.ws_connect(
+            upstream = await self.client.sockets.ws_connect(
                 url, headers=headers, protocols=scope.get("subprotocols") or (), autoping=True,
                 max_msg_size=UPSTREAM_MAX_MESSAGE)
         except aiohttp.WSServerHandshakeError as exc:
