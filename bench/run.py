@@ -27,13 +27,14 @@ from .saga import run_saga
 from .stats import loadgen, summary, wrk
 from .system import Bench, running_system, seed, wait_idle
 from .tap import Tap
+from .tracing import run_tracing_overhead
 
 HERE = Path(__file__).parent
 RATES = (25, 50, 100, 200)
 GATEWAY_ROUNDS = 3
 IDLE_S = 3.0
+OWN_SYSTEMS = {"tracing"}  # sections that start systems of their own
 FANOUT_CLIENTS = 10_000
-FANOUT_POOL = 2 * FANOUT_CLIENTS
 
 
 def machine() -> dict:
@@ -93,19 +94,9 @@ def saga(bench: Bench) -> dict:
     return {"runs": runs, "idle_cpu_share": idle_cpu}
 
 
-def main(only: list[str]) -> None:
-    """Run every section (or only those named) and write the report."""
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
-    t0 = time.monotonic()
-    results = {"machine": machine()}
-    if only:  # the other sections keep the numbers of their last run
-        results = {**json.loads((HERE / "results.json").read_text()),
-                   "partial": {"sections": only, "machine": results["machine"]}}
-    tmp = tempfile.mkdtemp(prefix="bookstore-bench-logs-")
-    # The gateway's WebSockets hold slots of its upstream HTTP pool (1024 by default): with more
-    # sockets than that, the next socket and every proxied HTTP request wait for a free slot.
-    with running_system(tmp, BOOKSTORE_UPSTREAM_POOL_SIZE=str(FANOUT_POOL)) as bench:
+def run_on_one_system(results: dict, only: list[str], tmp: str, t0: float) -> None:
+    """The sections measured on one system, started and seeded once."""
+    with running_system(tmp) as bench:
         if not only:
             results["startup_s"] = time.monotonic() - t0
         seed(bench)
@@ -126,6 +117,25 @@ def main(only: list[str]) -> None:
             started = time.monotonic()
             results[name] = section()
             print(f"{name}: {time.monotonic() - started:.0f}s", flush=True)
+
+
+def main(only: list[str]) -> None:
+    """Run every section (or only those named) and write the report."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
+    t0 = time.monotonic()
+    results = {"machine": machine()}
+    if only:  # the other sections keep the numbers of their last run
+        results = {**json.loads((HERE / "results.json").read_text()),
+                   "partial": {"sections": only, "machine": results["machine"]}}
+    tmp = tempfile.mkdtemp(prefix="bookstore-bench-logs-")
+    shared = [name for name in only if name not in OWN_SYSTEMS]
+    if not only or shared:
+        run_on_one_system(results, shared, tmp, t0)
+    if not only or "tracing" in only:  # systems of its own, after that one stopped
+        started = time.monotonic()
+        results["tracing"] = run_tracing_overhead(tmp)
+        print(f"tracing: {time.monotonic() - started:.0f}s", flush=True)
     if os.environ.get("BENCH_BEFORE"):  # after this system stopped: the two never overlap
         started = time.monotonic()
         results["before"] = run_before(os.environ["BENCH_BEFORE"])
