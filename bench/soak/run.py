@@ -76,8 +76,9 @@ def run_soak(infra: Infrastructure, *, minutes: float = 10, rate: float = 40, se
         sampler.start()
         chaos = Chaos(cluster, infra.mysql_url, instance, seed, every=every, kinds=kinds,
                       t0=t0).start()
-        # no fault in the last quarter minute: the recovery after the last one must be seen
-        quiet = min(15.0, minutes * 60 / 4)
+        # no fault at the end (15 s, a sixth of a short run): the recovery after the last one
+        # must be seen
+        quiet = min(15.0, minutes * 60 / 6)
         time.sleep(minutes * 60 - quiet)
         chaos.stop()
         time.sleep(quiet)
@@ -90,6 +91,10 @@ def run_soak(infra: Infrastructure, *, minutes: float = 10, rate: float = 40, se
         sampler.join(15)
         for name in dead:
             verdict.problems.append(f"{name} exited by itself and was started again")
+        lowest = min((low for _t, low in samples.lowest_stock), default=None)
+        if lowest is not None and lowest < 0:
+            verdict.problem("doubled", f"oversold: a stock level was {lowest} during the run")
+        verdict.checked["stock samples (never negative)"] = len(samples.lowest_stock)
         return Soak(minutes, rate, seed, users, started, load, chaos, samples, verdict, dead,
                     instance)
     finally:
