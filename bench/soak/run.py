@@ -121,7 +121,7 @@ def _seed(cluster: Cluster, users: int, rate: float, minutes: float):
             people.append(User(f"{name}@example.com", PASSWORD,
                                ws_base.replace("http://", "ws://"), token))
         expected = rate * minutes * 60 * 1.33  # quantities 1, 1 or 2
-        small = max(10, int(expected / 40))
+        small = max(10, int(expected / 16))  # each sells out about half way through
         stock = {}
         pdf = _pdf()
         for n in range(8):
