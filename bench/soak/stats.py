@@ -136,9 +136,9 @@ def memory_table(soak) -> tuple[list[str], list[str]]:
             mb = last.get((name, m))
             mark = " ↻" if (name, m) in restarts else ""
             cells.append("—" if mb is None else f"{mb:.0f}{mark}")
-            if mark:
+            if mark:  # a new process: its growth is measured from the minute after its start
                 stretch = []
-            if mb is not None and m >= 1:
+            elif mb is not None and m >= 1:
                 stretch.append(mb)
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
         if len(stretch) >= 2 and stretch[-1] > stretch[0] * 1.2 and stretch[-1] - stretch[0] > 10:

@@ -108,10 +108,11 @@ def verify(load: Load, schemas: Schemas, events: EventLog, smtp: SmtpSink, *, in
     _events(v, events, statuses)
     _emails(v, smtp, events, statuses)
     _listeners(v, load, statuses)
-    depths = {q: n for q, n in queue_depths(instance).items() if q != audit_queue and n}
+    depths = {q: n for q, n in queue_depths(instance).items() if q != audit_queue}
     for queue, n in depths.items():
-        v.problem("stuck", f"{n} messages left in {queue}", n)
-    v.checked["queues"] = 1
+        if n:
+            v.problem("stuck", f"{n} messages left in {queue}", n)
+    v.checked["queues (service, retry, dead-letter)"] = len(depths)
     return v
 
 
