@@ -37,7 +37,8 @@ def render(soak) -> str:
          f"at the door: {_counts(v.refused)}), {len(chaos.faults)} faults injected, {v.lost} lost, "
          f"{v.doubled} doubled, {v.stuck} stuck; latency back within {RECOVER_WITHIN_S:g} s after "
          f"{len(rec) - len(slow)} of {len(rec)} faults; memory "
-         f"{'flat' if not grew else 'grew in ' + ', '.join(grew)}.**"), "",
+         f"{'flat' if not grew else 'still growing in ' + ', '.join(grew)} in the second "
+         "half of the run.**"), "",
         "![orders/s and p99 over time, faults marked](soak.svg)", "",
         "### Faults", "",
         ("Each fault's recovery is the time from its end until orders placed reach PROCESSING "
@@ -57,7 +58,10 @@ def render(soak) -> str:
         lines.append(f"| {m.index + 1} | {m.placed} | {m.processed} | {_ms(m.p50)} | "
                      f"{_ms(m.p99)} | {m.failed} | {', '.join(m.faults) or '—'} |")
     lines += ["", "### Resident memory per process (MB, last sample of each minute; ↻ restarted)",
-              "", *mem, "", "### Checks", "",
+              "", *mem, "", ("A process's memory counts as growing when it rose by more than 10 % "
+                             "and 10 MB in the second half of its life in the run (a leak keeps "
+                             "growing; the high-water mark a fault's backlog leaves does not)."),
+              "", "### Checks", "",
               *(f"- {what}: {n} verified" for what, n in v.checked.items()),
               *(f"- {note}" for note in v.notes),
               *(f"- **{p}**" for p in v.problems[:50]), "",

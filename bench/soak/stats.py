@@ -114,8 +114,10 @@ def _back_after(lat, unseen, since: float, bound: float) -> float | None:
 
 
 def memory_table(soak) -> tuple[list[str], list[str]]:
-    """Markdown rows of RSS per process per minute, and the processes whose memory grew after
-    the warm-up minute by more than 20 % and 10 MB without a restart in between."""
+    """Markdown rows of RSS per process per minute, and the processes whose memory still grew in
+    the second half of their life (since the first minute, or the minute after a restart): by
+    more than 10 % and 10 MB from its middle to its end. A leak keeps growing; a high-water mark
+    left by a burst (a fault's backlog) does not."""
     samples = soak.samples.rss
     if not samples:
         return ["(no samples)"], []
@@ -141,6 +143,7 @@ def memory_table(soak) -> tuple[list[str], list[str]]:
             elif mb is not None and m >= 1:
                 stretch.append(mb)
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
-        if len(stretch) >= 2 and stretch[-1] > stretch[0] * 1.2 and stretch[-1] - stretch[0] > 10:
+        middle = stretch[len(stretch) // 2] if len(stretch) >= 2 else None
+        if middle is not None and stretch[-1] > middle * 1.1 and stretch[-1] - middle > 10:
             grew.append(name)
     return rows, grew
