@@ -7,6 +7,7 @@ import json
 import re
 import signal
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -166,26 +167,13 @@ def test_an_orders_console_page_appends_what_happens_next_to_its_stored_timeline
 
     browsing.page.route_web_socket(re.compile(r"/admin/events"), join_the_gateway)
     browsing.log_in(admin)
-    shipping = web_system.procs.procs["shipping"]
-    shipping.send_signal(signal.SIGSTOP)  # the order waits at PROCESSING while the page opens
-    try:
-        placed = httpx.post(f"{web_system.url}/orders", headers=shopper.headers, timeout=10,
-                            json={"book_id": book_id, "quantity": 1})
-        assert placed.status_code == 201, placed.text
-        order_id = placed.json()["order_id"]
-        stored = wait_for(lambda: _timeline_ending(web_system, admin, order_id,
-                                                   "order.confirmed"), what="confirmed")
-        page = browsing.open(f"/console/orders/{order_id}")
-        expect(page.get_by_role("status", name="Feed connection")).to_have_text(
-            "Connected, live")
-        _expect_timeline(page, stored)
+    with _console_page_of_a_confirmed_order(browsing, web_system, admin, shopper,
+                                            book_id) as (page, order_id, stored):
         # An event the page already lists, arriving again, is not listed twice.
         reserved = next(e for e in stored if e["type"] == "inventory.reserved")
         feeds[-1].send(json.dumps({"id": reserved["id"], "type": "inventory.reserved",
                                    "producer": "inventory", "occurred_at": reserved["occurred_at"],
                                    "data": {"order_id": order_id}}))
-    finally:
-        shipping.send_signal(signal.SIGCONT)
 
     items = page.get_by_role("list", name="Events").get_by_role("listitem")
     delivered = items.filter(has_text="order.status_changed").filter(has_text="DELIVERED")
@@ -205,22 +193,9 @@ def test_an_orders_console_page_whose_feed_dropped_rereads_the_stored_timeline_o
     relay = SocketRelay()
     browsing.page.route_web_socket(re.compile(r"/admin/events"), relay)
     browsing.log_in(admin)
-    shipping = web_system.procs.procs["shipping"]
-    shipping.send_signal(signal.SIGSTOP)
-    try:
-        placed = httpx.post(f"{web_system.url}/orders", headers=shopper.headers, timeout=10,
-                            json={"book_id": book_id, "quantity": 1})
-        assert placed.status_code == 201, placed.text
-        order_id = placed.json()["order_id"]
-        confirmed = wait_for(lambda: _timeline_ending(web_system, admin, order_id,
-                                                      "order.confirmed"), what="confirmed")
-        page = browsing.open(f"/console/orders/{order_id}")
-        expect(page.get_by_role("status", name="Feed connection")).to_have_text(
-            "Connected, live")
-        _expect_timeline(page, confirmed)
+    with _console_page_of_a_confirmed_order(browsing, web_system, admin, shopper,
+                                            book_id) as (page, order_id, confirmed):
         relay.cut()  # what happens next reaches the gateway's feed, not this page
-    finally:
-        shipping.send_signal(signal.SIGCONT)
     delivered = wait_for(lambda: _timeline_ending(web_system, admin, order_id,
                                                   "order.status_changed", "DELIVERED"),
                          timeout=30, what="delivered")
@@ -234,6 +209,28 @@ def test_an_orders_console_page_whose_feed_dropped_rereads_the_stored_timeline_o
         relay.pages[-1].close(code=1001, reason="going away")  # the page reconnects, re-reads
     _expect_timeline(page, delivered)
     assert not [m for passed in relay.passed for m in passed if m["type"].startswith("shipment.")]
+
+
+@contextmanager
+def _console_page_of_a_confirmed_order(browsing, web_system, admin, shopper, book_id: int):
+    """(page, order id, stored timeline): the console page of an order just confirmed, opened
+    and live while shipping is paused (the order waits at PROCESSING until the block ends)."""
+    shipping = web_system.procs.procs["shipping"]
+    shipping.send_signal(signal.SIGSTOP)
+    try:
+        placed = httpx.post(f"{web_system.url}/orders", headers=shopper.headers, timeout=10,
+                            json={"book_id": book_id, "quantity": 1})
+        assert placed.status_code == 201, placed.text
+        order_id = placed.json()["order_id"]
+        stored = wait_for(lambda: _timeline_ending(web_system, admin, order_id,
+                                                   "order.confirmed"), what="confirmed")
+        page = browsing.open(f"/console/orders/{order_id}")
+        expect(page.get_by_role("status", name="Feed connection")).to_have_text(
+            "Connected, live")
+        _expect_timeline(page, stored)
+        yield page, order_id, stored
+    finally:
+        shipping.send_signal(signal.SIGCONT)
 
 
 def _timeline_ending(web_system, admin, order_id: int, event_type: str,
