@@ -51,8 +51,15 @@ class IdempotencyRepository(Protocol):
 # cache-key generation; each call only passes its parameters.
 _INSERT_ORDER = insert(customer_order)
 _INSERT_ORDER_LINES = insert(order_line)
-_ORDER = select(customer_order).where(customer_order.c.id == bindparam("order_id"))
-_LOCK_ORDER = _ORDER.with_for_update()
+# One order with its lines in one round trip; the lock, when asked for, covers the order row
+# and its lines.
+_ORDER_WITH_LINES = (select(customer_order,
+                            *(c.label(f"line_{c.name}") for c in order_line.c
+                              if c.name != "order_id"))
+                     .outerjoin(order_line, order_line.c.order_id == customer_order.c.id)
+                     .where(customer_order.c.id == bindparam("order_id"))
+                     .order_by(order_line.c.position))
+_LOCK_ORDER_WITH_LINES = _ORDER_WITH_LINES.with_for_update()
 _ORDER_LINES = (select(order_line)
                 .where(order_line.c.order_id.in_(bindparam("ids", expanding=True)))
                 .order_by(order_line.c.order_id, order_line.c.position))
@@ -91,11 +98,13 @@ class SqlOrderRepository:
 
     def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
         """The order with its lines, or None; locked until commit when `for_update`."""
-        query = _LOCK_ORDER if for_update else _ORDER
-        row = self.session.execute(query, {"order_id": order_id}).first()
-        if row is None:
+        query = _LOCK_ORDER_WITH_LINES if for_update else _ORDER_WITH_LINES
+        rows = self.session.execute(query, {"order_id": order_id}).all()
+        if not rows:
             return None
-        return self._orders([row])[0]
+        lines = [OrderLine(int(r.line_book_id), r.line_quantity, r.line_unit_price, r.line_title)
+                 for r in rows if r.line_book_id is not None]
+        return _order(rows[0], lines)
 
     def list(self, *, user_id: int | None, status: OrderStatus | None, limit: int,
              offset: int) -> tuple[list[Order], int]:
@@ -132,9 +141,13 @@ class SqlOrderRepository:
             for line in self.session.execute(_ORDER_LINES, {"ids": ids}).all():
                 lines[line.order_id].append(OrderLine(int(line.book_id), line.quantity,
                                                       line.unit_price, line.title))
-        return [Order(id=row.id, user_id=int(row.user_id), lines=lines[row.id],
-                      status=OrderStatus(row.status), created_at=as_utc(row.created_at),
-                      cancel_reason=row.cancel_reason) for row in rows]
+        return [_order(row, lines[row.id]) for row in rows]
+
+
+def _order(row, lines: list[OrderLine]) -> Order:
+    return Order(id=row.id, user_id=int(row.user_id), lines=lines,
+                 status=OrderStatus(row.status), created_at=as_utc(row.created_at),
+                 cancel_reason=row.cancel_reason)
 
 
 class SqlIdempotencyRepository:
