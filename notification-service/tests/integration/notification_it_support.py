@@ -92,6 +92,12 @@ class _Collector:
             self.sink.raw.append(envelope.content)
         return "250 Message accepted for delivery"
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        with self.sink.lock:
+            self.sink.sessions += 1
+        return responses
+
 
 class SmtpSink:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping every message it accepts."""
@@ -99,6 +105,7 @@ class SmtpSink:
     def __init__(self, port: int):
         self.port = port
         self.raw: list[bytes] = []
+        self.sessions = 0  # SMTP sessions greeted (EHLO)
         self._parsed: list = []
         self.lock = threading.Lock()
         self._controller: Controller | None = None

@@ -30,3 +30,27 @@ def test_a_starttls_session_against_a_server_without_tls_fails_loudly(make_smtp_
         transport.send(build_message(sender="b@bookstore.local", recipient="ann@example.com",
                                      subject="x", body="x\n", message_id="<x@bookstore.local>"))
     assert sink.messages() == []
+
+
+def _message(n: int):
+    return build_message(sender="b@bookstore.local", recipient="ann@example.com",
+                         subject=f"Burst #{n}", body="x\n", message_id=f"<b{n}@bookstore.local>")
+
+
+def test_a_burst_shares_one_session_and_a_session_the_server_dropped_is_replaced(
+        make_smtp_sink):
+    sink = make_smtp_sink()
+    transport = SmtpTransport(host="127.0.0.1", port=sink.port, security="none")
+    for n in (1, 2, 3):
+        transport.send(_message(n))
+    sink.wait_for("Burst #", count=3)
+    assert sink.sessions == 1
+
+    sink.stop()  # the server goes away under the open session, and comes back
+    sink.start()
+    transport.send(_message(4))
+    transport.close()
+
+    assert [m["Subject"] for m in sink.wait_for("Burst #", count=4)] == [
+        f"Burst #{n}" for n in (1, 2, 3, 4)]
+    assert sink.sessions == 2

@@ -54,24 +54,32 @@ class FakeEmailRepository:
         self.event_ids[email_id], self.due[email_id] = event_id, utcnow()
         self.leased_until[email_id] = None
 
-    def claim_next(self, *, lease: timedelta) -> OutgoingEmail | None:
+    def claim_due(self, *, lease: timedelta, limit: int) -> list[OutgoingEmail]:
         now = utcnow()
+        claimed = []
         for email_id, row in sorted(self.rows.items()):
             lease_end = self.leased_until[email_id]
-            if (row.status in (PENDING, SENDING) and self.due[email_id] <= now
-                    and (lease_end is None or lease_end < now)):
+            if (len(claimed) < limit and row.status in (PENDING, SENDING)
+                    and self.due[email_id] <= now and (lease_end is None or lease_end < now)):
                 self.rows[email_id] = replace(row, status=SENDING, attempts=row.attempts + 1)
                 self.leased_until[email_id] = now + lease
-                return self.rows[email_id]
-        return None
+                claimed.append(self.rows[email_id])
+        return claimed
+
+    def release(self, email_ids: list[int]) -> None:
+        for email_id in email_ids:
+            row = self.rows[email_id]
+            self.rows[email_id] = replace(row, status=PENDING, attempts=row.attempts - 1)
+            self.leased_until[email_id] = None
 
     def seconds_until_next_due(self) -> float | None:
         pending = [self.due[i] for i, r in self.rows.items() if r.status == PENDING]
         return max(0.0, (min(pending) - utcnow()).total_seconds()) if pending else None
 
-    def mark_sent(self, email_id: int) -> None:
-        self.rows[email_id] = replace(self.rows[email_id], status=SENT, last_error=None)
-        self.leased_until[email_id] = None
+    def mark_sent(self, email_ids: list[int]) -> None:
+        for email_id in email_ids:
+            self.rows[email_id] = replace(self.rows[email_id], status=SENT, last_error=None)
+            self.leased_until[email_id] = None
 
     def mark_failed(self, email_id: int, *, error: str, retry_at: datetime | None) -> None:
         status = PENDING if retry_at else DEAD

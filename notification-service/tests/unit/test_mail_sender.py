@@ -2,6 +2,7 @@
 with the purchased PDFs attached when they are sent."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from bookstore_shared.background import CommitSignal
@@ -12,17 +13,24 @@ from notification_service.service_layer.mail_sender import MailSender
 
 
 class Transport:
-    """Refuses the first `failures` messages, then keeps what it is given."""
+    """Refuses the first `failures` messages, then keeps what it is given (taking `slow_s`
+    each); counts the sessions closed."""
 
-    def __init__(self, failures: int = 0):
+    def __init__(self, failures: int = 0, slow_s: float = 0.0):
         self.failures = failures
+        self.slow_s = slow_s
         self.sent = []
+        self.closed = 0
 
     def send(self, message) -> None:
+        time.sleep(self.slow_s)
         if self.failures:
             self.failures -= 1
             raise ConnectionRefusedError("SMTP down")
         self.sent.append(message)
+
+    def close(self) -> None:
+        self.closed += 1
 
 
 class Catalog:
@@ -33,11 +41,21 @@ class Catalog:
         return BookPdf(self.pdfs[book_id], "x.pdf") if book_id in self.pdfs else None
 
 
-def sender_for(uow, transport, *, catalog=None, max_attempts: int = 3) -> MailSender:
+def sender_for(uow, transport, *, catalog=None, max_attempts: int = 3,
+               lease: timedelta = timedelta(minutes=1)) -> MailSender:
     return MailSender(uow=lambda: uow, signal=CommitSignal("test"), transport=transport,
                       catalog=catalog or Catalog({}), sender="Bookstore <no-reply@b.local>",
                       max_attempts=max_attempts, backoff=lambda attempt: 0.0,
-                      lease=timedelta(minutes=1), idle_s=0.5)
+                      lease=lease, idle_s=0.5)
+
+
+def drain(sender: MailSender, rounds: int = 10) -> float:
+    """Run the sender's rounds until it would sleep; returns that pause."""
+    for _ in range(rounds):
+        pause = sender.send_due()
+        if pause:
+            return pause
+    raise AssertionError(f"still busy after {rounds} rounds")
 
 
 def stage(uow, event_id: str, content: emails.EmailContent) -> None:
@@ -52,8 +70,8 @@ def test_a_staged_email_is_sent_once_under_its_stable_message_id(make_uow):
     stage(uow, "e-1", emails.welcome(username="ann"))
     sender = sender_for(uow, transport)
 
-    assert sender.send_due() == 0.5  # nothing else waits: idle until woken
-    sender.send_due()
+    assert drain(sender) == 0.5  # nothing else waits: idle until woken
+    assert drain(sender) == 0.5
 
     [message] = transport.sent
     assert (message["To"], message["Message-ID"]) == ("ann@example.com",
@@ -65,7 +83,7 @@ def test_a_failing_email_is_retried_until_it_goes_through(make_uow):
     uow, transport = make_uow(), Transport(failures=2)
     stage(uow, "e-2", emails.welcome(username="ann"))
 
-    sender_for(uow, transport).send_due()
+    drain(sender_for(uow, transport))
 
     [email] = uow.emails.newest()
     assert (email.status, email.attempts, len(transport.sent)) == (SENT, 3, 1)
@@ -77,13 +95,13 @@ def test_an_email_failing_every_attempt_is_dead_lettered_with_its_error_and_can_
     stage(uow, "e-3", emails.welcome(username="ann"))
     sender = sender_for(uow, transport, max_attempts=2)
 
-    sender.send_due()
+    drain(sender)
     [email] = uow.emails.newest()
     assert (email.status, email.attempts) == (DEAD, 2)
     assert email.last_error == "ConnectionRefusedError: SMTP down"
 
     assert uow.emails.replay_dead() == 1 and uow.emails.newest()[0].status == PENDING
-    sender.send_due()
+    drain(sender)
     assert uow.emails.newest()[0].status == SENT and len(transport.sent) == 1
 
 
@@ -92,10 +110,42 @@ def test_the_purchase_email_carries_each_pdf_and_says_which_one_is_missing(make_
     stage(uow, "e-4", emails.purchase(username="ann", order_id=9, books=[
         emails.BookRef(1, "Dune"), emails.BookRef(2, "Gone")]))
 
-    sender_for(uow, transport, catalog=Catalog({1: b"%PDF-1.4 dune"})).send_due()
+    drain(sender_for(uow, transport, catalog=Catalog({1: b"%PDF-1.4 dune"})))
 
     [message] = transport.sent
     parts = message.get_payload()
     assert [p.get_filename() for p in parts[1:]] == ["Dune.pdf"]
     assert parts[1].get_payload(decode=True) == b"%PDF-1.4 dune"
     assert "The PDF of Gone is not available any more." in parts[0].get_payload()
+
+
+def test_due_emails_go_out_as_one_batch_one_claim_and_one_settling_commit(make_uow):
+    uow, transport = make_uow(), Transport()
+    for n in range(3):
+        stage(uow, f"e-{n}", emails.welcome(username=f"user{n}"))
+    commits_before = uow.commits
+
+    assert sender_for(uow, transport).send_due() == 0.0  # a batch went: look again at once
+
+    assert len(transport.sent) == 3
+    assert uow.commits - commits_before == 2  # the claim, then the three marked sent
+    assert {e.status for e in uow.emails.newest()} == {SENT}
+    assert transport.closed == 0  # one session for the burst...
+    assert drain(sender_for(uow, transport)) == 0.5
+    assert transport.closed == 1  # ...closed once nothing more was due
+
+
+def test_a_batch_outlasting_half_its_lease_releases_what_it_did_not_attempt(make_uow):
+    uow, transport = make_uow(), Transport(slow_s=0.06)
+    for n in range(3):
+        stage(uow, f"e-{n}", emails.welcome(username=f"user{n}"))
+    sender = sender_for(uow, transport, lease=timedelta(seconds=0.1))
+
+    sender.send_due()
+
+    assert len(transport.sent) == 1
+    first, *released = sorted(uow.emails.newest(), key=lambda e: e.id)
+    assert first.status == SENT
+    # given back untried: due again at once, no attempt used, not leased by anyone
+    assert [(e.status, e.attempts) for e in released] == [(PENDING, 0), (PENDING, 0)]
+    assert len(uow.emails.claim_due(lease=timedelta(seconds=1), limit=10)) == 2

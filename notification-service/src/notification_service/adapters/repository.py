@@ -29,9 +29,10 @@ class EmailRepository(Protocol):
 
     def add(self, *, event_id: str, user_id: int | None, recipient: str,
             content: EmailContent) -> None: ...
-    def claim_next(self, *, lease: timedelta) -> OutgoingEmail | None: ...
+    def claim_due(self, *, lease: timedelta, limit: int) -> list[OutgoingEmail]: ...
+    def release(self, email_ids: list[int]) -> None: ...
     def seconds_until_next_due(self) -> float | None: ...
-    def mark_sent(self, email_id: int) -> None: ...
+    def mark_sent(self, email_ids: list[int]) -> None: ...
     def mark_failed(self, email_id: int, *, error: str, retry_at: datetime | None) -> None: ...
     def newest(self, *, status: str | None = None, limit: int = 100) -> list[OutgoingEmail]: ...
     def replay_dead(self) -> int: ...
@@ -51,12 +52,19 @@ _EARLIEST_PENDING = select(func.min(E.c.next_attempt_at)).where(E.c.status == PE
 _now = bindparam("now", type_=E.c.next_attempt_at.type)
 _claimable = and_(E.c.status.in_([PENDING, SENDING]), E.c.next_attempt_at <= _now,
                   or_(E.c.claimed_until.is_(None), E.c.claimed_until < _now))
-_SELECT_CLAIMABLE = select(E).where(_claimable).order_by(E.c.id).limit(1)
-# Compare-and-set on the row as read (every claim, and a replay, changes `attempts`): winning
-# it means the row selected is the row claimed, so it need not be read again.
-_CLAIM = update(E).where(E.c.id == bindparam("e_id"), E.c.attempts == bindparam("seen_attempts"),
-                         _claimable).values(status=SENDING, claimed_until=bindparam("lease_until"),
-                                            attempts=E.c.attempts + 1)
+# Rows another sender is claiming right now are skipped, not waited for: each replica's sender
+# takes its own batch. (SQLite, standalone, has one writer and no row locks.)
+_SELECT_CLAIMABLE = (select(E).where(_claimable).order_by(E.c.id)
+                     .limit(bindparam("limit")).with_for_update(skip_locked=True))
+_ids = bindparam("ids", expanding=True)
+_CLAIM = update(E).where(E.c.id.in_(_ids)).values(
+    status=SENDING, claimed_until=bindparam("lease_until", type_=E.c.claimed_until.type),
+    attempts=E.c.attempts + 1)
+# Claimed but never attempted: due again at once, with the attempt it did not use given back.
+_RELEASE = update(E).where(E.c.id.in_(_ids), E.c.status == SENDING).values(
+    status=PENDING, claimed_until=None, attempts=E.c.attempts - 1)
+_MARK_SENT = update(E).where(E.c.id.in_(_ids)).values(
+    status=SENT, sent_at=_now, claimed_until=None, last_error=None)
 
 
 class SqlContactRepository:
@@ -104,22 +112,24 @@ class SqlEmailRepository:
             "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
             "traceparent": current_trace_context().get("traceparent")})
 
-    def claim_next(self, *, lease: timedelta) -> OutgoingEmail | None:
-        """Lease the oldest due email until `now + lease` (compare-and-set, replica-safe); None
-        when nothing is due or another sender won the row.
+    def claim_due(self, *, lease: timedelta, limit: int) -> list[OutgoingEmail]:
+        """Lease up to `limit` of the oldest due emails until `now + lease` (the rows are locked
+        while claimed, so two senders never claim the same one); [] when nothing is due.
 
         A row still `sending` after its lease ran out belongs to a sender that died mid-send: it
         is claimed again and resent with the same Message-ID. The claim holds once committed.
         """
         now = utcnow()
-        row = self.session.execute(_SELECT_CLAIMABLE, {"now": now}).first()
-        if row is None:
-            return None
-        won = self.session.execute(_CLAIM, {"e_id": row.id, "seen_attempts": row.attempts,
-                                            "now": now, "lease_until": now + lease}).rowcount
-        if not won:
-            return None
-        return replace(_to_email(row), status=SENDING, attempts=row.attempts + 1)
+        rows = self.session.execute(_SELECT_CLAIMABLE, {"now": now, "limit": limit}).all()
+        if not rows:
+            return []
+        self.session.execute(_CLAIM, {"ids": [r.id for r in rows], "lease_until": now + lease})
+        return [replace(_to_email(r), status=SENDING, attempts=r.attempts + 1) for r in rows]
+
+    def release(self, email_ids: list[int]) -> None:
+        """Give back claimed emails that were not attempted: due again at once."""
+        if email_ids:
+            self.session.execute(_RELEASE, {"ids": email_ids})
 
     def seconds_until_next_due(self) -> float | None:
         """How long until the earliest pending email is due (None when nothing waits)."""
@@ -130,10 +140,9 @@ class SqlEmailRepository:
             earliest = earliest.replace(tzinfo=utcnow().tzinfo)
         return max(0.0, (earliest - utcnow()).total_seconds())
 
-    def mark_sent(self, email_id: int) -> None:
-        self.session.execute(_UPDATE_EMAIL, {"e_id": email_id, "status": SENT,
-                                             "sent_at": utcnow(), "claimed_until": None,
-                                             "last_error": None})
+    def mark_sent(self, email_ids: list[int]) -> None:
+        if email_ids:
+            self.session.execute(_MARK_SENT, {"ids": email_ids, "now": utcnow()})
 
     def mark_failed(self, email_id: int, *, error: str, retry_at: datetime | None) -> None:
         """Schedule another attempt at `retry_at`, or dead-letter the email when it is None."""

@@ -1,13 +1,14 @@
 """The mail sender: a thread that sends staged emails, retries with backoff, then dead-letters.
 
-Exactly-once as far as SMTP allows: a row is claimed (leased) before sending and marked sent
-right after. The one remaining window is a crash after the SMTP server accepted the message and
-before the row is marked sent: the lease then runs out and the email is sent again, with the
-same Message-ID, so mail clients and deduplicating MTAs can recognise the repeat.
+Exactly-once as far as SMTP allows: rows are claimed (leased) in a batch before sending and
+marked sent when the batch is settled. The one remaining window is a crash after the SMTP server
+accepted a message and before its batch is settled: the lease then runs out and the email is sent
+again, with the same Message-ID, so mail clients and deduplicating MTAs can recognise the repeat.
 """
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import timedelta
@@ -73,6 +74,7 @@ class MailSender:
     def stop(self) -> None:
         self._stopping = True  # ends a burst after the email being sent
         self._loop.stop()
+        self._transport.close()
 
     def _pause(self, uow: NotificationUnitOfWork) -> float:
         """Sleep until the next retry is due, at most `idle_s` (a wake-up cuts it short)."""
@@ -80,29 +82,47 @@ class MailSender:
         return self._idle if due_in is None else min(self._idle, due_in + 0.01)
 
     def send_due(self, limit: int = 20) -> float:
-        """Attempt up to `limit` due emails once each; returns how long to sleep before the next
-        round (0 when the limit was reached or the sender is stopping).
+        """Claim up to `limit` due emails and attempt each once; returns how long to sleep before
+        the next round: 0 after a batch (more may have been staged meanwhile), else until the next
+        retry is due (at most `idle_s`; a commit that stages an email wakes the sender sooner).
 
-        Emails are claimed one at a time, so a sender killed mid-send holds only the one it was
-        sending (until its lease runs out), never a whole batch.
+        One claim (one commit) for the batch, one SMTP session for its messages and one commit
+        settling them. The price: a sender killed mid-batch holds the batch until its lease runs
+        out, and the emails it had already handed over go out again then, under the same
+        Message-ID. A batch that takes half its lease is cut short: what was not attempted is
+        released, never sent after the lease could have passed to another sender.
         """
-        attempted = 0
         with self._uow() as uow:
-            while attempted < limit and not self._stopping:
-                email = uow.emails.claim_next(lease=self._lease)
-                uow.commit()  # the lease holds from here, before anything is sent
-                if email is None:
-                    # Nothing left to claim: the pause is read in the same session, and no
-                    # second round runs just to find the queue still empty.
-                    return self._pause(uow)
-                self._attempt(uow, email)
-                attempted += 1
-        return 0.0
+            claimed = uow.emails.claim_due(lease=self._lease, limit=limit)
+            uow.commit()  # the lease holds from here, before anything is sent
+            if not claimed:
+                # Nothing due: the pause is read in the same session, and the SMTP session of
+                # the burst that just ended is closed rather than left idle.
+                self._transport.close()
+                return self._pause(uow)
+            cut_at = time.monotonic() + self._lease.total_seconds() / 2
+            sent: list[int] = []
+            try:
+                for n, email in enumerate(claimed):
+                    if self._stopping or (n and time.monotonic() > cut_at):
+                        uow.emails.release([e.id for e in claimed[n:]])
+                        break
+                    if self._attempt(uow, email):
+                        sent.append(email.id)
+            finally:
+                uow.emails.mark_sent(sent)
+                uow.commit()
+            for email in claimed:
+                if email.id in sent:
+                    log.info("email sent", extra={"email_id": email.id, "kind": email.kind})
+        return 0.0  # more may have been staged while this batch was sent
 
-    def _attempt(self, uow: NotificationUnitOfWork, email: OutgoingEmail) -> None:
+    def _attempt(self, uow: NotificationUnitOfWork, email: OutgoingEmail) -> bool:
+        """Hand one email to the transport; a failure is settled in `uow` (retry or dead)."""
         try:
             with self._span(email):
                 self._transport.send(self._build(email))
+            return True
         except Exception as exc:  # noqa: BLE001 - every failure is retried, then dead-lettered
             error = f"{type(exc).__name__}: {exc}"
             if email.attempts >= self._max_attempts:
@@ -116,11 +136,8 @@ class MailSender:
                     "error": error})
                 uow.emails.mark_failed(email.id, error=error,
                                        retry_at=utcnow() + timedelta(seconds=delay))
-            uow.commit()
-            return
-        uow.emails.mark_sent(email.id)
-        uow.commit()
-        log.info("email sent", extra={"email_id": email.id, "kind": email.kind})
+            self._transport.close()  # the next message starts a fresh session
+            return False
 
     def _span(self, email: OutgoingEmail):
         """The send, in the trace of the event that staged the email (when traced)."""
