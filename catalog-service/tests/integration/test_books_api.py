@@ -162,3 +162,25 @@ def test_the_internal_view_gives_the_exact_price_as_a_string(client, new_book, s
         "stock": 4, "stock_version": 1}
     assert client.get(f"/api/internal/books/{book_id}").status_code == 404
     assert "/internal/books/{book_id}" not in client.get("/openapi.json").json()["paths"]
+
+
+def test_the_internal_pdf_answers_304_to_the_copy_it_names_and_a_replaced_pdf_anew(
+        client, admin, new_book, settings):
+    first, second = make_pdf(pages=1), make_pdf(pages=2)
+    book_id = new_book(pdf=first)
+    internal = internal_headers(settings)
+    r = client.get(f"/internal/books/{book_id}/pdf", headers=internal)
+    assert r.status_code == 200 and r.content == first
+    etag = r.headers["etag"]
+
+    again = client.get(f"/internal/books/{book_id}/pdf", headers={**internal,
+                                                                  "If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+
+    r = client.patch(f"/books/{book_id}", headers=admin,
+                     files={"pdf": ("new.pdf", second, "application/pdf")})
+    assert r.status_code == 200, r.text
+    replaced = client.get(f"/internal/books/{book_id}/pdf", headers={**internal,
+                                                                     "If-None-Match": etag})
+    assert replaced.status_code == 200 and replaced.content == second
+    assert replaced.headers["etag"] != etag

@@ -1,13 +1,15 @@
 """Routes for other services only (not under /api, not in OpenAPI, never routed by the gateway)."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from bookstore_shared.kit.container import UowDep
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Response
 
 from ..service_layer import views
 from .deps import StorageDep, known_id
 from .schemas import BookInternal
-from .texts import pdf_response
+from .texts import pdf_etag, pdf_response
 
 router = APIRouter(prefix="/internal", include_in_schema=False)
 
@@ -19,10 +21,15 @@ def internal_book(book_id: int, uow: UowDep):
 
 
 @router.get("/books/{book_id}/pdf")
-def internal_pdf(book_id: int, uow: UowDep, storage: StorageDep):
-    """A book's PDF (notification-service attaches it to purchase emails)."""
+def internal_pdf(book_id: int, uow: UowDep, storage: StorageDep,
+                 if_none_match: Annotated[str | None, Header()] = None):
+    """A book's PDF (notification-service attaches it to purchase emails). Its ETag names the
+    stored file: a caller holding that copy gets 304 without the file being read again."""
     book = views.get_book(uow, book_id=known_id(book_id))
     # UowDep closes only once the response is sent: end the read, hold no connection while
     # the PDF streams.
     uow.rollback()
+    etag = pdf_etag(book)
+    if etag is not None and if_none_match == etag:
+        return Response(status_code=304, headers={"ETag": etag})
     return pdf_response(book, storage)

@@ -72,6 +72,11 @@ def regenerate_description(book_id: int, _admin: AdminUser, uow: UowDep):
     return _regenerate(book_id, uow)
 
 
+def pdf_etag(book: Book) -> str | None:
+    """A strong validator of the stored PDF: a replaced PDF is stored under a new key."""
+    return f'"{book.pdf_key}"' if book.pdf_key else None
+
+
 def pdf_response(book: Book, storage) -> StreamingResponse:
     """Stream a book's stored PDF as an attachment."""
     if not book.pdf_key:
@@ -86,7 +91,8 @@ def pdf_response(book: Book, storage) -> StreamingResponse:
             while data := fh.read(CHUNK):
                 yield data
 
-    headers = {"Content-Disposition": f'attachment; filename="book-{book.id}.pdf"'}
+    headers = {"Content-Disposition": f'attachment; filename="book-{book.id}.pdf"',
+               "ETag": pdf_etag(book)}
     if book.pdf_size is not None:
         headers["Content-Length"] = str(book.pdf_size)
     return StreamingResponse(chunks(), media_type="application/pdf", headers=headers)

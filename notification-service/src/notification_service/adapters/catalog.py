@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import httpx
@@ -22,28 +23,61 @@ _FILENAME = re.compile(r'filename="?([^";]+)"?')
 
 
 class CatalogClient:
-    """Fetches `GET {catalog}/internal/books/{id}/pdf`; None when the book has no PDF (404)."""
+    """Fetches `GET {catalog}/internal/books/{id}/pdf`; None when the book has no PDF (404).
+
+    The PDFs of popular books are kept (least recently used out, `cache_bytes` in all) with
+    their ETag, and asked for again with `If-None-Match`: the catalog still decides which file
+    is current, but answers 304 instead of sending the same file for every purchase email.
+    Used by one thread (the mail sender).
+    """
 
     def __init__(self, base_url: str, *, timeout_s: float = 30.0,
                  transport: httpx.BaseTransport | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, cache_bytes: int = 64 * 2**20):
         # One pooled client: a client per request would build a TLS context and open a
         # connection for every email.
         self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout_s,
                                     transport=transport, headers=headers)
         telemetry.instrument_httpx(self._client, "notification")
+        self._cache: OrderedDict[int, tuple[str, BookPdf]] = OrderedDict()
+        self._cache_limit = cache_bytes
+        self._cached = 0
 
     def fetch_pdf(self, book_id: int) -> BookPdf | None:
+        kept = self._cache.get(book_id)
+        ask = {"If-None-Match": kept[0]} if kept else None
         try:
-            response = self._client.get(f"/internal/books/{book_id}/pdf")
+            response = self._client.get(f"/internal/books/{book_id}/pdf", headers=ask)
         except httpx.HTTPError as exc:
             raise PdfUnavailable(f"catalog unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 304 and kept:
+            self._cache.move_to_end(book_id)
+            return kept[1]
+        self._forget(book_id)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise PdfUnavailable(f"catalog answered {response.status_code}")
         match = _FILENAME.search(response.headers.get("content-disposition", ""))
-        return BookPdf(response.content, match.group(1) if match else None)
+        pdf = BookPdf(response.content, match.group(1) if match else None)
+        etag = response.headers.get("etag")
+        if etag:
+            self._keep(book_id, etag, pdf)
+        return pdf
+
+    def _keep(self, book_id: int, etag: str, pdf: BookPdf) -> None:
+        if len(pdf.data) > self._cache_limit // 4:
+            return  # one huge file would push out every other
+        self._cache[book_id] = (etag, pdf)
+        self._cached += len(pdf.data)
+        while self._cached > self._cache_limit:
+            _, (_, oldest) = self._cache.popitem(last=False)
+            self._cached -= len(oldest.data)
+
+    def _forget(self, book_id: int) -> None:
+        dropped = self._cache.pop(book_id, None)
+        if dropped is not None:
+            self._cached -= len(dropped[1].data)
 
     def close(self) -> None:
         self._client.close()
