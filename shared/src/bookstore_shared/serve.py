@@ -14,6 +14,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .deployment import check_deployment
+from .gc_tuning import tune_garbage_collector
 from .limits import MAX_HEADER_BYTES, WS_MAX_MESSAGE_BYTES
 from .logs import configure_logging
 from .settings import BaseServiceSettings
@@ -120,6 +121,7 @@ def serve(app, settings: BaseServiceSettings) -> None:
         check_deployment(settings)
     except ValueError as exc:
         sys.exit(f"{settings.service_name}: refusing to start: {exc}")
+    tune_garbage_collector()  # many open sockets must not mean long pauses (gc_tuning)
     ServiceServer(uvicorn_config(app, settings)).run()
 
 
