@@ -1,7 +1,10 @@
 """WebSocket fan-out at scale through the gateway, on one notification replica.
 
-Several client processes hold the sockets (socket i authenticates as user i % users). Measured:
-resident memory and open files of the gateway and the notification service before connecting
+Several client processes hold the sockets (socket i authenticates as user i % users), spread over
+two gateway processes: a gateway holds two open files per socket (the client's and the
+upstream's), so one process under a hard limit of 20,000 cannot hold 10,000 sockets; the gateway
+is stateless and scales out, the notification replica holds one file per socket. Measured:
+resident memory and open files of the gateways and the notification service before connecting
 and with every socket registered; `POST /notify` → the first and the last socket have it; and,
 with everyone still connected, a few users' orders: every socket of the owner must get each of
 its order's statuses, no socket of another user any (checked per client process).
@@ -19,7 +22,7 @@ import httpx
 
 from .cpu import CpuMeter, idle_share, machine_ticks
 from .stats import ROOT, summary
-from .system import Bench, new_users
+from .system import Bench, more_replicas, new_users
 from .tap import Tap
 
 # Open files each service keeps for everything but the sockets measured (pools, broker, logs).
@@ -44,27 +47,44 @@ def open_files(pid: int) -> dict:
     return {"soft": int(soft), "hard": int(hard), "open": len(os.listdir(f"/proc/{pid}/fd"))}
 
 
-def run_fanout(bench: Bench, *, clients: int = 10_000, processes: int = 4, users: int = 100,
-               broadcasts: int = 10, spacing_s: float = 2.0, orders: int = 5) -> dict:
-    """Connect up to `clients` sockets, broadcast, place `orders` orders; see module doc."""
+def run_fanout(bench: Bench, *, log_dir: str, clients: int = 10_000, processes: int = 4,
+               gateways: int = 2, users: int = 100, broadcasts: int = 30, spacing_s: float = 2.0,
+               orders: int = 5) -> dict:
+    """Connect up to `clients` sockets through `gateways` gateway processes (the system's and
+    `gateways - 1` more replicas, the client processes spread over them) to the one notification
+    replica, broadcast, place `orders` orders; see module doc."""
+    with more_replicas(bench, "gateway", gateways - 1, log_dir) as extra:
+        return _fanout(bench, [(bench.url, bench.pids["gateway"][0]), *extra], clients=clients,
+                       processes=processes, users=users, broadcasts=broadcasts,
+                       spacing_s=spacing_s, orders=orders)
+
+
+def _fanout(bench: Bench, gateways: list[tuple[str, int]], *, clients: int, processes: int,
+            users: int, broadcasts: int, spacing_s: float, orders: int) -> dict:
     t0 = time.monotonic()
     people = new_users(bench, users)  # tokens fresh for this section (they expire)
     users_s = time.monotonic() - t0
-    pids = {"gateway": bench.pids["gateway"][0], "notification": bench.pids["notification"][0]}
+    names = ["gateway"] + [f"gateway#{n}" for n in range(2, len(gateways) + 1)]
+    pids = {**{name: pid for name, (_url, pid) in zip(names, gateways, strict=True)},
+            "notification": bench.pids["notification"][0]}
     files = {name: open_files(pid) for name, pid in pids.items()}
-    # each socket costs the gateway two descriptors (client and upstream), the notification one
-    fits = min((files["gateway"]["soft"] - files["gateway"]["open"] - FD_MARGIN) // 2,
+    # each socket costs its gateway two descriptors (client and upstream), the notification one;
+    # the client processes are spread evenly over the gateways
+    per_gateway = min((files[name]["soft"] - files[name]["open"] - FD_MARGIN) // 2
+                      for name in names)
+    fits = min(per_gateway * len(gateways),
                files["notification"]["soft"] - files["notification"]["open"] - FD_MARGIN)
     sockets = min(clients, fits)
     rss_before = {name: rss_kib(pid) for name, pid in pids.items()}
     t0 = time.monotonic()
-    procs, ranges = _start_clients(bench, sockets, processes, [t for _, t in people])
+    urls = [url for url, _pid in gateways]
+    procs, ranges = _start_clients(urls, sockets, processes, [t for _, t in people])
     ready = [json.loads(p.stdout.readline().removeprefix("ready ")) for p in procs]
     connect_s = time.monotonic() - t0
     rss_after = {name: rss_kib(pid) for name, pid in pids.items()}
     files_after = {name: open_files(pid) for name, pid in pids.items()}
-    groups = {**{name: [pid] for name, pid in pids.items()},
-              "clients": [p.pid for p in procs]}
+    groups = {"gateway": [pid for _url, pid in gateways],  # all gateway processes together
+              "notification": [pids["notification"]], "clients": [p.pid for p in procs]}
     idle = CpuMeter(groups)
     time.sleep(IDLE_S)  # connected and quiet: what keeping the sockets costs (pings)
     idle_cpu = {name: s / IDLE_S for name, s in idle.since().items()}
@@ -81,6 +101,8 @@ def run_fanout(bench: Bench, *, clients: int = 10_000, processes: int = 4, users
     frames_s = _wait_frames(procs, expected)
     results = [json.loads(p.communicate("", timeout=120)[0]) for p in procs]
     return {"clients": clients, "sockets": sockets, "processes": processes, "users": users,
+            "gateways": names, "process_gateway": [names[n % len(names)]
+                                                   for n in range(processes)],
             "gateway_pool": bench.env.get("BOOKSTORE_UPSTREAM_POOL_SIZE"),
             "users_s": users_s, "registered": sum(len(r["registered"]) for r in results),
             "failed": _reasons(results), "connect_s": connect_s,
@@ -94,14 +116,14 @@ def run_fanout(bench: Bench, *, clients: int = 10_000, processes: int = 4, users
                           "expected_frames": expected, "frames_wait_s": frames_s}}
 
 
-def _start_clients(bench: Bench, sockets: int, processes: int, tokens: list[str]) -> tuple:
-    url = bench.url.replace("http://", "ws://")
+def _start_clients(urls: list[str], sockets: int, processes: int, tokens: list[str]) -> tuple:
+    """Client process n connects its sockets to gateway n mod len(urls)."""
     share, extra = divmod(sockets, processes)
     procs, ranges, first = [], [], 0
     for n in range(processes):
         count = share + (n < extra)
-        spec = {"url": url, "tokens": tokens, "first": first, "count": count,
-                "in_flight": 50, "timeout_s": 60, "ready_s": 600}
+        spec = {"url": urls[n % len(urls)].replace("http://", "ws://"), "tokens": tokens,
+                "first": first, "count": count, "in_flight": 50, "timeout_s": 60, "ready_s": 600}
         procs.append(subprocess.Popen([sys.executable, "-m", "bench.wsclients", json.dumps(spec)],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                       cwd=ROOT))

@@ -191,11 +191,13 @@ def _fanout(r: dict) -> list[str]:
     m = partial["machine"] if "fanout" in partial.get("sections", ()) else r["machine"]
     alone = "fanout" in partial.get("sections", ())
     per_proc = f["sockets"] // f["processes"]
+    gateways = f.get("gateways", ["gateway"])
     lines = [f"## 4. WebSocket fan-out: {f['sockets']:,} sockets on one notification replica", "",
              ((f"Measured {m['started']} by `python -m bench.run fanout` (this section alone, on "
                "a fresh system)" if alone else "Same run as above") +
               f", {m['cpus']} CPUs: the {f['processes']} client processes (aiohttp, ~{per_proc:,} "
-              "sockets each) share the machine with the gateway, the notification service, the "
+              f"sockets each) share the machine with the gateway{'s' if len(gateways) > 1 else ''},"
+              " the notification service, the "
               "other services, MariaDB and RabbitMQ, so every figure includes the clients' own "
               f"CPU. CPUs idle just before: {_f(100 * m['idle_before'], 0)} %, load average "
               f"{_f(m['load_before'][0], 2)} before and {_f(m['load_after'][0], 2)} after."), ""]
@@ -207,12 +209,32 @@ def _fanout(r: dict) -> list[str]:
             "a limit (its HTTP pool stays free for requests). ")
     lines += [(f"Open files: every service raises its soft limit to the hard one at start "
                f"({g['hard']:,} here). " + pool), ""]
+    if len(gateways) > 1:
+        n = f["open_files_after"]["notification"]["open"]
+        shares = ", ".join(f"{f['process_gateway'].count(name)} to {name}" for name in gateways)
+        lines += [(f"**{len(gateways)} gateway processes, one notification replica.** A socket "
+                   "costs its gateway two open files (the client's and the upstream's) and the "
+                   f"notification service one: one gateway process under a hard limit of "
+                   f"{g['hard']:,} holds at most {(g['hard'] - g['open'] - FD_MARGIN) // 2:,} "
+                   "sockets. The gateway shares no state between replicas (each loads the "
+                   "revoked sessions over a queue of its own; rate limits count per replica), so "
+                   "it scales out: the bench starts "
+                   + ("a second gateway process" if len(gateways) == 2 else
+                      f"{len(gateways) - 1} more gateway processes")
+                   + ", same settings, each on a port of its own, and gives each gateway the "
+                   "same share of the client processes "
+                   f"({shares}), as a load balancer in front of the replicas would. "
+                   f"The one notification replica holds every socket: {n:,} open files with "
+                   f"all connected, under its limit of "
+                   f"{f['open_files_after']['notification']['soft']:,}."), ""]
     if f["sockets"] < f["clients"]:
         lines += [(f"**{f['clients']:,} sockets were asked for, {f['sockets']:,} opened**: each "
-                   "socket costs the gateway two open files (the client's and the upstream's) "
-                   f"and its limit is {g['soft']:,} (soft) / {g['hard']:,} (hard); the bench "
-                   f"keeps {FD_MARGIN} for everything else. {f['clients']:,} sockets need the "
-                   f"gateway's limit at ≥ {2 * f['clients'] + g['open'] + FD_MARGIN:,}."), ""]
+                   "socket costs its gateway two open files (the client's and the upstream's) "
+                   f"and the limit is {g['soft']:,} (soft) / {g['hard']:,} (hard); the bench "
+                   f"keeps {FD_MARGIN} for everything else. {f['clients']:,} sockets over "
+                   f"{len(gateways)} gateway process{'es' if len(gateways) > 1 else ''} need "
+                   f"each one's limit at ≥ "
+                   f"{2 * -(-f['clients'] // len(gateways)) + g['open'] + FD_MARGIN:,}."), ""]
     failed = ", ".join(f"{n} {why}" for why, n in sorted(f["failed"].items())) or "none"
     lines += [(f"{f['sockets']:,} sockets through the gateway's `/ws` over {f['users']} users "
                f"(socket *i* uses user *i* mod {f['users']}'s token: ~{f['sockets'] // f['users']}"
@@ -223,16 +245,17 @@ def _fanout(r: dict) -> list[str]:
                f"dropped: {failed}."), "",
               "| | open files limit (soft / hard) | open before | open, all connected |",
               "|---|---:|---:|---:|"]
-    for name in ("gateway", "notification"):
+    for name in (*gateways, "notification"):
         b, a = f["open_files_before"][name], f["open_files_after"][name]
         lines.append(f"| {name} | {b['soft']:,} / {b['hard']:,} | {b['open']:,} | "
                      f"{a['open']:,} |")
     lines += ["", ("| resident memory (VmRSS) | before connecting MiB | all connected MiB | "
-                   "per socket KiB |"), "|---|---:|---:|---:|"]
-    for name in ("gateway", "notification"):
+                   "its sockets | per socket KiB |"), "|---|---:|---:|---:|---:|"]
+    for name in (*gateways, "notification"):
         b, a = f["rss_kib_before"][name], f["rss_kib_after"][name]
-        lines.append(f"| {name} | {_f(b / 1024)} | {_f(a / 1024)} | "
-                     f"**{_f((a - b) / max(1, f['registered']))}** |")
+        held = f["registered"] if name == "notification" else _held(f, name)
+        lines.append(f"| {name} | {_f(b / 1024)} | {_f(a / 1024)} | {held:,} | "
+                     f"**{_f((a - b) / max(1, held))}** |")
     last99 = f["last_ms"]["p99"]
     lines += ["", (f"{f['broadcasts']} `POST /notify` (admin, through the gateway) "
                    f"{_f(f['spacing_s'], 0)} s apart; {f['complete_broadcasts']} of them reached "
@@ -249,18 +272,27 @@ def _fanout(r: dict) -> list[str]:
               "|---|" + "---:|" * len(each),
               "| first socket | " + " | ".join(_f(x.get("first_ms"), 0) for x in each) + " |",
               "| last socket | " + " | ".join(_f(x.get("last_ms"), 0) for x in each) + " |", "",
-              (f"CPU per broadcast (`/proc`, above the cost of holding the sockets idle): gateway "
+              (f"CPU per broadcast (`/proc`, above the cost of holding the sockets idle): "
+               f"gateway{'s (all processes)' if len(gateways) > 1 else ''} "
                f"{_f(cpu['gateway'], 0)} ms, notification {_f(cpu['notification'], 0)} ms, "
                f"client processes {_f(cpu['clients'], 0)} ms. Holding the sockets idle "
-               f"(WebSocket pings every 20 s each way) costs the gateway "
+               f"(WebSocket pings every 20 s each way) costs the "
+               f"gateway{'s (all processes)' if len(gateways) > 1 else ''} "
                f"{_f(100 * idle['gateway'])} %, the notification service "
                f"{_f(100 * idle['notification'])} % and the clients {_f(100 * idle['clients'])} %"
                f" of one CPU. The machine's CPUs were "
                f"{_f(100 * f['machine_idle_during_broadcasts'], 0)} % idle during the broadcasts."),
               "", (f"Target: p99 to the last socket < 1 s: **{_f(last99, 0)} ms**, "
-                   f"{_ok(last99 < 1000)} (with {len(each)} broadcasts the p99 is the slowest "
-                   f"one; the median is {_f(f['last_ms']['p50'], 0)} ms)."), ""]
+                   f"{_ok(last99 < 1000)} (with {len(each)} broadcasts the p99 lies between the "
+                   f"two slowest; the median is {_f(f['last_ms']['p50'], 0)} ms)."), ""]
     return lines + _isolation(f)
+
+
+def _held(f: dict, gateway: str) -> int:
+    """Registered sockets of the client processes that connected through `gateway`."""
+    rows = f["isolation"]["per_process"]
+    return sum(row["sockets"] for row, via in zip(rows, f["process_gateway"], strict=True)
+               if via == gateway)
 
 
 def _isolation(f: dict) -> list[str]:

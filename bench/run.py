@@ -107,7 +107,7 @@ def run_on_one_system(results: dict, only: list[str], tmp: str, t0: float) -> No
                     ("reads", lambda: catalog_reads(bench, tmp)),
                     ("read_path", lambda: run_read_path(bench, tmp)),
                     ("saga", lambda: saga(bench)),
-                    ("fanout", lambda: run_fanout(bench, clients=FANOUT_CLIENTS))]
+                    ("fanout", lambda: run_fanout(bench, log_dir=tmp, clients=FANOUT_CLIENTS))]
         unknown = set(only) - {name for name, _ in sections}
         if unknown:
             raise SystemExit(f"no such section: {', '.join(sorted(unknown))}")

@@ -10,8 +10,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import httpx
-from bookstore_shared.launcher import settings_from, start_processes
-from bookstore_testing import Infrastructure, drop_instance, system_env
+from bookstore_shared import services
+from bookstore_shared.launcher import (
+    ServiceProcesses,
+    available_services,
+    settings_from,
+    start_processes,
+    wait_ready,
+)
+from bookstore_testing import Infrastructure, drop_instance, free_port_base, system_env
 
 from .cpu import infrastructure_pids
 
@@ -63,6 +70,34 @@ def running_system(log_dir: str, **overrides: str) -> Iterator[Bench]:
             procs.stop()
     finally:
         drop_instance(infra, instance)
+
+
+def replica_env(env: dict[str, str], service: str) -> dict[str, str]:
+    """Environment for another replica of `service` next to the system started with `env`: a port
+    base (so a port) of its own; every other service where the system's first replicas are."""
+    main = settings_from(env)
+    others = {f"BOOKSTORE_{name.upper()}_URL": main.service_url(name)
+              for name, _pkg in available_services(env) if name != service}
+    return {**env, **others, "BOOKSTORE_PORT_BASE": str(free_port_base())}
+
+
+@contextmanager
+def more_replicas(bench: Bench, service: str, count: int, log_dir: str) -> Iterator[list]:
+    """`count` more processes of `service`, each with a `replica_env` of its own, started together
+    and waited for; yields [(url, pid)] and stops them afterwards. Logs: `<service>#2.log`, ..."""
+    package = services.service(service).package
+    replicas = [ServiceProcesses(env=replica_env(bench.env, service)) for _ in range(count)]
+    try:
+        for n, procs in enumerate(replicas, start=2):
+            procs.start(f"{service}#{n}", package, log_dir=log_dir)
+        urls = [settings_from(procs.env).service_url(service) for procs in replicas]
+        for url, procs in zip(urls, replicas, strict=True):
+            wait_ready(url, procs=procs, timeout=120)
+        yield [(url, next(iter(procs.procs.values())).pid)
+               for url, procs in zip(urls, replicas, strict=True)]
+    finally:
+        for procs in replicas:
+            procs.stop()
 
 
 def _user(client: httpx.Client, path: str, name: str) -> tuple[dict, str]:

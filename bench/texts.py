@@ -60,6 +60,7 @@ def _fanout_limits(r: dict) -> str:
     total = sum(cpu.values())
     cpus = r["machine"]["cpus"]
     late = [x for x in f["per_broadcast"] if x.get("first_ms", 0) > 4 * first]
+    gateways = f.get("gateways", ["gateway"])
     return ("- **WebSocket fan-out** — CPU per frame, paid once per socket: a broadcast is one "
             "event for the notification service, which queues the frame for each of its "
             f"{n:,} sockets and writes them from one event loop; the gateway reads, re-frames and "
@@ -67,7 +68,8 @@ def _fanout_limits(r: dict) -> str:
             f"them, all on the same {cpus} CPUs. The median time to the last socket is "
             f"{_f(last)} ms for {n:,} sockets; the broker hop is not the limit (the first socket "
             f"has a broadcast after {_f(first)} ms at the median). One broadcast cost "
-            f"{_f(total)} ms of CPU in all (gateway {_f(cpu['gateway'])}, notification "
+            f"{_f(total)} ms of CPU in all (gateway{'s' if len(gateways) > 1 else ''} "
+            f"{_f(cpu['gateway'])}, notification "
             f"{_f(cpu['notification'])}, clients {_f(cpu['clients'])}); that counts everything "
             "the broadcasts cost above idle, also after the last socket has the frame, so it "
             f"bounds how often one can broadcast at this scale (≈ {_f(cpus * 1000 / total, 1)}"
@@ -75,12 +77,17 @@ def _fanout_limits(r: dict) -> str:
             + (f" The p99 is set by {len(late)} of {len(f['per_broadcast'])} broadcasts that "
                f"reached even the first socket only after over {_f(4 * first)} ms while the "
                f"machine's CPUs were {_f(100 * f['machine_idle_during_broadcasts'])} % idle on "
-               "average: a stall of the whole chain, not the cost per socket. Its cause was "
-               "not measured: a pause of one process (a full garbage collection over the "
-               "objects of ~10,000 sockets in the gateway or the notification service is the "
-               "first suspect) or other work on the machine." if late else "")
-            + " What bounds the number of sockets is open files before memory: the gateway "
-            f"holds two per socket and its limit was {g['soft']:,} here.")
+               "average: a stall of the whole chain, not the cost per socket — a pause of one "
+               "process, such as a full garbage collection over the objects of the sockets it "
+               "holds, or other work on the machine." if late else "")
+            + " A full garbage collection walks every object of a process's sockets (about 240 "
+            "per socket in the notification service) while its event loop waits; the services "
+            "start their collector so that the objects of a broadcast die young and full "
+            "collections stay rare (`bookstore_shared.gc_tuning`, docs/ARCHITECTURE.md)."
+            + " What bounds the number of sockets is open files before memory: a gateway process "
+            f"holds two per socket and its limit was {g['soft']:,} here"
+            + (f", hence {len(gateways)} gateway processes in front of the one notification "
+               "replica (one file per socket)." if len(gateways) > 1 else "."))
 
 
 def _read_path_limits(r: dict) -> list[str]:

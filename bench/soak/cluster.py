@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from bookstore_shared import services
 from bookstore_shared.launcher import available_services, settings_from, wait_ready
-from bookstore_testing import free_port_base
+
+from ..system import replica_env
 
 REPLICATED = ("inventory", "order", "notification")
 
@@ -47,13 +48,8 @@ class Cluster:
     def __post_init__(self) -> None:
         for name, _pkg in available_services(self.env):
             self.members[name] = Member(name, name, self.env)
-        main = settings_from(self.env)
-        others = {f"BOOKSTORE_{name.upper()}_URL": main.service_url(name) for name in self.members}
         for name in self.replicated:
-            # its own port; every other service where the first replicas are
-            env = {**self.env, **others, "BOOKSTORE_PORT_BASE": str(free_port_base())}
-            env.pop(f"BOOKSTORE_{name.upper()}_URL")
-            self.members[f"{name}#2"] = Member(f"{name}#2", name, env)
+            self.members[f"{name}#2"] = Member(f"{name}#2", name, replica_env(self.env, name))
 
     @property
     def gateway_url(self) -> str:
