@@ -107,6 +107,7 @@ def settings_from(env: dict[str, str]) -> BaseServiceSettings:
 async def _serve_standalone(settings: BaseServiceSettings) -> None:
     from . import telemetry
     from .bus import InProcessBus, retry_delays_ms
+    from .gc_tuning import tune_garbage_collector
     from .logs import configure_logging
     from .serve import EmbeddedServer, raise_open_files_limit, uvicorn_config
 
@@ -121,6 +122,7 @@ async def _serve_standalone(settings: BaseServiceSettings) -> None:
         config = uvicorn_config(app, settings,
                                 port=settings.port_base + services.service(name).port_offset)
         servers.append(EmbeddedServer(config))
+    tune_garbage_collector()  # as serve() does for one service
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
