@@ -36,8 +36,10 @@ class Transport:
 class Catalog:
     def __init__(self, pdfs: dict[int, bytes]):
         self.pdfs = pdfs
+        self.asked: list[int] = []
 
     def fetch_pdf(self, book_id: int) -> BookPdf | None:
+        self.asked.append(book_id)
         return BookPdf(self.pdfs[book_id], "x.pdf") if book_id in self.pdfs else None
 
 
@@ -149,3 +151,18 @@ def test_a_batch_outlasting_half_its_lease_releases_what_it_did_not_attempt(make
     # given back untried: due again at once, no attempt used, not leased by anyone
     assert [(e.status, e.attempts) for e in released] == [(PENDING, 0), (PENDING, 0)]
     assert len(uow.emails.claim_due(lease=timedelta(seconds=1), limit=10)) == 2
+
+
+def test_a_batch_asks_the_catalog_for_each_books_pdf_once(make_uow):
+    uow, transport = make_uow(), Transport()
+    catalog = Catalog({1: b"%PDF-1.4 dune", 2: b"%PDF-1.4 emma"})
+    for order_id, books in ((1, [1]), (2, [1, 2]), (3, [2, 1])):
+        stage(uow, f"e-{order_id}", emails.purchase(username="ann", order_id=order_id, books=[
+            emails.BookRef(b, f"Book {b}") for b in books]))
+
+    sender_for(uow, transport, catalog=catalog).send_due()
+
+    assert len(transport.sent) == 3 and sorted(catalog.asked) == [1, 2]
+    attached = [[p.get_payload(decode=True) for p in m.get_payload()[1:]] for m in transport.sent]
+    assert attached == [[b"%PDF-1.4 dune"], [b"%PDF-1.4 dune", b"%PDF-1.4 emma"],
+                        [b"%PDF-1.4 emma", b"%PDF-1.4 dune"]]

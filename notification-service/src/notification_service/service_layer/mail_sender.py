@@ -19,7 +19,7 @@ from bookstore_shared.events import trace_context_of, utcnow
 from opentelemetry import trace
 from tenacity import RetryCallState, wait_exponential
 
-from ..adapters.catalog import CatalogClient
+from ..adapters.catalog import BookPdf, CatalogClient
 from ..adapters.mail import MailTransport
 from ..domain import emails
 from ..domain.model import OutgoingEmail
@@ -102,12 +102,13 @@ class MailSender:
                 return self._pause(uow)
             cut_at = time.monotonic() + self._lease.total_seconds() / 2
             sent: list[int] = []
+            pdfs: dict[int, BookPdf | None] = {}  # each book's PDF asked for once per batch
             try:
                 for n, email in enumerate(claimed):
                     if self._stopping or (n and time.monotonic() > cut_at):
                         uow.emails.release([e.id for e in claimed[n:]])
                         break
-                    if self._attempt(uow, email):
+                    if self._attempt(uow, email, pdfs):
                         sent.append(email.id)
             finally:
                 uow.emails.mark_sent(sent)
@@ -117,11 +118,12 @@ class MailSender:
                     log.info("email sent", extra={"email_id": email.id, "kind": email.kind})
         return 0.0  # more may have been staged while this batch was sent
 
-    def _attempt(self, uow: NotificationUnitOfWork, email: OutgoingEmail) -> bool:
+    def _attempt(self, uow: NotificationUnitOfWork, email: OutgoingEmail,
+                 pdfs: dict[int, BookPdf | None]) -> bool:
         """Hand one email to the transport; a failure is settled in `uow` (retry or dead)."""
         try:
             with self._span(email):
-                self._transport.send(self._build(email))
+                self._transport.send(self._build(email, pdfs))
             return True
         except Exception as exc:  # noqa: BLE001 - every failure is retried, then dead-lettered
             error = f"{type(exc).__name__}: {exc}"
@@ -149,10 +151,12 @@ class MailSender:
             attributes={"email.id": email.id, "email.attempt": email.attempts,
                         "email.transport": repr(self._transport)})
 
-    def _build(self, email: OutgoingEmail):
+    def _build(self, email: OutgoingEmail, pdfs: dict[int, BookPdf | None]):
         attachments, notes, used = [], [], set()
         for book in email.books:
-            pdf = self._catalog.fetch_pdf(book.book_id)
+            if book.book_id not in pdfs:
+                pdfs[book.book_id] = self._catalog.fetch_pdf(book.book_id)
+            pdf = pdfs[book.book_id]
             if pdf is None:
                 notes.append(f"The PDF of {book.title or f'book #{book.book_id}'} is not "
                              "available any more.")
