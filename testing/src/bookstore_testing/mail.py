@@ -2,6 +2,8 @@
 emails per subject that the system's tests, fault suites and soak assert on."""
 from __future__ import annotations
 
+import multiprocessing
+import queue
 import socket
 import threading
 import time
@@ -42,6 +44,67 @@ class SmtpSink:
 
     def stop(self) -> None:
         self._controller.stop()
+
+
+def _serve_in_child(port: int, accepted: multiprocessing.Queue, stop) -> None:
+    """The SMTP server of `SmtpSinkProcess`, in a process of its own."""
+
+    class Forward:
+        async def handle_DATA(self, server, session, envelope):
+            accepted.put(envelope.content)
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Forward(), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop.wait()
+    controller.stop()
+
+
+class SmtpSinkProcess(SmtpSink):
+    """The same sink with its SMTP server in a process of its own, for a harness that is busy
+    itself (the soak's load, event log and samplers): in the harness's process the server waits
+    for that process's GIL on every SMTP reply, and so would the services' mail senders."""
+
+    def __init__(self) -> None:
+        # SmtpSink's port, raw and lock; not its in-process server
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.raw = []
+        self._lock = threading.Lock()
+        context = multiprocessing.get_context("spawn")
+        self._accepted = context.Queue()
+        self._stop = context.Event()
+        self._server = context.Process(target=_serve_in_child,
+                                       args=(self.port, self._accepted, self._stop), daemon=True)
+        self._server.start()
+        self._collector = threading.Thread(target=self._collect, daemon=True)
+        self._collector.start()
+        _wait_listening(self.port)
+
+    def _collect(self) -> None:
+        while self._server.is_alive() or not self._accepted.empty():
+            try:
+                content = self._accepted.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            with self._lock:
+                self.raw.append(content)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.join(10)
+        self._collector.join(5)
+
+
+def _wait_listening(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"the SMTP sink did not listen on {port}")
 
 
 class Subjects:
