@@ -138,7 +138,6 @@ class MailSender:
                     "error": error})
                 uow.emails.mark_failed(email.id, error=error,
                                        retry_at=utcnow() + timedelta(seconds=delay))
-            self._transport.close()  # the next message starts a fresh session
             return False
 
     def _span(self, email: OutgoingEmail):
