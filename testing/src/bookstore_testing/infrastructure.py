@@ -128,7 +128,11 @@ def _delete_broker_objects(url: str, name: str) -> None:
         suffixes = ["", ".dlq"] + [f".retry.{d}" for d in (50, 100, 200, 300, 500, 2000, 8000,
                                                            30000)]
         ch = conn.channel()  # deleting a queue that does not exist succeeds: one channel will do
-        for service in [*names(), "tests", "notification.ws"]:
+        # every queue base: services' shared queues, the exclusive ones of their replicas (whose
+        # dead-letter queues are durable) and the tests' own
+        bases = [*names(), *(f"{n}.revocations" for n in names()), "catalog.replica",
+                 "gateway.events", "notification.ws", "tests"]
+        for service in bases:
             for suffix in suffixes:
                 if not ch.is_open:  # a refusal closed it (a queue in use by another test)
                     ch = conn.channel()
