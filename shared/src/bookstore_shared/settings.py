@@ -50,7 +50,7 @@ class BaseServiceSettings(BaseSettings):
     data_dir: Path = Path("./var")
     queue_type: str = Field("classic", pattern="^(classic|quorum)$")
     prefetch: int = Field(64, ge=1)
-    consumers: int = Field(4, ge=1, le=64)
+    consumers: int = Field(1, ge=1, le=64)
     # Delays before each redelivery of a failed event; after the last it is dead-lettered.
     retry_delays_ms: str = Field("500,2000,8000,30000", pattern=r"^\d+(,\d+)*$")
     log_level: str = "INFO"
