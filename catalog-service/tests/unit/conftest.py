@@ -44,6 +44,14 @@ class FakeBookRepository:
         book = self.books.get(book_id)
         return copy.deepcopy(book) if book else None
 
+    def lock_stock(self, book_id: int) -> StockState | None:
+        book = self.books.get(book_id)
+        return book.stock if book else None
+
+    def save_stock(self, book_id: int, stock: StockState) -> None:
+        self.books[book_id].stock = stock
+        self.saved.append(book_id)
+
     def add(self, book: Book) -> int:
         book.id = book.id or next(self._ids)
         self.books[book.id] = copy.deepcopy(book)

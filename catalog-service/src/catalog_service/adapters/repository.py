@@ -19,6 +19,12 @@ SELECT_BOOK = select(BOOK).where(BOOK.c.id == bindparam("book_id"))
 LOCK_BOOK = SELECT_BOOK.with_for_update()
 # No values(): SET takes the columns named in the parameters (`b_id`: a column's name would clash).
 SAVE_BOOK = update(BOOK).where(BOOK.c.id == bindparam("b_id"))
+# A stock report reads and writes the stock columns only (a book's texts can be long).
+LOCK_STOCK = select(BOOK.c.confirmed_stock, BOOK.c.confirmed_stock_version,
+                    BOOK.c.published_stock, BOOK.c.published_stock_version,
+                    BOOK.c.confirmed_stock_revision).where(
+    BOOK.c.id == bindparam("book_id")).with_for_update()
+SAVE_STOCK = update(BOOK).where(BOOK.c.id == bindparam("b_id"))
 COUNT_BOOKS = select(func.count()).select_from(BOOK)
 PAGE_OF_BOOKS = (select(BOOK).order_by(BOOK.c.id)
                  .limit(bindparam("limit", type_=Integer))
@@ -48,17 +54,20 @@ def _to_book(row) -> Book:
         created_at=m["created_at"], updated_at=m["updated_at"])
 
 
+def _stock_columns(stock: StockState) -> dict:
+    return {"confirmed_stock": stock.confirmed_stock,
+            "confirmed_stock_version": stock.confirmed_version,
+            "confirmed_stock_revision": stock.confirmed_revision,
+            "published_stock": stock.published_stock,
+            "published_stock_version": stock.published_version}
+
+
 def _columns(book: Book) -> dict:
     g = book.generated
     return {
         "title": book.title, "author": book.author, "price": book.price,
         "description": book.description, "pdf_key": book.pdf_key, "pdf_size": book.pdf_size,
-        "pdf_sha256": book.pdf_sha256,
-        "confirmed_stock": book.stock.confirmed_stock,
-        "confirmed_stock_version": book.stock.confirmed_version,
-        "confirmed_stock_revision": book.stock.confirmed_revision,
-        "published_stock": book.stock.published_stock,
-        "published_stock_version": book.stock.published_version,
+        "pdf_sha256": book.pdf_sha256, **_stock_columns(book.stock),
         "ai_status": g.status, "summary": g.summary, "generated_description": g.description,
         "ai_provider": g.provider, "ai_model": g.model, "ai_error": g.error,
     }
@@ -76,6 +85,8 @@ class BookRepository(Protocol):
     """What the service layer reads and writes; SQL below, in memory in the unit tests."""
 
     def get(self, book_id: int, *, for_update: bool = False) -> Book | None: ...
+    def lock_stock(self, book_id: int) -> StockState | None: ...
+    def save_stock(self, book_id: int, stock: StockState) -> None: ...
     def add(self, book: Book) -> int: ...
     def save(self, book: Book, *, summarized: bool = False, relisted: bool = False) -> None: ...
     def delete(self, book_id: int) -> None: ...
@@ -101,6 +112,16 @@ class SqlBookRepository:
         stmt = LOCK_BOOK if for_update else SELECT_BOOK
         row = self.session.execute(stmt, {"book_id": book_id}).first()
         return _to_book(row) if row else None
+
+    def lock_stock(self, book_id: int) -> StockState | None:
+        """The book's stock, its row locked until the unit of work ends; None: no such book."""
+        row = self.session.execute(LOCK_STOCK, {"book_id": book_id}).first()
+        return StockState(*row) if row else None
+
+    def save_stock(self, book_id: int, stock: StockState) -> None:
+        self.session.execute(SAVE_STOCK, {"b_id": book_id, **_stock_columns(stock),
+                                          "updated_at": utcnow()})
+        self.changes.record(book_id, relisted=False)
 
     def add(self, book: Book) -> int:
         now = utcnow()

@@ -32,13 +32,12 @@ def store_summary(event: BookSummarized, *, uow: CatalogUnitOfWork) -> None:
 
 def observe_stock(event: StockChanged, *, uow: CatalogUnitOfWork) -> None:
     """Inventory's stock (as of a stock version) feeds the read model; older reports change nothing."""
-    book = uow.books.get(event.book_id, for_update=True)
-    if book is None:
+    stock = uow.books.lock_stock(event.book_id)
+    if stock is None:
         return
-    observed = book.stock.observe(event.stock, event.stock_version, event.revision)
-    if observed != book.stock:
-        book.stock = observed
-        uow.books.save(book)
+    observed = stock.observe(event.stock, event.stock_version, event.revision)
+    if observed != stock:
+        uow.books.save_stock(event.book_id, observed)
 
 
 def grant_downloads(event: OrderConfirmed, *, uow: CatalogUnitOfWork) -> None:
