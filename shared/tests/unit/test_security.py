@@ -1,5 +1,6 @@
 """Access tokens checked on the event loop; the JWKS is fetched off the loop, and a failed fetch
-is retried soon."""
+is retried soon; verified tokens are cached without caching what may change (expiry, revocation,
+the signing keys)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,9 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from bookstore_shared import security
 from bookstore_shared.errors import install_error_handlers
 from bookstore_shared.security import (
     CurrentUser,
+    InvalidToken,
     JwksKeys,
     StaticKeys,
     TokenVerifier,
@@ -42,11 +45,11 @@ class Issuer:
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
         self.jwks = {"keys": [{**jwk.construct(public, "RS256").to_dict(), "kid": self.kid}]}
 
-    def token(self, user_id: int, *, kid: str | None = None) -> str:
+    def token(self, user_id: int, *, kid: str | None = None, **claims) -> str:
         now = int(time.time())
         claims = {"iss": "bookstore-auth", "aud": "bookstore", "sub": str(user_id),
                   "name": f"user{user_id}", "adm": False, "sid": uuid.uuid4().hex,
-                  "typ": "access", "iat": now, "exp": now + 600}
+                  "typ": "access", "iat": now, "exp": now + 600, **claims}
         return jwt.encode(claims, self.pem, algorithm="RS256", headers={"kid": kid or self.kid})
 
 
@@ -194,3 +197,192 @@ def test_a_token_signed_by_another_key_is_refused(issuer):
     assert (answer.status_code, answer.json()["message"]) == (401, "Invalid or expired token")
     answer = client.get("/me")
     assert (answer.status_code, answer.json()["message"]) == (401, "Authentication required")
+
+
+# --- the cache of verified tokens ---------------------------------------------------------------
+
+class Clock:
+    """An injectable clock (seconds since the epoch), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class MutableKeys:
+    """A key source whose key set the test replaces, as a refetch of the JWKS does."""
+
+    def __init__(self, jwks: dict) -> None:
+        self.serve(jwks)
+
+    def serve(self, jwks: dict) -> None:
+        self.keys = {k["kid"]: dict(k) for k in jwks["keys"]}  # new objects, as a refetch makes
+
+    def key_for(self, kid: str, *, may_fetch: bool = True) -> dict | None:
+        return self.keys.get(kid)
+
+
+@pytest.fixture
+def decodes(monkeypatch) -> list[str]:
+    """Every token whose signature is checked in full (jose's `jwt.decode`)."""
+    seen: list[str] = []
+    decode = jwt.decode
+
+    def counting(token, *args, **kwargs):
+        seen.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(security.jwt, "decode", counting)
+    return seen
+
+
+def test_a_token_presented_again_is_not_verified_again(issuer, decodes):
+    verifier = TokenVerifier(StaticKeys(issuer.jwks))
+    token = issuer.token(4)
+    assert [verifier.verify(token).user_id for _ in range(3)] == [4, 4, 4]
+    assert verifier.claims(token)["sub"] == "4"
+    assert len(decodes) == 1
+    verifier.claims(token)["sub"] = "5"  # what callers get is theirs to change
+    assert verifier.verify(token).user_id == 4
+
+
+def test_a_cached_token_past_its_exp_is_refused(issuer, decodes):
+    clock = Clock()
+    verifier = TokenVerifier(StaticKeys(issuer.jwks), clock=clock, trust_s=3600)
+    exp = int(clock.now) + 600
+    token = issuer.token(1, exp=exp)
+    assert verifier.verify(token).user_id == 1
+    clock.now = exp + 0.9  # jose accepts a token up to the end of its `exp` second: so does a hit
+    assert verifier.verify(token).user_id == 1
+    clock.now = exp + 1
+    with pytest.raises(InvalidToken, match="invalid or expired token"):
+        verifier.verify(token)
+    with pytest.raises(InvalidToken, match="invalid or expired token"):
+        verifier.claims(token)
+    assert len(decodes) == 1  # refused by the cache itself, as jose refuses an expired token:
+    with pytest.raises(InvalidToken, match="invalid or expired token"):
+        TokenVerifier(StaticKeys(issuer.jwks)).verify(issuer.token(1, exp=int(time.time()) - 1))
+
+
+def test_a_revoked_session_is_refused_on_the_next_request_though_cached(issuer, decodes):
+    verifier = TokenVerifier(StaticKeys(issuer.jwks))
+    sid = uuid.uuid4().hex
+    token = issuer.token(2, sid=sid)
+    client = app_with(verifier)
+    assert client.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert verifier.verify(token).session_id == sid
+    verifier.revoked.revoke(sid, time.time() + 600)
+    answer = client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert (answer.status_code, answer.json()["message"]) == (401, "Invalid or expired token")
+    with pytest.raises(InvalidToken, match="session revoked"):
+        verifier.verify(token)
+    assert len(decodes) == 1
+
+
+def test_a_cached_token_is_still_checked_for_its_type(issuer):
+    verifier = TokenVerifier(StaticKeys(issuer.jwks))
+    refresh = issuer.token(3, typ="refresh")
+    assert verifier.claims(refresh, token_type="refresh")["typ"] == "refresh"
+    with pytest.raises(InvalidToken, match="wrong token type"):
+        verifier.verify(refresh)
+
+
+def test_a_tampered_token_is_not_a_hit(issuer, decodes):
+    verifier = TokenVerifier(StaticKeys(issuer.jwks))
+    sid = uuid.uuid4().hex
+    exp = int(time.time()) + 600
+    token = issuer.token(1, sid=sid, exp=exp)
+    assert verifier.verify(token).user_id == 1
+    # the same header and claims signed by another key: only the signature differs
+    forged = Issuer().token(1, kid=issuer.kid, sid=sid, exp=exp, iat=jwt.get_unverified_claims(
+        token)["iat"])
+    signed, signature = token.rsplit(".", 1)
+    assert forged.rsplit(".", 1)[0] == signed and forged != token
+    # and the genuine signature with one byte changed in its middle
+    middle = len(signature) // 2
+    flipped = signed + "." + signature[:middle] + ("A" if signature[middle] != "A" else "B") \
+        + signature[middle + 1:]
+    for tampered in (forged, flipped):
+        with pytest.raises(InvalidToken, match="invalid or expired token"):
+            verifier.verify(tampered)
+        with pytest.raises(InvalidToken):  # a failure is not cached either
+            verifier.verify(tampered)
+    assert decodes == [token, forged, forged, flipped, flipped]
+    assert verifier.verify(token).user_id == 1
+
+
+def test_the_cache_is_bounded(issuer, decodes):
+    clock = Clock()
+    verifier = TokenVerifier(StaticKeys(issuer.jwks), cache_size=3, clock=clock)
+    tokens = [issuer.token(n) for n in range(5)]
+    for token in tokens:
+        verifier.verify(token)
+    assert len(verifier._verified) == 3
+    decodes.clear()
+    for token in tokens[2:]:  # the three verified last are kept
+        verifier.verify(token)
+    assert decodes == []
+    verifier.verify(tokens[0])  # the oldest were dropped
+    assert decodes == [tokens[0]]
+    clock.now += 61  # entries past the trust window are of no use: the next one drops them
+    verifier.verify(tokens[1])
+    assert len(verifier._verified) == 1
+
+
+def test_an_entry_is_verified_in_full_again_after_the_trust_window(issuer, decodes):
+    clock = Clock()
+    verifier = TokenVerifier(StaticKeys(issuer.jwks), clock=clock, trust_s=60)
+    token = issuer.token(1)
+    verifier.verify(token)
+    clock.now += 59
+    verifier.verify(token)
+    assert len(decodes) == 1
+    clock.now += 2
+    verifier.verify(token)
+    clock.now += 59
+    verifier.verify(token)
+    assert len(decodes) == 2  # re-verified 61 s after the first, then trusted for 60 s more
+
+
+def test_a_key_removed_from_the_key_source_is_no_longer_accepted(issuer, decodes):
+    clock = Clock()
+    keys = MutableKeys(issuer.jwks)
+    verifier = TokenVerifier(keys, clock=clock)
+    token = issuer.token(1)
+    assert verifier.verify(token).user_id == 1
+    keys.serve({"keys": []})  # the key is withdrawn (a refetched JWKS without that kid)
+    clock.now += 1  # well inside the trust window
+    with pytest.raises(UnknownSigningKey):
+        verifier.verify(token)
+    clock.now += 60  # and after it
+    with pytest.raises(UnknownSigningKey):
+        verifier.verify(token)
+    keys.serve(issuer.jwks)  # a refetched key set holding the key again: verified in full
+    decodes.clear()
+    assert verifier.verify(token).user_id == 1
+    assert verifier.verify(token).user_id == 1
+    assert decodes == [token]
+
+
+def test_the_cache_is_shared_by_threads(issuer):
+    verifier = TokenVerifier(StaticKeys(issuer.jwks), cache_size=8)
+    tokens = [issuer.token(n) for n in range(20)]
+    failures: list[BaseException] = []
+
+    def verify_many(offset: int) -> None:
+        try:
+            for i in range(200):
+                n = (offset + i * 7) % len(tokens)
+                assert verifier.verify(tokens[n]).user_id == n
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=verify_many, args=(k,)) for k in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(verifier._verified) <= 8
