@@ -42,7 +42,7 @@ def test_each_replica_has_its_own_queue_bound_only_to_the_events_it_pushes(hub):
     sub, _ = subscribed(hub)
     assert (sub.queue, sub.exclusive) == (WS_QUEUE, True)
     assert sub.patterns == ["auth.session_revoked", "notification.broadcast",
-                            "order.status_changed"]
+                            "order.status_changed.#"]  # every status goes to the order's owner
 
 
 def test_order_statuses_go_to_their_owner_and_broadcasts_to_everyone(hub):

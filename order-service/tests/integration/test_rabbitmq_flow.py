@@ -3,7 +3,7 @@ import time
 
 import pika
 import pytest
-from bookstore_shared.events import Envelope
+from bookstore_shared.events import Envelope, routing_key
 from bookstore_shared.events.contracts import InventoryReserved, OrderLine, ShipmentUpdated
 from bookstore_shared.security import StaticKeys, TokenVerifier
 from bookstore_testing import wait_for
@@ -76,6 +76,6 @@ def test_an_order_goes_through_the_saga_over_rabbitmq_within_milliseconds(rabbit
     for status in ("READY", "DELIVERED"):
         update = Envelope.wrap(ShipmentUpdated(shipment_id=1, order_id=order_id, status=status),
                                producer="test")
-        channel.basic_publish(f"{instance}.events", update.type, update.to_bytes())
+        channel.basic_publish(f"{instance}.events", routing_key(update), update.to_bytes())
     wait_for(lambda: client.get(f"/orders/{order_id}", headers=headers)
                .json()["status"] == "DELIVERED")

@@ -191,6 +191,8 @@ def test_handlers_emit_nothing_for_catalog_and_stock_events(uow, ev):
 
 
 def test_the_order_queue_is_bound_only_to_the_events_it_handles():
+    """Of the shipment statuses, only READY and DELIVERED reach the queue."""
     assert HANDLERS.routing_keys() == [
         "book.created", "book.deleted", "book.updated", "inventory.rejected",
-        "inventory.reserved", "inventory.stock_changed", "shipment.updated"]
+        "inventory.reserved", "inventory.stock_changed", "shipment.updated.DELIVERED",
+        "shipment.updated.READY"]

@@ -77,19 +77,32 @@ def build_document(exchange: str = "bookstore.events") -> dict:
             "payload": {"$ref": f"#/components/schemas/{name}Envelope"},
         }
         producer, consumers = ROUTES[event_type]
-        channels[event_type] = {
-            "description": f"Published by {producer}; consumed by {', '.join(consumers)}.",
+        channel = event_type
+        described = f"Published by {producer}; consumed by {', '.join(consumers)}."
+        field = model.routed_by
+        if field is not None:  # `<type>.<value>`: a queue binds the values it takes
+            channel = f"{event_type}.{{{field}}}"
+            described += (f" The routing key is `{event_type}.<{field}>`; the envelope's `type` "
+                          f"stays `{event_type}`.")
+        channels[channel] = {
+            "description": described,
             "subscribe": {"operationId": f"on{name}", "message": {"$ref":
                                                                  f"#/components/messages/{name}"}},
             "bindings": {"amqp": {"is": "routingKey", "exchange": {
                 "name": exchange, "type": "topic", "durable": True, "autoDelete": False,
                 "vhost": "/"}, "bindingVersion": "0.2.0"}},
         }
+        if field is not None:
+            schema = dict(model.model_json_schema()["properties"][field])
+            schema.pop("title", None)
+            channels[channel]["parameters"] = {field: {
+                "description": f"the payload's `{field}`", "schema": schema}}
     return {
         "asyncapi": "2.6.0",
         "info": {"title": "Bookstore events", "version": "1.0.0", "description": (
             "Integration events of the Bookstore services, on one durable topic exchange "
-            "(`<instance>.events`); the routing key is the event type. Generated from "
+            "(`<instance>.events`); the routing key is the event type, extended by the payload's "
+            "routing attribute where it has one (`order.status_changed.SHIPPED`). Generated from "
             "shared/src/bookstore_shared/events/contracts.py — do not edit by hand.")},
         "servers": {"rabbitmq": {"url": "rabbitmq:5672", "protocol": "amqp",
                                  "description": "RabbitMQ; exchange `<instance>.events`"}},

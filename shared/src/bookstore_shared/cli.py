@@ -17,7 +17,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     tap = sub.add_parser("tap", help="print events as they flow")
-    tap.add_argument("patterns", nargs="*", default=["#"], help="routing patterns (default #)")
+    tap.add_argument("patterns", nargs="*", default=["#"], help=(
+        "routing patterns (default #); an event type alone (order.status_changed) means all "
+        "its statuses"))
     tap.add_argument("--json", action="store_true", help="one JSON envelope per line")
     tap.add_argument("--correlation", help="only events with this correlation id")
     tap.add_argument("--order", type=int, help="follow one order's saga across services")

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 import orjson
 
 from .bus import topic_matches
-from .events import Envelope
+from .events import Envelope, routing_key
 
 
 @dataclass
 class EventFilter:
-    """Routing patterns, a correlation id, or one order's whole saga."""
+    """Routing patterns, a correlation id, or one order's whole saga. A pattern takes the events
+    whose type (`order.status_changed`, `shipment.*`) or routing key
+    (`order.status_changed.SHIPPED`) it matches; a tap binds `events.bindings_for` each."""
 
     patterns: Sequence[str] = ("#",)
     correlation_id: str | None = None
@@ -21,7 +23,8 @@ class EventFilter:
     _order_correlations: set[str] = field(default_factory=set)
 
     def accepts(self, env: Envelope) -> bool:
-        if not any(topic_matches(p, env.type) for p in self.patterns):
+        key = routing_key(env)
+        if not any(topic_matches(p, env.type) or topic_matches(p, key) for p in self.patterns):
             return False
         if self.correlation_id and env.correlation_id != self.correlation_id:
             return False

@@ -12,7 +12,7 @@ from typing import Self
 import pika
 from pydantic import BaseModel
 
-from .events import Envelope
+from .events import Envelope, bindings_for, routing_key
 
 
 class EventProbe:
@@ -25,8 +25,9 @@ class EventProbe:
         self._ch.confirm_delivery()
         self._ch.exchange_declare(self.exchange, exchange_type="topic", durable=True)
         self._queue = self._ch.queue_declare("", exclusive=True, auto_delete=True).method.queue
-        for pattern in patterns:
-            self._ch.queue_bind(self._queue, self.exchange, routing_key=pattern)
+        for pattern in patterns:  # an event type named exactly: all its routing keys too
+            for binding in bindings_for(pattern):
+                self._ch.queue_bind(self._queue, self.exchange, routing_key=binding)
         self.events: list[Envelope] = []
 
     def drain(self) -> int:
@@ -40,7 +41,7 @@ class EventProbe:
             count += 1
 
     def of_type(self, event_type: str) -> list[Envelope]:
-        """Events seen so far with this routing key."""
+        """Events seen so far of this type."""
         return [e for e in self.events if e.type == event_type]
 
     def wait_until(self, condition: Callable[[EventProbe], bool], *,
@@ -73,13 +74,15 @@ class EventProbe:
             time.sleep(0.05)
 
     def publish(self, *payloads: BaseModel | Envelope, producer: str = "tests") -> list[Envelope]:
-        """Publish events (payloads are wrapped) as persistent messages; returns the envelopes."""
+        """Publish events (payloads are wrapped) as persistent messages under their routing keys
+        (as the services publish them); returns the envelopes."""
         envelopes = [p if isinstance(p, Envelope) else Envelope.wrap(p, producer=producer)
                      for p in payloads]
         for env in envelopes:
-            self._ch.basic_publish(self.exchange, env.type, env.to_bytes(), pika.BasicProperties(
+            props = pika.BasicProperties(
                 content_type="application/json", delivery_mode=2, message_id=env.id,
-                correlation_id=env.correlation_id, type=env.type, app_id=env.producer))
+                correlation_id=env.correlation_id, type=env.type, app_id=env.producer)
+            self._ch.basic_publish(self.exchange, routing_key(env), env.to_bytes(), props)
         return envelopes
 
     def queue_depth(self, queue: str) -> tuple[int, int]:

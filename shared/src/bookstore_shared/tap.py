@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pika
 
 from .eventfeed import EventFilter, render_json, render_line
-from .events import Envelope
+from .events import Envelope, bindings_for
 
 
 def tap(url: str, exchange: str, event_filter: EventFilter, *, as_json: bool = False,
@@ -20,8 +20,9 @@ def tap(url: str, exchange: str, event_filter: EventFilter, *, as_json: bool = F
         ch = conn.channel()
         ch.exchange_declare(exchange, exchange_type="topic", durable=True)
         queue = ch.queue_declare("", exclusive=True, auto_delete=True).method.queue
-        for pattern in event_filter.patterns:
-            ch.queue_bind(queue, exchange, routing_key=pattern)
+        for pattern in event_filter.patterns:  # `shipment.*` takes shipment.updated.<status> too
+            for binding in bindings_for(pattern):
+                ch.queue_bind(queue, exchange, routing_key=binding)
         if on_ready:
             on_ready()
         deadline = time.monotonic() + timeout_s if timeout_s else None

@@ -8,7 +8,11 @@ from collections import Counter
 import pytest
 from bookstore_shared.bus import InProcessBus, RabbitBus
 from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import NotificationBroadcast, UserRegistered
+from bookstore_shared.events.contracts import (
+    NotificationBroadcast,
+    ShipmentUpdated,
+    UserRegistered,
+)
 from bookstore_testing import wait_for
 
 DELAYS = (50, 100)
@@ -80,6 +84,27 @@ def test_topic_bindings_route_each_event_to_the_queues_that_match(make_bus):
     assert users.types() == ["user.registered"]
     assert sorted(everything.types()) == ["notification.broadcast", "user.registered"]
     assert orders.seen == []
+
+
+def test_an_event_routed_by_status_reaches_only_the_queues_bound_to_its_status(make_bus):
+    """`shipment.updated` travels as `shipment.updated.<status>` on both buses: a queue bound to
+    READY gets READY and no other status, one bound to `shipment.updated.#` gets them all, and
+    the envelope's type stays `shipment.updated`."""
+    bus = make_bus()
+    ready, every = Recorder(), Recorder()
+    # exclusive: one consumer each, so a queue's deliveries arrive in publishing order
+    bus.subscribe("order", ["shipment.updated.READY"], ready, exclusive=True)
+    bus.subscribe("tests", ["shipment.updated.#"], every, exclusive=True)
+    statuses = ["PREPARING", "READY", "SHIPPED", "CANCELLED", "DELIVERED", "READY"]
+    events = [Envelope.wrap(ShipmentUpdated(shipment_id=n, order_id=n, status=status),
+                            producer="test") for n, status in enumerate(statuses)]
+    started(bus).publish(events)
+    wait_for(lambda: len(every.seen) == len(events))
+    assert [e.data["status"] for e in every.seen] == statuses
+    wait_for(lambda: events[-1].id in {e.id for e in ready.seen})
+    # one consumer, in order: by the time the last READY arrived, any earlier one would have
+    assert [e.id for e in ready.seen] == [events[1].id, events[-1].id]
+    assert {e.type for e in ready.seen} == {"shipment.updated"}
 
 
 def test_consumers_of_one_queue_compete_and_each_event_is_handled_once(make_bus):

@@ -9,7 +9,7 @@ import time
 
 from bookstore_shared.bus import RabbitBus
 from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import OrderStatusChanged, UserRegistered
+from bookstore_shared.events.contracts import OrderStatusChanged, ShipmentUpdated, UserRegistered
 from bookstore_shared.probe import EventProbe
 
 
@@ -37,6 +37,27 @@ def test_tap_prints_the_matching_events_one_line_each(infra, new_instance):
     assert len(lines) == 2
     assert all("order.status_changed" in line for line in lines)
     assert '"status":"PROCESSING"' in lines[0] and '"status":"SHIPPED"' in lines[1]
+
+
+def test_tap_takes_an_event_type_named_exactly_with_all_its_statuses(infra, new_instance):
+    """`order.status_changed` travels as `order.status_changed.<status>`: the tap binds both."""
+    instance = new_instance()
+    env = {**os.environ, "BOOKSTORE_RABBITMQ_URL": infra.rabbitmq_url,
+           "BOOKSTORE_INSTANCE": instance}
+    proc = subprocess.Popen([sys.executable, "-m", "bookstore_shared.cli", "tap",
+                             "order.status_changed", "shipment.updated.READY", "--count", "3",
+                             "--timeout", "30"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert "tapping" in proc.stderr.readline()
+    with EventProbe(infra.rabbitmq_url, instance) as probe:
+        probe.publish(OrderStatusChanged(order_id=5, user_id=1, status="PROCESSING"),
+                      ShipmentUpdated(shipment_id=1, order_id=5, status="PREPARING"),
+                      ShipmentUpdated(shipment_id=1, order_id=5, status="READY"),
+                      OrderStatusChanged(order_id=5, user_id=1, status="SHIPPED"))
+    out, _ = proc.communicate(timeout=30)
+    lines = out.strip().splitlines()
+    assert [('"status":"PROCESSING"' in lines[0]), ('"status":"READY"' in lines[1]),
+            ('"status":"SHIPPED"' in lines[2])] == [True, True, True]
 
 
 def test_a_dead_lettered_message_is_listed_and_replayed_once_the_fault_is_fixed(infra,

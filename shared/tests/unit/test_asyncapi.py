@@ -13,7 +13,7 @@ ROUTING_KEYS_OF_THE_ARCHITECTURE = [
     "user.registered", "auth.session_revoked", "book.created", "book.updated", "book.deleted",
     "book.summarized", "order.placed", "inventory.reserved", "inventory.rejected",
     "inventory.released", "inventory.stock_changed", "order.confirmed", "order.cancelled",
-    "order.status_changed", "shipment.updated", "notification.broadcast",
+    "order.status_changed.{status}", "shipment.updated.{status}", "notification.broadcast",
 ]
 
 
@@ -33,7 +33,15 @@ def test_every_routing_key_is_listed_with_its_payload_schema():
         message = doc["components"]["messages"][channel["subscribe"]["message"]["$ref"]
                                                 .rsplit("/", 1)[1]]
         envelope = doc["components"]["schemas"][message["payload"]["$ref"].rsplit("/", 1)[1]]
-        assert envelope["properties"]["type"]["const"] == key
+        assert envelope["properties"]["type"]["const"] == key.removesuffix(".{status}")
         payload = doc["components"]["schemas"][envelope["properties"]["data"]["$ref"]
                                                .rsplit("/", 1)[1]]
         assert payload["properties"], f"{key} has an empty payload schema"
+
+
+def test_a_channel_routed_by_status_names_its_parameter():
+    doc = yaml.safe_load(render())
+    shipment = doc["channels"]["shipment.updated.{status}"]
+    assert shipment["parameters"]["status"]["schema"]["enum"] == [
+        "PREPARING", "READY", "SHIPPED", "DELIVERED", "CANCELLED"]
+    assert "`shipment.updated.<status>`" in shipment["description"]

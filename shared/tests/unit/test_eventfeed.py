@@ -48,3 +48,13 @@ def test_a_line_shows_the_trace_id_of_a_traced_event_and_a_dash_for_an_untraced_
         update={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
     assert f"trace={trace_id} " in render_line(traced)
     assert "trace=- " in render_line(placed(42, "corr-abc"))
+
+
+def test_a_pattern_takes_events_by_their_type_or_their_routing_key():
+    shipped = Envelope.wrap(OrderStatusChanged(order_id=1, user_id=1, status="SHIPPED"),
+                            producer="order")
+    pending = Envelope.wrap(OrderStatusChanged(order_id=1, user_id=1, status="PENDING"),
+                            producer="order")
+    by_type, by_key = EventFilter(patterns=["order.*"]), EventFilter(patterns=["*.*.SHIPPED"])
+    assert [by_type.accepts(shipped), by_type.accepts(pending)] == [True, True]
+    assert [by_key.accepts(shipped), by_key.accepts(pending)] == [True, False]

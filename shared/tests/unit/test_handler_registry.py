@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import pytest
+from bookstore_shared.bus import topic_matches
 from bookstore_shared.db import new_metadata
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     BookCreated,
     BookUpdated,
     NotificationBroadcast,
+    OrderStatusChanged,
+    ShipmentUpdated,
     UserRegistered,
 )
 from bookstore_shared.inbox import inbox_table
@@ -107,14 +110,47 @@ def test_memory_only_handlers_may_not_ask_for_a_unit_of_work():
                             queue="x.replica")
 
 
-def test_an_event_a_handler_only_sometimes_acts_on_is_acked_without_a_transaction():
-    greeted: list[str] = []
+def shipment(n: int, status: str) -> Envelope:
+    return Envelope.wrap(ShipmentUpdated(shipment_id=n, order_id=n, status=status),
+                         producer="shipping")
 
-    def greet_admins(event: UserRegistered, *, uow: InMemoryUnitOfWork) -> None:
-        greeted.append(event.username)
 
-    registry = HandlerRegistry({UserRegistered: Only(
-        greet_admins, when=lambda data: data["username"].startswith("admin"))})
+def test_a_handler_taking_some_statuses_binds_exactly_their_routing_keys():
+    noop = lambda event: None
+    registry = HandlerRegistry({ShipmentUpdated: Only(noop, "READY", "DELIVERED"),
+                                UserRegistered: noop})
+    assert registry.routing_keys() == ["shipment.updated.DELIVERED", "shipment.updated.READY",
+                                       "user.registered"]
+
+
+def test_a_plain_handler_of_an_event_routed_by_status_binds_every_status():
+    registry = HandlerRegistry({OrderStatusChanged: lambda event: None})
+    assert registry.routing_keys() == ["order.status_changed.#"]
+    assert topic_matches("order.status_changed.#", "order.status_changed.SHIPPED")
+    assert topic_matches("order.status_changed.#", "order.status_changed")  # older producers
+
+
+def test_only_is_checked_against_the_contract_at_startup():
+    noop = lambda event: None
+    with pytest.raises(ValueError, match="REDY"):  # not a ShipmentUpdated status
+        HandlerRegistry({ShipmentUpdated: Only(noop, "READY", "REDY")})
+    with pytest.raises(ValueError, match="SHIPPED.X"):  # one topic word, no dots
+        HandlerRegistry({OrderStatusChanged: Only(noop, "SHIPPED.X")})
+    with pytest.raises(TypeError, match="no routing attribute"):
+        HandlerRegistry({UserRegistered: Only(noop, "admin")})
+    with pytest.raises(TypeError, match="no value"):
+        Only(noop)
+
+
+def test_a_status_the_handler_does_not_take_is_acked_without_a_transaction():
+    """Bound to READY alone, the queue still gets another status when a message is replayed to
+    it by hand, or published under the bare key by a producer from before per-status keys."""
+    applied: list[str] = []
+
+    def record(event: ShipmentUpdated, *, uow: InMemoryUnitOfWork) -> None:
+        applied.append(event.status)
+
+    registry = HandlerRegistry({ShipmentUpdated: Only(record, "READY")})
     opened: list[InMemoryUnitOfWork] = []
 
     def uow() -> InMemoryUnitOfWork:
@@ -123,10 +159,12 @@ def test_an_event_a_handler_only_sometimes_acts_on_is_acked_without_a_transactio
 
     consumer = BatchedConsumer(consumer="tests", dispatcher=registry.bind(), uow=uow,
                                inbox=inbox_table(new_metadata()), batch_size=10)
-    consumer.handle_batch([registered(1), registered(2)])  # "u1", "u2": no admin among them
-    assert (greeted, opened) == ([], [])
-    admin = Envelope.wrap(UserRegistered(user_id=3, username="admin3", email="a@x.io"),
-                          producer="auth")
-    assert registry.bind().acts_on(admin) and not registry.bind().acts_on(registered(4))
-    registry.bind().dispatch(registered(4), InMemoryUnitOfWork(producer="tests"))
-    assert greeted == []  # dispatching it directly applies the same filter
+    consumer.handle_batch([shipment(1, "PREPARING"), shipment(2, "SHIPPED")])
+    assert (applied, opened) == ([], [])
+    dispatcher = registry.bind()
+    assert dispatcher.acts_on(shipment(3, "READY"))
+    assert not dispatcher.acts_on(shipment(4, "PREPARING"))
+    dispatcher.dispatch(shipment(4, "PREPARING"), InMemoryUnitOfWork(producer="tests"))
+    assert applied == []  # dispatching it directly applies the same check
+    dispatcher.dispatch(shipment(3, "READY"), InMemoryUnitOfWork(producer="tests"))
+    assert applied == ["READY"]

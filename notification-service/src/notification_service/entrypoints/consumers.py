@@ -3,7 +3,8 @@
 - Email: the durable `notification` queue, shared by the replicas (each email staged once),
   bound to exactly the keys of EMAIL_HANDLERS and consumed in batches by the kit.
 - Live updates: an exclusive `notification.ws` queue per replica (each replica owns its sockets,
-  so every one of them needs every event), handlers run without a unit of work.
+  so every one of them needs every event; `order.status_changed.#`: every status), handlers run
+  without a unit of work.
 """
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ from ..service_layer.hub import Hub
 EMAIL_HANDLERS = HandlerRegistry({
     UserRegistered: handlers.welcome_new_user,
     OrderConfirmed: handlers.mail_purchase,
-    # PENDING and PROCESSING are nobody's email: acked without a transaction
-    OrderStatusChanged: Only(handlers.mail_status_change,
-                             when=lambda data: data["status"] in EMAILED_STATUSES),
+    # bound to order.status_changed.SHIPPED, .DELIVERED and .CANCELLED: PENDING and PROCESSING
+    # are nobody's email and never reach the queue
+    OrderStatusChanged: Only(handlers.mail_status_change, *EMAILED_STATUSES),
 })
 
 WS_QUEUE = "notification.ws"

@@ -1,4 +1,4 @@
-"""Incoming events -> handlers: the queue is bound to exactly these event types."""
+"""Incoming events -> handlers: the queue is bound to exactly the routing keys they take."""
 from __future__ import annotations
 
 from bookstore_shared.events.contracts import (
@@ -18,9 +18,9 @@ from ..service_layer.handlers import SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER
 HANDLERS = HandlerRegistry({
     InventoryReserved: handlers.confirm_order,
     InventoryRejected: handlers.cancel_rejected_order,
-    # PREPARING, SHIPPED and CANCELLED do not move an order: acked without a transaction
-    ShipmentUpdated: Only(handlers.record_shipment,
-                          when=lambda data: data["status"] in SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER),
+    # bound to shipment.updated.READY and .DELIVERED: PREPARING, SHIPPED and CANCELLED, which do
+    # not move an order, never reach the queue
+    ShipmentUpdated: Only(handlers.record_shipment, *SHIPMENT_STATUSES_THAT_MOVE_AN_ORDER),
     BookCreated: handlers.remember_book,
     BookUpdated: handlers.remember_book,
     BookDeleted: handlers.mark_book_deleted,

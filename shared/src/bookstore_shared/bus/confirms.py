@@ -14,7 +14,7 @@ from contextlib import suppress
 import pika
 from pika.spec import Basic
 
-from ..events import Envelope
+from ..events import Envelope, routing_key
 
 
 class PublishNotConfirmed(RuntimeError):
@@ -51,14 +51,15 @@ class ConfirmingPublisher:
             self._unconfirmed.discard(method.delivery_tag)
 
     def publish(self, envelopes: Sequence[Envelope], properties) -> None:
-        """Publish every envelope (persistent), then wait until the broker confirmed them all."""
+        """Publish every envelope (persistent, under `events.routing_key`), then wait until the
+        broker confirmed them all."""
         if not envelopes:
             self.connection.process_data_events(time_limit=0)
             return
         impl = self.channel._impl
         self._nacked = 0
         for env in envelopes:
-            impl.basic_publish(self._exchange, env.type, env.to_bytes(), properties(env))
+            impl.basic_publish(self._exchange, routing_key(env), env.to_bytes(), properties(env))
             self._unconfirmed.add(self._next_tag)
             self._next_tag += 1
         self.channel._flush_output(lambda: not self._unconfirmed)

@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..events import Envelope
+from ..events import Envelope, routing_key
 from .base import (
     ConnectionHook,
     DeadLetter,
@@ -63,8 +63,9 @@ class InProcessBus:
         with self._lock:
             targets = list(self._queues.values())
         for env in envelopes:
+            key = routing_key(env)  # as RabbitMQ routes it: `<type>.<status>` for a keyed event
             for q in targets:
-                if q.binds(env.type):
+                if q.binds(key):
                     q.pending.put(_Delivery(env))
 
     def subscribe(self, queue: str, patterns: Sequence[str], handler: Handler, *,

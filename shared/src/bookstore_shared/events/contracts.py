@@ -1,9 +1,9 @@
-"""Typed payloads of every routing key. A breaking change gets a new `version`."""
+"""Typed payloads of every event type. A breaking change gets a new `version`."""
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,10 @@ class EventPayload(BaseModel):
     """Base of all payloads: consumers ignore unknown fields."""
 
     model_config = ConfigDict(extra="ignore")
+
+    routed_by: ClassVar[str | None] = None
+    """The field whose value extends the routing key to `<type>.<value>` (`routing.routing_key`),
+    so a queue can be bound to the values it acts on; None: the routing key is the type."""
 
 
 class UserRegistered(EventPayload):
@@ -117,6 +121,8 @@ class OrderCancelled(EventPayload):
 
 
 class OrderStatusChanged(EventPayload):
+    routed_by: ClassVar[str | None] = "status"  # order.status_changed.SHIPPED, ...
+
     order_id: int
     user_id: int
     status: str
@@ -125,6 +131,8 @@ class OrderStatusChanged(EventPayload):
 
 
 class ShipmentUpdated(EventPayload):
+    routed_by: ClassVar[str | None] = "status"  # shipment.updated.READY, ...
+
     shipment_id: int
     order_id: int
     status: Literal["PREPARING", "READY", "SHIPPED", "DELIVERED", "CANCELLED"]
@@ -134,7 +142,7 @@ class NotificationBroadcast(EventPayload):
     message: str
 
 
-# routing key -> (version -> payload model)
+# event type -> (version -> payload model)
 REGISTRY: dict[str, dict[int, type[EventPayload]]] = {
     "user.registered": {1: UserRegistered},
     "auth.session_revoked": {1: SessionRevoked},
@@ -159,7 +167,7 @@ _BY_MODEL = {model: (key, version) for key, versions in REGISTRY.items()
 
 
 def event_type_of(payload: BaseModel) -> tuple[str, int]:
-    """Routing key and version of a payload instance."""
+    """Event type and version of a payload instance."""
     try:
         return _BY_MODEL[type(payload)]
     except KeyError:
@@ -167,7 +175,7 @@ def event_type_of(payload: BaseModel) -> tuple[str, int]:
 
 
 def payload_model(event_type: str, version: int = 1) -> type[EventPayload]:
-    """The payload model for a routing key and version; ValueError when unknown."""
+    """The payload model for an event type and version; ValueError when unknown."""
     try:
         return REGISTRY[event_type][version]
     except KeyError:

@@ -1,4 +1,4 @@
-"""Incoming events -> handlers: the queue is bound to exactly these event types."""
+"""Incoming events -> handlers: the queue is bound to exactly the routing keys they take."""
 from __future__ import annotations
 
 from bookstore_shared.events.contracts import OrderCancelled, OrderConfirmed, OrderStatusChanged
@@ -9,7 +9,6 @@ from ..service_layer import handlers
 HANDLERS = HandlerRegistry({
     OrderConfirmed: handlers.create_shipment,
     OrderCancelled: handlers.cancel_shipment,
-    # Only SHIPPED releases a shipment: the order's other statuses are acked without a transaction
-    OrderStatusChanged: Only(handlers.ship_released_order,
-                             when=lambda data: data["status"] == "SHIPPED"),
+    # Only SHIPPED releases a shipment: bound to order.status_changed.SHIPPED alone
+    OrderStatusChanged: Only(handlers.ship_released_order, "SHIPPED"),
 })
