@@ -49,7 +49,7 @@ class RabbitBus:
 
     def __init__(self, url: str, *, instance: str, queue_type: str = "classic",
                  prefetch: int = 64, retry_delays_ms: Sequence[int] = (500, 2000, 8000, 30000),
-                 consumers: int = 4):
+                 consumers: int = 1):
         self._params = pika.URLParameters(url)
         self._params.heartbeat = 60
         self._params.blocked_connection_timeout = 30
@@ -58,8 +58,8 @@ class RabbitBus:
         self.exchange = f"{instance}.events"
         self._queue_type = queue_type
         self._prefetch = prefetch
-        # Competing consumer threads per service queue: each handler commits (an fsync) before
-        # its ack, so one thread is bound by commit latency; several share group commits.
+        # Consumer threads per service queue and process (ARCHITECTURE.md, "Consumer threads"):
+        # one applies what has arrived in one transaction per batch; more took turns at the GIL.
         self._consumers = max(1, consumers)
         self._delays = list(retry_delays_ms)
         self._subs: list[Subscription] = []
@@ -252,7 +252,8 @@ class RabbitBus:
         except ValueError as exc:
             self._park(ch, sub, body, props, f"malformed envelope: {exc}"[:500], attempts + 1)
             ch.basic_ack(method.delivery_tag)
-            report_failure(sub.handler, method.routing_key, dead_lettered=True)
+            # labelled by event type (the AMQP `type`), not the routing key with its status
+            report_failure(sub.handler, props.type or method.routing_key, dead_lettered=True)
             return
         try:
             sub.handler(env)
