@@ -62,7 +62,7 @@ def test_a_stock_report_drops_the_book_and_its_pages_and_is_merged_into_the_next
 
     assert cache.item(7) is None and cache.page(("q",)) is None
     assert cache.page(("other",)) is not None  # a page without the book stays
-    assert ahead.apply(stored_book()).stock.shown == 4
+    assert ahead.apply(stored_book(), ahead.ticket()).stock.shown == 4
 
 
 def test_a_summary_is_merged_into_the_next_load(replica):
@@ -73,7 +73,7 @@ def test_a_summary_is_merged_into_the_next_load(replica):
                            description="D"))
 
     assert cache.item(7) is None
-    assert ahead.apply(stored_book()).generated.description == "D"
+    assert ahead.apply(stored_book(), ahead.ticket()).generated.description == "D"
 
 
 def test_an_edited_book_drops_every_page(replica):
@@ -92,5 +92,5 @@ def test_a_deleted_book_forgets_what_was_received_for_it(replica):
 
     deliver(BookDeleted(book_id=7))
 
-    assert ahead.apply(stored_book()).stock.shown == 10
+    assert ahead.apply(stored_book(), ahead.ticket()).stock.shown == 10
     assert cache.page(("other",)) is None

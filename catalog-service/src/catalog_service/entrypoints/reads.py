@@ -49,9 +49,9 @@ class BookReads:
 
     def load_item(self, book_id: int) -> Rendered:
         """Read, render and (if still current) keep one book; BookNotFound if there is none."""
-        ticket = self.cache.ticket()
+        ticket, seen = self.cache.ticket(), self.ahead.ticket()
         with self.uow() as uow:
-            book = views.get_book(uow, book_id=book_id, ahead=self.ahead)
+            book = views.get_book(uow, book_id=book_id, ahead=self.ahead, ticket=seen)
         body = render_book(book)
         rendered = Rendered(body, etag_of(body))
         self.cache.keep_item(ticket, book_id, rendered)
@@ -60,10 +60,10 @@ class BookReads:
     def load_page(self, key: Hashable, *, q: str | None, author: str | None, limit: int,
                   offset: int) -> Rendered:
         """Read, render and (if still current) keep a page; its books are kept as items too."""
-        ticket = self.cache.ticket()
+        ticket, seen = self.cache.ticket(), self.ahead.ticket()
         with self.uow() as uow:
             page = views.list_books(uow, q=q, author=author, limit=limit, offset=offset,
-                                    ahead=self.ahead)
+                                    ahead=self.ahead, ticket=seen)
         bodies = [render_book(book) for book in page.books]
         body = b"[" + b",".join(bodies) + b"]"
         rendered = Rendered(body, etag_of(body, page.total), page.total,

@@ -9,21 +9,24 @@ from .events_ahead import EventsAhead
 from .unit_of_work import CatalogUnitOfWork
 
 
-def get_book(uow: CatalogUnitOfWork, *, book_id: int, ahead: EventsAhead | None = None) -> Book:
-    """The book, or BookNotFound."""
+def get_book(uow: CatalogUnitOfWork, *, book_id: int, ahead: EventsAhead | None = None,
+             ticket: int = 0) -> Book:
+    """The book, or BookNotFound. With `ahead`, `ticket` is its ticket taken before this unit of
+    work read anything."""
     book = uow.books.get(book_id)
     if book is None:
         raise BookNotFound()
-    return ahead.apply(book) if ahead is not None else book
+    return ahead.apply(book, ticket) if ahead is not None else book
 
 
 def list_books(uow: CatalogUnitOfWork, *, q: str | None, author: str | None, limit: int,
-               offset: int, ahead: EventsAhead | None = None) -> BookPage:
-    """A page of books matching the search, and the total count."""
+               offset: int, ahead: EventsAhead | None = None, ticket: int = 0) -> BookPage:
+    """A page of books matching the search, and the total count (`ahead`, `ticket`: as for
+    `get_book`)."""
     page = uow.books.search(q=q, author=author, limit=limit, offset=offset)
     if ahead is not None:
         for book in page.books:
-            ahead.apply(book)
+            ahead.apply(book, ticket)
     return page
 
 
