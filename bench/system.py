@@ -13,12 +13,11 @@ import httpx
 from bookstore_shared import services
 from bookstore_shared.launcher import (
     ServiceProcesses,
-    available_services,
     settings_from,
     start_processes,
     wait_ready,
 )
-from bookstore_testing import Infrastructure, drop_instance, free_port_base, system_env
+from bookstore_testing import Infrastructure, drop_instance, replica_env, system_env
 
 from .cpu import infrastructure_pids
 
@@ -70,15 +69,6 @@ def running_system(log_dir: str, **overrides: str) -> Iterator[Bench]:
             procs.stop()
     finally:
         drop_instance(infra, instance)
-
-
-def replica_env(env: dict[str, str], service: str) -> dict[str, str]:
-    """Environment for another replica of `service` next to the system started with `env`: a port
-    base (so a port) of its own; every other service where the system's first replicas are."""
-    main = settings_from(env)
-    others = {f"BOOKSTORE_{name.upper()}_URL": main.service_url(name)
-              for name, _pkg in available_services(env) if name != service}
-    return {**env, **others, "BOOKSTORE_PORT_BASE": str(free_port_base())}
 
 
 @contextmanager

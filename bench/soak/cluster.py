@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from bookstore_shared import services
 from bookstore_shared.launcher import available_services, settings_from, wait_ready
-
-from ..system import replica_env
+from bookstore_testing import replica_env
 
 REPLICATED = ("inventory", "order", "notification")
 

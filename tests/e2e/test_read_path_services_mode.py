@@ -16,7 +16,7 @@ import pytest
 from bookstore_shared.events.contracts import StockChanged
 from bookstore_shared.launcher import settings_from, wait_ready
 from bookstore_shared.probe import EventProbe
-from bookstore_testing import free_port_base, wait_for
+from bookstore_testing import replica_env, wait_for
 from catalog_service.adapters.orm import BOOK, INBOX
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.engine import make_url
@@ -50,8 +50,9 @@ def probe(shop, infra) -> Iterator[EventProbe]:
 
 @pytest.fixture
 def second_catalog(shop, tmp_path) -> Iterator[str]:
-    """Another catalog process on the same database and queue (its own port base); its URL."""
-    env = {**shop.env, "BOOKSTORE_PORT_BASE": str(free_port_base())}
+    """Another catalog process on the same database and queue (its own port base, every other
+    service where the shop's are); its URL."""
+    env = replica_env(shop.env, "catalog")
     with open(tmp_path / "catalog-2.log", "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "catalog_service.main"], env=env,
                                 stdout=log, stderr=subprocess.STDOUT)

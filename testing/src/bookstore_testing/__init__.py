@@ -9,6 +9,7 @@ from .infrastructure import (  # noqa: F401
     Infrastructure,
     drop_instance,
     free_port_base,
+    replica_env,
     served,
     system_env,
     wait_for,

@@ -164,3 +164,14 @@ def system_env(infra: Infrastructure, instance: str, data_dir: str, **overrides:
     })
     env.update(overrides)
     return env
+
+
+def replica_env(env: dict[str, str], service: str) -> dict[str, str]:
+    """Environment for another replica of `service` next to the system started with `env`: a port
+    base (so a port) of its own; every other service where the system's first replicas are."""
+    from bookstore_shared.launcher import available_services, settings_from
+
+    main = settings_from(env)
+    others = {f"BOOKSTORE_{name.upper()}_URL": main.service_url(name)
+              for name, _pkg in available_services(env) if name != service}
+    return {**env, **others, "BOOKSTORE_PORT_BASE": str(free_port_base())}
