@@ -48,6 +48,22 @@ def _remember(uow: OrderUnitOfWork, fetched: list[CatalogBook],
         return uow.books.get_many(ids)
 
 
+def known_books(uow: OrderUnitOfWork, items: list[RequestedItem]) -> dict[int, KnownBook] | None:
+    """The requested books from the read model, in the caller's transaction, when it can answer
+    alone: every book known and none short (BookNotFound for a deleted one). None: some book is
+    unknown or looks short, so `resolve_books` must ask the catalog."""
+    known = uow.books.get_many([item.book_id for item in items])
+    if any(item.book_id not in known for item in items):
+        return None
+    for item in items:
+        if known[item.book_id].deleted:
+            raise BookNotFound(item.book_id)
+    if any(known[item.book_id].stock is not None and known[item.book_id].stock < item.quantity
+           for item in items):
+        return None
+    return known
+
+
 def resolve_books(uow: OrderUnitOfWork, *, catalog: Catalog,
                   items: list[RequestedItem]) -> dict[int, KnownBook]:
     """Price and title of every requested book; BookNotFound / InsufficientStock otherwise.

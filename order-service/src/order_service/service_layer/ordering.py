@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
 
+from ..adapters.books import KnownBook
 from ..adapters.catalog import Catalog
 from ..adapters.repository import ConcurrentModification
 from ..domain.exceptions import AdminRequired, NotOrderOwner, OrderNotFound
@@ -15,7 +16,7 @@ from ..domain.idempotency import check_replay, fingerprint
 from ..domain.model import Order, OrderLine, OrderStatus
 from ..domain.requests import RequestedItem
 from ..domain.timeline import OrderEvent
-from .books import resolve_books
+from .books import known_books, resolve_books
 from .messages import change_events, placed_events
 from .unit_of_work import OrderUnitOfWork
 
@@ -36,40 +37,59 @@ class Placement:
     replayed: bool
 
 
-def _replay(uow: OrderUnitOfWork, user_id: int, key: str, digest: str) -> Placement | None:
-    with uow.step():
-        found = uow.idempotency.find(user_id, key)
+def _earlier(uow: OrderUnitOfWork, user_id: int, key: str, digest: str) -> Placement | None:
+    """The order this key already placed (in the current transaction), if any."""
+    found = uow.idempotency.find(user_id, key)
     if found is None:
         return None
     check_replay(found[0], digest)
     return Placement(order_id=found[1], replayed=True)
 
 
+def _replay(uow: OrderUnitOfWork, user_id: int, key: str, digest: str) -> Placement | None:
+    with uow.step():
+        return _earlier(uow, user_id, key, digest)
+
+
 def place_order(uow: OrderUnitOfWork, *, catalog: Catalog, user_id: int,
                 items: list[RequestedItem], idempotency_key: str | None = None) -> Placement:
-    """Create a PENDING order priced from the read model and emit `order.placed`."""
+    """Create a PENDING order priced from the read model and emit `order.placed`.
+
+    Usually one transaction: the key's earlier order, the books and the new order. When the
+    read model cannot price the order alone (a book unknown or looking short), the catalog is
+    asked with no transaction open, and the order is created in a second one."""
     digest = fingerprint(items)
-    if idempotency_key and (earlier := _replay(uow, user_id, idempotency_key, digest)):
-        return earlier
-    books = resolve_books(uow, catalog=catalog, items=items)
-    order = Order(user_id=user_id, lines=[
-        OrderLine(book_id=item.book_id, quantity=item.quantity,
-                  unit_price=books[item.book_id].price, title=books[item.book_id].title)
-        for item in items])
-    now = datetime.now(UTC)
     try:
         with uow.step():
-            uow.orders.add(order, now=now)
-            if idempotency_key:
-                uow.idempotency.add(user_id=user_id, key=idempotency_key, fingerprint=digest,
-                                    order_id=order.id, now=now)
-            uow.emit(*placed_events(order))
-            uow.commit()
+            if idempotency_key and (earlier := _earlier(uow, user_id, idempotency_key, digest)):
+                return earlier
+            books = known_books(uow, items)
+            if books is not None:
+                return _create(uow, user_id, items, books, idempotency_key, digest)
+        books = resolve_books(uow, catalog=catalog, items=items)
+        with uow.step():
+            return _create(uow, user_id, items, books, idempotency_key, digest)
     except IntegrityError:
         # A concurrent request with the same key won the unique constraint: answer as it did.
         if idempotency_key and (earlier := _replay(uow, user_id, idempotency_key, digest)):
             return earlier
         raise
+
+
+def _create(uow: OrderUnitOfWork, user_id: int, items: list[RequestedItem],
+            books: dict[int, KnownBook], idempotency_key: str | None, digest: str) -> Placement:
+    """Insert the PENDING order (and its key) with `order.placed`, and commit."""
+    order = Order(user_id=user_id, lines=[
+        OrderLine(book_id=item.book_id, quantity=item.quantity,
+                  unit_price=books[item.book_id].price, title=books[item.book_id].title)
+        for item in items])
+    now = datetime.now(UTC)
+    uow.orders.add(order, now=now)
+    if idempotency_key:
+        uow.idempotency.add(user_id=user_id, key=idempotency_key, fingerprint=digest,
+                            order_id=order.id, now=now)
+    uow.emit(*placed_events(order))
+    uow.commit()
     log.info("order placed", extra={"order_id": order.id, "user_id": user_id})
     return Placement(order_id=order.id, replayed=False)
 
