@@ -125,13 +125,14 @@ def _delete_broker_objects(url: str, name: str) -> None:
     except Exception:  # noqa: BLE001
         return
     with suppress(Exception):  # best effort: whatever is left is named after a dropped instance
-        suffixes = ["", ".dlq"] + [f".retry.{d}" for d in (50, 100, 200, 300, 500, 2000, 8000,
-                                                           30000)]
+        # AMQP cannot list queues: these are the retry delays the defaults and the tests use
+        suffixes = ["", ".dlq"] + [f".retry.{d}" for d in (50, 100, 200, 300, 400, 500, 800,
+                                                           1600, 2000, 8000, 30000)]
         ch = conn.channel()  # deleting a queue that does not exist succeeds: one channel will do
         # every queue base: services' shared queues, the exclusive ones of their replicas (whose
         # dead-letter queues are durable) and the tests' own
         bases = [*names(), *(f"{n}.revocations" for n in names()), "catalog.replica",
-                 "gateway.events", "notification.ws", "tests"]
+                 "gateway.events", "notification.ws", "tests", "depth"]
         for service in bases:
             for suffix in suffixes:
                 if not ch.is_open:  # a refusal closed it (a queue in use by another test)
