@@ -8,11 +8,15 @@ from pydantic import Field
 
 
 class Settings(BaseServiceSettings):
-    """`BOOKSTORE_MAX_UPLOAD_MB` caps PDF uploads; `BOOKSTORE_PDF_DIR` overrides the storage dir."""
+    """`BOOKSTORE_MAX_UPLOAD_MB` caps PDF uploads; `BOOKSTORE_PDF_DIR` overrides the storage dir;
+    `BOOKSTORE_PDF_MAX_AGE_S`: how long another service may use a PDF it fetched from the internal
+    route before asking again (its purchase emails carry a replaced PDF at most that much later;
+    0: ask every time)."""
 
     service_name: str = "catalog"
     max_upload_mb: float = Field(16, gt=0, le=1024)
     pdf_dir: Path | None = None
+    pdf_max_age_s: int = Field(30, ge=0, le=3600)
 
     @property
     def max_upload_bytes(self) -> int:

@@ -172,10 +172,13 @@ def test_the_internal_pdf_answers_304_to_the_copy_it_names_and_a_replaced_pdf_an
     r = client.get(f"/internal/books/{book_id}/pdf", headers=internal)
     assert r.status_code == 200 and r.content == first
     etag = r.headers["etag"]
+    # the caller may use its copy this long without asking (BOOKSTORE_PDF_MAX_AGE_S)
+    assert r.headers["cache-control"] == f"private, max-age={settings.pdf_max_age_s}"
 
     again = client.get(f"/internal/books/{book_id}/pdf", headers={**internal,
                                                                   "If-None-Match": etag})
     assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    assert again.headers["cache-control"] == r.headers["cache-control"]
 
     r = client.patch(f"/books/{book_id}", headers=admin,
                      files={"pdf": ("new.pdf", second, "application/pdf")})

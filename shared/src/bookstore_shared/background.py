@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 from sqlalchemy import event
@@ -17,29 +18,47 @@ log = logging.getLogger(__name__)
 class CommitSignal:
     """Set right after the commit of a transaction that marked it (never after a rollback).
 
-    A unit of work marks it with `mark(session)` (or `session.info[key] = True`), so the worker
-    starts at once instead of at its next poll, and only once the work is visible to it.
+    A unit of work marks it with `mark(session, *items)`, so the worker starts at once instead of
+    at its next poll, and only once the work is visible to it. The items a transaction marked
+    with are handed to the worker after its COMMIT (`take()`), in commit order; a rollback
+    drops them.
     """
 
     def __init__(self, key: str):
         self.key = key
         self._event = threading.Event()
+        self._handed: deque = deque()
 
     def watch(self, factory: sessionmaker) -> None:
         """Listen to commits and rollbacks of sessions made by `factory`."""
 
         @event.listens_for(factory, "after_commit")
         def _after_commit(session: Session) -> None:
-            if session.info.pop(self.key, False):
+            items = session.info.pop(self.key, None)
+            if items is not None:
+                self._handed.extend(items)
                 self._event.set()
 
         @event.listens_for(factory, "after_rollback")
         def _after_rollback(session: Session) -> None:
             session.info.pop(self.key, None)
 
-    def mark(self, session: Session) -> None:
-        """This transaction makes work: wake the worker once it commits."""
-        session.info[self.key] = True
+    def mark(self, session: Session, *items) -> None:
+        """This transaction makes work: wake the worker once it commits, handing it `items`."""
+        session.info.setdefault(self.key, []).extend(items)
+
+    def take(self, limit: int) -> list:
+        """Up to `limit` of the items handed over by commits, oldest first."""
+        handed = self._handed
+        return [handed.popleft() for _ in range(min(limit, len(handed)))]
+
+    def waiting(self) -> int:
+        """How many handed-over items wait to be taken."""
+        return len(self._handed)
+
+    def discard(self) -> None:
+        """Forget what was handed over (the worker will find that work another way)."""
+        self._handed.clear()
 
     def wake(self) -> None:
         self._event.set()

@@ -1,5 +1,18 @@
 """Transactional outbox: events are rows written in the same transaction as the state change; a
-relay thread publishes them with confirms and marks them sent. Nothing is published before commit."""
+relay thread publishes them with confirms and marks them sent. Nothing is published before commit.
+
+The relay's usual path takes no lock and reads nothing: the transaction that staged events hands
+them to its own process's relay right after COMMIT, which publishes them at once and marks what
+it published sent in one UPDATE every MARK_EVERY_S. Rows the hand-off did not cover are swept
+from the table (SELECT ... FOR UPDATE SKIP LOCKED, publish, mark, in one transaction):
+- everything unsent when the relay starts, and after any failure, until the sweep catches up
+  (hand-offs made meanwhile are dropped: the sweep finds those rows);
+- rows still unsent SWEEP_AFTER_S after they were staged, every SWEEP_EVERY_S: a process that
+  died between COMMIT and publishing, a hand-off older than HANDOFF_MAX_AGE_S (left to the sweep
+  rather than racing it).
+Delivery stays at least once: a process killed after publishing and before marking publishes
+those events again when it (or another replica) sweeps; consumers are idempotent.
+"""
 from __future__ import annotations
 
 import logging
@@ -34,6 +47,11 @@ from .events import Envelope, tracing, utcnow
 log = logging.getLogger(__name__)
 
 BACKLOG_EVERY_S = 5.0  # how often the relay counts what waits (outbox_pending_events)
+MARK_EVERY_S = 0.2  # published events are marked sent in one UPDATE at most this often
+HANDOFF_MAX_AGE_S = 10.0  # a handed-over event not yet published by then is left to the sweep
+SWEEP_AFTER_S = 30.0  # unsent rows this old are the sweep's (> HANDOFF_MAX_AGE_S, with margin)
+SWEEP_EVERY_S = 5.0
+SWEPT_MEMORY_S = 30.0  # ids a sweep published: a late hand-off of one of them is not re-sent
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -52,24 +70,26 @@ def outbox_table(metadata: MetaData) -> Table:
 
 
 class Outbox:
-    """Adds events to the current unit of work and wakes the relay after commit."""
+    """Adds events to the current unit of work and hands them to the relay after commit."""
 
     def __init__(self, table: Table):
         self.table = table
         self._insert = insert(table)  # built once, reused with new parameters
-        self.signal = CommitSignal("bookstore_outbox_dirty")
+        self.signal = CommitSignal("bookstore_outbox_staged")
 
     def add(self, session: Session, *envelopes: Envelope) -> None:
         """Stage events in the session's transaction; they leave only if it commits."""
         if not envelopes:
             return
+        now = utcnow()
         session.execute(self._insert, [
-            {"event_id": e.id, "event_type": e.type, "body": e.to_bytes(), "created_at": utcnow()}
+            {"event_id": e.id, "event_type": e.type, "body": e.to_bytes(), "created_at": now}
             for e in envelopes])
-        self.signal.mark(session)
+        staged_at = time.monotonic()
+        self.signal.mark(session, *((staged_at, e) for e in envelopes))
 
     def watch(self, factory: sessionmaker) -> None:
-        """Wake the relay right after a commit that staged events (no polling delay)."""
+        """Hand staged events to the relay right after the commit (no polling delay)."""
         self.signal.watch(factory)
 
     def wake(self) -> None:
@@ -77,13 +97,15 @@ class Outbox:
 
 
 class OutboxRelay:
-    """Publishes pending outbox rows in id order, in batches; survives broker and DB outages."""
+    """Publishes what commits hand over, sweeps what they did not; survives broker and DB
+    outages (see the module's docstring)."""
 
     def __init__(self, outbox: Outbox, factory: sessionmaker, bus: Bus, *,
                  batch_size: int = 200, idle_poll_s: float = 1.0,
                  keep_sent_for: timedelta = timedelta(hours=1),
                  metrics: EventMetrics | None = None, tracer: trace.Tracer | None = None):
         self._outbox = outbox
+        self._signal = outbox.signal
         self._factory = factory
         self._bus = bus
         self._batch = batch_size
@@ -94,12 +116,22 @@ class OutboxRelay:
         self._tracer = tracer
         self.backlog = OutboxBacklog()
         self._loop = BackgroundLoop("outbox-relay", self._step, signal=outbox.signal)
+        self._recovering = True  # sweep everything unsent first
+        self._next_sweep = 0.0
+        self._unmarked: list[str] = []  # published, not yet marked sent
+        self._unmarked_since = 0.0
+        self._swept: dict[str, float] = {}  # event id -> until when a hand-off of it is skipped
         table = outbox.table
         # built once: the relay runs these for every batch
-        self._claim = (select(table.c.id, table.c.body).where(table.c.sent_at.is_(None))
-                       .order_by(table.c.id).limit(batch_size).with_for_update(skip_locked=True))
+        self._claim_all = (select(table.c.id, table.c.body).where(table.c.sent_at.is_(None))
+                           .order_by(table.c.id).limit(batch_size)
+                           .with_for_update(skip_locked=True))
+        self._claim_old = self._claim_all.where(table.c.created_at < bindparam("before"))
         self._mark_sent = (update(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
                            .values(sent_at=bindparam("now")))
+        self._mark_published = (
+            update(table).where(table.c.event_id.in_(bindparam("event_ids", expanding=True)))
+            .values(sent_at=bindparam("now")))
         self._count_pending = (select(func.count(), func.min(table.c.created_at))
                                .where(table.c.sent_at.is_(None)))
 
@@ -109,10 +141,16 @@ class OutboxRelay:
         return self._loop.healthy
 
     def start(self) -> None:
+        self._recovering = True
         self._loop.start()
 
     def stop(self) -> None:
         self._loop.stop()
+        try:
+            self._mark(force=True)
+        except Exception as exc:  # noqa: BLE001 - the sweep re-sends them (at least once)
+            log.warning("could not mark published events sent", extra={
+                "events": len(self._unmarked), "error": f"{type(exc).__name__}: {exc}"})
 
     def _step(self) -> float:
         if self.backlog.sampled_at is None or \
@@ -122,40 +160,100 @@ class OutboxRelay:
         self._rounds += 1
         if self._rounds % 600 == 0:
             self._purge_sent()
-        return 0.0 if sent >= self._batch else self._idle
+        if sent >= self._batch or self._recovering or self._signal.waiting():
+            return 0.0
+        if self._unmarked:
+            return max(0.0, self._unmarked_since + MARK_EVERY_S - time.monotonic())
+        return self._idle
 
     def relay_once(self) -> int:
-        """Publish one batch; returns how many rows were sent."""
+        """Publish what is waiting (one hand-off batch, or one sweep batch); returns how many
+        events were sent."""
+        try:
+            if self._recovering:
+                sent = self._sweep(before=None)
+                self._recovering = sent >= self._batch
+            else:
+                sent = self._publish_handed()
+                if time.monotonic() >= self._next_sweep:
+                    self._next_sweep = time.monotonic() + SWEEP_EVERY_S
+                    sent += self._sweep(before=utcnow() - timedelta(seconds=SWEEP_AFTER_S))
+            if not sent:
+                self._bus.publish([])  # keeps the connection alive and detects outages
+            self._mark(force=False)
+            return sent
+        except Exception:
+            self._recovering = True  # from the table, until caught up
+            raise
+
+    def _publish_handed(self) -> int:
+        handed = self._signal.take(self._batch)
+        if not handed:
+            return 0
+        now = time.monotonic()
+        swept = self._swept
+        envelopes = [env for staged_at, env in handed
+                     if now - staged_at < HANDOFF_MAX_AGE_S and env.id not in swept]
+        if envelopes:
+            self._publish(envelopes)
+            if not self._unmarked:
+                self._unmarked_since = time.monotonic()
+            self._unmarked.extend(env.id for env in envelopes)
+        return len(envelopes)
+
+    def _mark(self, *, force: bool) -> None:
+        """Mark what the hand-off published sent (one UPDATE), when due."""
+        if not self._unmarked or not (
+                force or len(self._unmarked) >= self._batch
+                or time.monotonic() - self._unmarked_since >= MARK_EVERY_S):
+            return
         with self._factory() as session:
-            rows = session.execute(self._claim).all()
+            session.execute(self._mark_published, {"event_ids": self._unmarked, "now": utcnow()})
+            session.commit()
+        self._unmarked = []
+
+    def _sweep(self, *, before) -> int:
+        """Publish one batch of unsent rows from the table (all of them, or those staged
+        `before`), marking them in the same transaction that locked them."""
+        self._mark(force=True)  # what the hand-off published is not swept again
+        if before is None:
+            self._signal.discard()  # committed already: this sweep or the next finds them
+        with self._factory() as session:
+            claim = self._claim_all if before is None else self._claim_old
+            rows = session.execute(claim, {"before": before}).all()
             if not rows:
                 session.rollback()
-                self._bus.publish([])  # keeps the connection alive and detects outages
                 return 0
             envelopes = [Envelope.from_bytes(r.body) for r in rows]
             self._publish(envelopes)
             session.execute(self._mark_sent, {"ids": [r.id for r in rows], "now": utcnow()})
             session.commit()
-            if self._metrics is not None:
-                for env in envelopes:
-                    self._metrics.published.labels(env.type).inc()
-            return len(rows)
+        self._remember_swept(envelopes)
+        return len(rows)
+
+    def _remember_swept(self, envelopes: list[Envelope]) -> None:
+        now = time.monotonic()
+        self._swept = {k: until for k, until in self._swept.items() if until > now}
+        self._swept.update((env.id, now + SWEPT_MEMORY_S) for env in envelopes)
 
     def _publish(self, envelopes: list[Envelope]) -> None:
         if self._tracer is None:
             self._bus.publish(envelopes)
-            return
-        spans = tracing.published(self._tracer, envelopes)
-        try:
-            self._bus.publish(envelopes)
-        except Exception as exc:
-            for span in spans:
-                span.record_exception(exc)
-                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-            raise
-        finally:
-            for span in spans:
-                span.end()
+        else:
+            spans = tracing.published(self._tracer, envelopes)
+            try:
+                self._bus.publish(envelopes)
+            except Exception as exc:
+                for span in spans:
+                    span.record_exception(exc)
+                    span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                raise
+            finally:
+                for span in spans:
+                    span.end()
+        if self._metrics is not None:
+            for env in envelopes:
+                self._metrics.published.labels(env.type).inc()
 
     def sample_backlog(self) -> None:
         """Count the rows not yet published and find the oldest (for the gauges)."""

@@ -7,9 +7,10 @@ import time
 
 import pika
 import pytest
+from bookstore_shared import outbox
 from bookstore_shared.bus import BrokerUnavailable, InProcessBus
 from bookstore_shared.db import new_metadata
-from bookstore_shared.events import Envelope
+from bookstore_shared.events import Envelope, utcnow
 from bookstore_shared.events.contracts import UserRegistered
 from bookstore_shared.inbox import inbox_table
 from bookstore_shared.kit import BatchedConsumer, HandlerRegistry, SqlUnitOfWork
@@ -123,6 +124,67 @@ def test_events_wait_in_the_outbox_while_the_broker_is_down_and_drain_after(runt
     # marked sent right after the broker confirmed them
     while pending_count(rt.sessions, rt.outbox) and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert pending_count(rt.sessions, rt.outbox) == 0
+
+
+def test_handed_over_events_are_published_once_each_and_marked_sent_soon_after(runtime):
+    bus = FlakyBus()
+    rt = runtime(bus)
+    rt.start()
+    for first in range(0, 50, 5):
+        with rt.sessions() as session:
+            rt.outbox.add(session, *[registered(n) for n in range(first, first + 5)])
+            session.commit()
+    deadline = time.monotonic() + 10
+    while (len(bus.published) < 50 or pending_count(rt.sessions, rt.outbox)) \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(outbox.MARK_EVERY_S * 3)  # nothing more comes: no sweep sends them again
+    assert [e.data["user_id"] for e in bus.published] == list(range(50))  # in commit order
+    assert pending_count(rt.sessions, rt.outbox) == 0
+
+
+def test_stopping_the_relay_marks_what_it_published(runtime):
+    bus = FlakyBus()
+    rt = runtime(bus)
+    rt.start()
+    with rt.sessions() as session:
+        rt.outbox.add(session, registered(1))
+        session.commit()
+    deadline = time.monotonic() + 10
+    while not bus.published and time.monotonic() < deadline:
+        time.sleep(0.01)
+    rt.relay.stop()
+    assert [e.data["user_id"] for e in bus.published] == [1]
+    assert pending_count(rt.sessions, rt.outbox) == 0
+
+
+def test_a_row_committed_by_a_process_that_died_before_publishing_is_swept_once_old(
+        runtime, monkeypatch):
+    """A row no relay was handed (its process died after COMMIT) waits for the sweep: not
+    while it is young (its own process may still publish it), once it is SWEEP_AFTER_S old."""
+    monkeypatch.setattr(outbox, "SWEEP_EVERY_S", 0.1)
+    monkeypatch.setattr(outbox, "SWEEP_AFTER_S", 1.0)
+    bus = FlakyBus()
+    rt = runtime(bus)
+    rt.start()
+    with rt.sessions() as session:  # the relay is past its start-up sweep once this is out
+        rt.outbox.add(session, registered(0))
+        session.commit()
+    deadline = time.monotonic() + 10
+    while not bus.published and time.monotonic() < deadline:
+        time.sleep(0.01)
+    orphan = registered(1)
+    with rt.sessions() as session:  # as Outbox.add writes it, but no hand-off follows
+        session.execute(insert(OUTBOX).values(event_id=orphan.id, event_type=orphan.type,
+                                              body=orphan.to_bytes(), created_at=utcnow()))
+        session.commit()
+    time.sleep(0.5)
+    assert [e.id for e in bus.published[1:]] == []  # young: not the sweep's yet
+    while len(bus.published) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert [e.id for e in bus.published[1:]] == [orphan.id]
     assert pending_count(rt.sessions, rt.outbox) == 0
 
 

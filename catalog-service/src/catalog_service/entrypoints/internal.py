@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from bookstore_shared.kit.container import UowDep
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from ..service_layer import views
-from .deps import StorageDep, known_id
+from .deps import StorageDep, container, known_id
 from .schemas import BookInternal
 from .texts import pdf_etag, pdf_response
 
@@ -21,15 +21,19 @@ def internal_book(book_id: int, uow: UowDep):
 
 
 @router.get("/books/{book_id}/pdf")
-def internal_pdf(book_id: int, uow: UowDep, storage: StorageDep,
+def internal_pdf(book_id: int, uow: UowDep, storage: StorageDep, request: Request,
                  if_none_match: Annotated[str | None, Header()] = None):
     """A book's PDF (notification-service attaches it to purchase emails). Its ETag names the
-    stored file: a caller holding that copy gets 304 without the file being read again."""
+    stored file: a caller holding that copy gets 304 without the file being read again, and may
+    use it without asking for `BOOKSTORE_PDF_MAX_AGE_S` (Cache-Control: max-age)."""
     book = views.get_book(uow, book_id=known_id(book_id))
     # UowDep closes only once the response is sent: end the read, hold no connection while
     # the PDF streams.
     uow.rollback()
     etag = pdf_etag(book)
+    fresh = {"Cache-Control": f"private, max-age={container(request).settings.pdf_max_age_s}"}
     if etag is not None and if_none_match == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    return pdf_response(book, storage)
+        return Response(status_code=304, headers={"ETag": etag, **fresh})
+    response = pdf_response(book, storage)
+    response.headers.update(fresh)
+    return response
