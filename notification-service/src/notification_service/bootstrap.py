@@ -21,7 +21,7 @@ from .adapters.orm import INBOX, OUTBOX
 from .config import Settings
 from .entrypoints.consumers import EMAIL_HANDLERS, subscribe_live_updates
 from .service_layer.hub import Hub
-from .service_layer.mail_sender import MAIL_PENDING, MailSender, backoff_schedule
+from .service_layer.mail_sender import MAIL_PENDING, MailHandOff, MailSender, backoff_schedule
 from .service_layer.unit_of_work import PRODUCER, NotificationUnitOfWork
 
 
@@ -85,7 +85,7 @@ def bootstrap(settings: Settings, *, bus: Bus | None = None, keys: KeySource | N
                                  max_s=settings.mail_retry_max_s),
         lease=timedelta(seconds=settings.mail_lease_s))
     email_consumer = consume(runtime, EMAIL_HANDLERS, uow=uow, inbox=INBOX,
-                             mail_pending=mail_pending)
+                             mail_pending=MailHandOff(mail_pending, lease=sender.lease))
     return NotificationContainer(
         settings=settings, runtime=runtime, uow=uow, dispatcher=email_consumer.dispatcher,
         verifier=verifier, hub=hub, live_updates=live_updates, transport=transport,

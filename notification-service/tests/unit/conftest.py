@@ -19,6 +19,7 @@ from notification_service.domain.model import (
     Contact,
     OutgoingEmail,
 )
+from notification_service.service_layer.mail_sender import MailHandOff
 
 
 class FakeContactRepository:
@@ -43,16 +44,18 @@ class FakeEmailRepository:
         self._ids = itertools.count(1)
 
     def add(self, *, event_id: str, user_id: int | None, recipient: str,
-            content: EmailContent) -> None:
+            content: EmailContent, claimed_for: timedelta | None = None) -> OutgoingEmail:
         assert (event_id, content.kind) not in {(self.event_ids[i], r.kind)
                                                 for i, r in self.rows.items()}, "one per kind"
         email_id = next(self._ids)
         self.rows[email_id] = OutgoingEmail(email_id, content.kind, recipient, content.subject,
                                             content.body, content.books,
-                                            message_id_for(event_id, content.kind), PENDING, 0,
-                                            None)
+                                            message_id_for(event_id, content.kind),
+                                            SENDING if claimed_for else PENDING,
+                                            1 if claimed_for else 0, None)
         self.event_ids[email_id], self.due[email_id] = event_id, utcnow()
-        self.leased_until[email_id] = None
+        self.leased_until[email_id] = utcnow() + claimed_for if claimed_for else None
+        return self.rows[email_id]
 
     def claim_due(self, *, lease: timedelta, limit: int) -> list[OutgoingEmail]:
         now = utcnow()
@@ -130,8 +133,8 @@ def make_uow():
 
 
 @pytest.fixture
-def mail_pending() -> CommitSignal:
-    return CommitSignal("notification_mail_pending")
+def mail_pending() -> MailHandOff:
+    return MailHandOff(CommitSignal("notification_mail_pending"), lease=timedelta(minutes=5))
 
 
 @pytest.fixture

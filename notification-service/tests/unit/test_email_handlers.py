@@ -1,5 +1,5 @@
 """The email handlers on the fake unit of work, dispatched through the real registry: which event
-stages which email, for whom, and when the mail sender is woken."""
+stages which email, for whom, and what is handed to the mail sender after the commit."""
 from __future__ import annotations
 
 import pytest
@@ -13,7 +13,7 @@ from bookstore_shared.events.contracts import (
 from bookstore_shared.kit import RetryLater
 from bookstore_testing.kit import apply_events
 from notification_service.domain.emails import BookRef, message_id_for
-from notification_service.domain.model import PENDING, Contact
+from notification_service.domain.model import SENDING, Contact
 from notification_service.entrypoints.consumers import EMAIL_HANDLERS
 
 ANN = Contact(201, "ann", "ann@example.com")
@@ -28,7 +28,8 @@ def staged(uow) -> list[tuple[str, str, str]]:
     return [(e.kind, e.recipient, e.subject) for e in reversed(uow.emails.newest())]
 
 
-def test_a_new_user_is_remembered_and_welcomed_and_the_sender_woken(make_uow, mail_pending):
+def test_a_new_user_is_remembered_and_welcomed_and_the_email_handed_to_the_sender(
+        make_uow, mail_pending):
     uow = make_uow()
 
     [env] = handle(uow, mail_pending,
@@ -37,8 +38,13 @@ def test_a_new_user_is_remembered_and_welcomed_and_the_sender_woken(make_uow, ma
     assert uow.contacts.find(7) == Contact(7, "fay", "fay@example.com")
     assert staged(uow) == [("welcome", "fay@example.com", "Welcome to Bookstore")]
     [email] = uow.emails.newest()
-    assert (email.status, email.message_id) == (PENDING, message_id_for(env.id, "welcome"))
-    assert uow.woken == [mail_pending] and uow.commits == 1
+    # claimed for this process's sender from the start: no other sender takes it meanwhile
+    assert (email.status, email.attempts, email.message_id) == (
+        SENDING, 1, message_id_for(env.id, "welcome"))
+    assert uow.emails.claim_due(lease=mail_pending.lease, limit=10) == []
+    assert uow.woken == [mail_pending.signal] and uow.commits == 1
+    [(_staged_at, handed)] = uow.handed
+    assert handed == email
 
 
 def test_a_confirmed_order_stages_the_purchase_email_with_each_book_once(make_uow, mail_pending):

@@ -9,7 +9,7 @@ from bookstore_shared.background import CommitSignal
 from notification_service.adapters.catalog import BookPdf
 from notification_service.domain import emails
 from notification_service.domain.model import DEAD, PENDING, SENT
-from notification_service.service_layer.mail_sender import MailSender
+from notification_service.service_layer.mail_sender import MailHandOff, MailSender
 
 
 class Transport:
@@ -166,3 +166,74 @@ def test_a_batch_asks_the_catalog_for_each_books_pdf_once(make_uow):
     attached = [[p.get_payload(decode=True) for p in m.get_payload()[1:]] for m in transport.sent]
     assert attached == [[b"%PDF-1.4 dune"], [b"%PDF-1.4 dune", b"%PDF-1.4 emma"],
                         [b"%PDF-1.4 emma", b"%PDF-1.4 dune"]]
+
+
+class CountingClaims:
+    """The fake repository, counting the sender's looks at the table."""
+
+    def __init__(self, uow):
+        self.claims = 0
+        claim_due = uow.emails.claim_due
+
+        def counted(**kwargs):
+            self.claims += 1
+            return claim_due(**kwargs)
+
+        uow.emails.claim_due = counted
+
+
+def hand_over(uow, sender: MailSender, mail: MailHandOff, event_id: str,
+              content: emails.EmailContent) -> None:
+    """Stage as the email handlers do, then hand over as the commit does."""
+    with uow:
+        mail.stage(uow, event_id=event_id, user_id=1, recipient="ann@example.com",
+                   content=content)
+        uow.commit()
+    sender.signal.hand(*uow.handed)
+    uow.handed.clear()
+
+
+def test_a_handed_over_email_is_sent_and_settled_without_a_claim_from_the_table(make_uow):
+    uow, transport = make_uow(), Transport()
+    sender = sender_for(uow, transport)
+    mail = MailHandOff(sender.signal, lease=sender.lease)
+    counting = CountingClaims(uow)
+    drain(sender)  # the start-up look at the table: nothing there
+    commits = uow.commits
+
+    hand_over(uow, sender, mail, "e-20", emails.welcome(username="ann"))
+    hand_over(uow, sender, mail, "e-21", emails.welcome(username="bob"))
+    pause = sender.send_due()
+
+    assert [m["Message-ID"] for m in transport.sent] == ["<e-20.welcome@bookstore.local>",
+                                                         "<e-21.welcome@bookstore.local>"]
+    assert [(e.status, e.attempts) for e in uow.emails.newest()] == [(SENT, 1), (SENT, 1)]
+    assert counting.claims == 1 and uow.commits == commits + 3  # two stagings, one settling
+    assert 0 < pause <= 0.5  # idle until the table's next look is due
+
+
+def test_a_handed_over_email_that_fails_is_retried_from_the_table(make_uow):
+    uow, transport = make_uow(), Transport(failures=1)
+    sender = sender_for(uow, transport)
+    hand_over(uow, sender, MailHandOff(sender.signal, lease=sender.lease), "e-22",
+              emails.welcome(username="ann"))
+
+    assert sender.send_due() == 0.0  # failed: the next round looks for the retry
+    drain(sender)
+
+    [email] = uow.emails.newest()
+    assert (email.status, email.attempts, len(transport.sent)) == (SENT, 2, 1)
+
+
+def test_emails_handed_over_and_not_sent_when_the_sender_stops_are_due_at_once_again(make_uow):
+    uow, transport = make_uow(), Transport()
+    sender = sender_for(uow, transport, lease=timedelta(minutes=5))
+    hand_over(uow, sender, MailHandOff(sender.signal, lease=sender.lease), "e-23",
+              emails.welcome(username="ann"))
+    sender.stop()
+    assert transport.sent == []
+    [email] = uow.emails.newest()
+    assert (email.status, email.attempts) == (PENDING, 0)  # not waiting for its lease
+
+    drain(sender_for(uow, transport))  # the next sender (a restart, another replica)
+    assert [m["Message-ID"] for m in transport.sent] == ["<e-23.welcome@bookstore.local>"]

@@ -36,8 +36,7 @@ class CommitSignal:
         def _after_commit(session: Session) -> None:
             items = session.info.pop(self.key, None)
             if items is not None:
-                self._handed.extend(items)
-                self._event.set()
+                self.hand(*items)
 
         @event.listens_for(factory, "after_rollback")
         def _after_rollback(session: Session) -> None:
@@ -46,6 +45,11 @@ class CommitSignal:
     def mark(self, session: Session, *items) -> None:
         """This transaction makes work: wake the worker once it commits, handing it `items`."""
         session.info.setdefault(self.key, []).extend(items)
+
+    def hand(self, *items) -> None:
+        """Hand `items` to the worker and wake it (what a commit that marked them does)."""
+        self._handed.extend(items)
+        self._event.set()
 
     def take(self, limit: int) -> list:
         """Up to `limit` of the items handed over by commits, oldest first."""

@@ -28,7 +28,7 @@ class EmailRepository(Protocol):
     """The outgoing email rows: staged by handlers, leased and settled by the mail sender."""
 
     def add(self, *, event_id: str, user_id: int | None, recipient: str,
-            content: EmailContent) -> None: ...
+            content: EmailContent, claimed_for: timedelta | None = None) -> OutgoingEmail: ...
     def claim_due(self, *, lease: timedelta, limit: int) -> list[OutgoingEmail]: ...
     def release(self, email_ids: list[int]) -> None: ...
     def seconds_until_next_due(self) -> float | None: ...
@@ -101,16 +101,24 @@ class SqlEmailRepository:
         self.session = session
 
     def add(self, *, event_id: str, user_id: int | None, recipient: str,
-            content: EmailContent) -> None:
-        """Stage one email (unique per event and kind), due at once."""
+            content: EmailContent, claimed_for: timedelta | None = None) -> OutgoingEmail:
+        """Stage one email (unique per event and kind), due at once. With `claimed_for` it is
+        claimed from the start, for the sender of this process (no other sender takes it before
+        that lease runs out)."""
         now = utcnow()
         books = [{"book_id": b.book_id, "title": b.title} for b in content.books]
-        self.session.execute(_INSERT_EMAIL, {
-            "event_id": event_id, "kind": content.kind, "user_id": user_id,
-            "recipient": recipient, "subject": content.subject[:255], "body": content.body,
-            "attachments": json.dumps(books), "message_id": message_id_for(event_id, content.kind),
-            "status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now,
-            "traceparent": current_trace_context().get("traceparent")})
+        email = OutgoingEmail(
+            0, content.kind, recipient, content.subject[:255], content.body, tuple(content.books),
+            message_id_for(event_id, content.kind), SENDING if claimed_for else PENDING,
+            1 if claimed_for else 0, None, current_trace_context().get("traceparent"))
+        result = self.session.execute(_INSERT_EMAIL, {
+            "event_id": event_id, "kind": email.kind, "user_id": user_id,
+            "recipient": recipient, "subject": email.subject, "body": email.body,
+            "attachments": json.dumps(books), "message_id": email.message_id,
+            "status": email.status, "attempts": email.attempts, "next_attempt_at": now,
+            "claimed_until": now + claimed_for if claimed_for else None, "created_at": now,
+            "traceparent": email.traceparent})
+        return replace(email, id=result.inserted_primary_key[0])
 
     def claim_due(self, *, lease: timedelta, limit: int) -> list[OutgoingEmail]:
         """Lease up to `limit` of the oldest due emails until `now + lease` (the rows are locked

@@ -68,6 +68,6 @@ def list_emails(user: AdminUser, uow: UowDep, status: str | None = None,
 def replay_dead_emails(request: Request, user: AdminUser, uow: UowDep) -> dict:
     """Send every dead-lettered email again with a fresh set of attempts (admin only)."""
     count = uow.emails.replay_dead()
-    uow.wake_after_commit(request.app.state.container.mail_sender.signal)
     uow.commit()
+    request.app.state.container.mail_sender.wake()
     return {"message": "Dead-lettered emails requeued", "count": count}

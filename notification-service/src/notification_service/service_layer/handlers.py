@@ -1,15 +1,15 @@
-"""Email handlers: one per incoming event. Each stages rows in the unit of work it is given and
-asks for the mail sender to be woken once that commits; nothing is sent inside the transaction
-(the sender does that, with retries, after the commit)."""
+"""Email handlers: one per incoming event. Each stages rows in the unit of work it is given, which
+hands them to the mail sender once that commits; nothing is sent inside the transaction (the
+sender does that, with retries, after the commit)."""
 from __future__ import annotations
 
-from bookstore_shared.background import CommitSignal
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import OrderConfirmed, OrderStatusChanged, UserRegistered
 from bookstore_shared.kit import RetryLater
 
 from ..domain import emails
 from ..domain.model import Contact
+from .mail_sender import MailHandOff
 from .unit_of_work import NotificationUnitOfWork
 
 
@@ -18,12 +18,11 @@ class RecipientUnknown(RetryLater):
 
 
 def _stage(uow: NotificationUnitOfWork, envelope: Envelope, contact: Contact,
-           content: emails.EmailContent, mail_pending: CommitSignal) -> None:
+           content: emails.EmailContent, mail_pending: MailHandOff) -> None:
     # The event id names the email (one per event and kind; the Message-ID derives from it),
     # so a redelivered event can never stage a second copy.
-    uow.emails.add(event_id=envelope.id, user_id=contact.user_id, recipient=contact.email,
-                   content=content)
-    uow.wake_after_commit(mail_pending)
+    mail_pending.stage(uow, event_id=envelope.id, user_id=contact.user_id,
+                       recipient=contact.email, content=content)
 
 
 def _contact(uow: NotificationUnitOfWork, user_id: int) -> Contact:
@@ -34,7 +33,7 @@ def _contact(uow: NotificationUnitOfWork, user_id: int) -> Contact:
 
 
 def welcome_new_user(event: UserRegistered, *, uow: NotificationUnitOfWork,
-                     envelope: Envelope, mail_pending: CommitSignal) -> None:
+                     envelope: Envelope, mail_pending: MailHandOff) -> None:
     """Remember the user's address (orders only carry the user_id) and send the welcome email."""
     contact = Contact(event.user_id, event.username, event.email)
     uow.contacts.save(contact)
@@ -42,7 +41,7 @@ def welcome_new_user(event: UserRegistered, *, uow: NotificationUnitOfWork,
 
 
 def mail_purchase(event: OrderConfirmed, *, uow: NotificationUnitOfWork, envelope: Envelope,
-                  mail_pending: CommitSignal) -> None:
+                  mail_pending: MailHandOff) -> None:
     """The purchase email; each book's PDF is attached (once per book) when it is sent."""
     contact = _contact(uow, event.user_id)
     books: dict[int, emails.BookRef] = {}
@@ -55,7 +54,7 @@ def mail_purchase(event: OrderConfirmed, *, uow: NotificationUnitOfWork, envelop
 
 
 def mail_status_change(event: OrderStatusChanged, *, uow: NotificationUnitOfWork,
-                       envelope: Envelope, mail_pending: CommitSignal) -> None:
+                       envelope: Envelope, mail_pending: MailHandOff) -> None:
     """A short email when an order ships, is delivered or is cancelled (the registry lets only
     those through: PENDING and PROCESSING, which has the purchase email, travel under the same
     routing key)."""

@@ -68,8 +68,9 @@ class UnitOfWork:
         self._staged = []
         self._rollback()
 
-    def wake_after_commit(self, signal: CommitSignal) -> None:
-        """Start a background worker right after this transaction commits (never on rollback)."""
+    def wake_after_commit(self, signal: CommitSignal, *items) -> None:
+        """Start a background worker right after this transaction commits (never on rollback),
+        handing it `items` (`signal.take()`)."""
 
     def _commit(self, envelopes: list[Envelope]) -> None:
         raise NotImplementedError
@@ -102,8 +103,8 @@ class SqlUnitOfWork(UnitOfWork):
     def _open(self, session: Session) -> None:
         """Create the service's repositories over `session`."""
 
-    def wake_after_commit(self, signal: CommitSignal) -> None:
-        signal.mark(self.session)
+    def wake_after_commit(self, signal: CommitSignal, *items) -> None:
+        signal.mark(self.session, *items)
 
     def _commit(self, envelopes: list[Envelope]) -> None:
         self._outbox.add(self.session, *envelopes)  # one insert; wakes the relay after COMMIT
@@ -122,9 +123,11 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.published: list[Envelope] = []
         self.commits = 0
         self.woken: list[CommitSignal] = []
+        self.handed: list = []  # the items of those wake-ups
 
-    def wake_after_commit(self, signal: CommitSignal) -> None:
+    def wake_after_commit(self, signal: CommitSignal, *items) -> None:
         self.woken.append(signal)
+        self.handed.extend(items)
 
     def _commit(self, envelopes: list[Envelope]) -> None:
         self.published.extend(envelopes)
