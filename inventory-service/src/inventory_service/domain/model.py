@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .exceptions import BookNotKnownYet
 
@@ -71,6 +71,13 @@ class CancelledAction(str, enum.Enum):
     TOMBSTONE = "tombstone"
     RELEASE = "release"
     IGNORE = "ignore"
+
+
+def taken(levels: Mapping[int, StockLevel], lines: Iterable[Line]) -> list[StockLevel]:
+    """The locked `levels` once each merged line (one per book) is taken: what the repository's
+    `take` writes (available − quantity, one revision more), without reading it back."""
+    return [replace(levels[ln.book_id], available=levels[ln.book_id].available - ln.quantity,
+                    revision=levels[ln.book_id].revision + 1) for ln in lines]
 
 
 def merge_lines(lines: Iterable[Line]) -> list[Line]:

@@ -30,6 +30,7 @@ from ..domain.model import (
     on_order_cancelled,
     on_order_placed,
     should_apply_stock,
+    taken,
 )
 from .unit_of_work import InventoryUnitOfWork
 
@@ -41,10 +42,13 @@ def _lines(items: list[OrderLine]) -> list[Line]:
 
 
 def _stock_changed(uow: InventoryUnitOfWork, book_ids: Iterable[int]) -> list[StockChanged]:
-    levels = uow.inventory.current_stock(book_ids)
+    return _reports(uow.inventory.current_stock(book_ids).values())
+
+
+def _reports(levels: Iterable[StockLevel]) -> list[StockChanged]:
     return [StockChanged(book_id=lvl.book_id, stock=lvl.available,
                          stock_version=lvl.stock_version, revision=lvl.revision)
-            for lvl in sorted(levels.values(), key=lambda lvl: lvl.book_id)]
+            for lvl in sorted(levels, key=lambda lvl: lvl.book_id)]
 
 
 def apply_book_stock(event: BookChanged, *, uow: InventoryUnitOfWork) -> None:
@@ -87,7 +91,8 @@ def reserve_order(event: OrderPlaced, *, uow: InventoryUnitOfWork) -> None:
         uow.emit(InventoryRejected(order_id=event.order_id, reason=ORDER_CANCELLED))
         return
     lines = _lines(event.items)
-    decision = decide_reservation(uow.inventory.lock_levels(ln.book_id for ln in lines), lines)
+    levels = uow.inventory.lock_levels(ln.book_id for ln in lines)
+    decision = decide_reservation(levels, lines)
     items = [item.model_dump(mode="json") for item in event.items]
     if not decision.reserved:
         uow.inventory.add_reservation(Reservation(event.order_id, event.user_id,
@@ -99,8 +104,9 @@ def reserve_order(event: OrderPlaced, *, uow: InventoryUnitOfWork) -> None:
     uow.inventory.take(lines)
     uow.inventory.add_reservation(Reservation(event.order_id, event.user_id,
                                               ReservationStatus.RESERVED, items))
+    # the rows stay locked: the levels after the take are known without reading them back
     uow.emit(InventoryReserved(order_id=event.order_id, items=event.items),
-             *_stock_changed(uow, [ln.book_id for ln in lines]))
+             *_reports(taken(levels, lines)))
 
 
 def release_order(event: OrderCancelled, *, uow: InventoryUnitOfWork) -> None:
