@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from datetime import UTC, timedelta
 
 from opentelemetry import trace
@@ -120,7 +121,9 @@ class OutboxRelay:
         self._next_sweep = 0.0
         self._unmarked: list[str] = []  # published, not yet marked sent
         self._unmarked_since = 0.0
-        self._swept: dict[str, float] = {}  # event id -> until when a hand-off of it is skipped
+        # ids sweeps published lately (a late hand-off of one is skipped), oldest batch first
+        self._swept: set[str] = set()
+        self._swept_batches: deque[tuple[float, list[str]]] = deque()
         table = outbox.table
         # built once: the relay runs these for every batch
         self._claim_all = (select(table.c.id, table.c.body).where(table.c.sent_at.is_(None))
@@ -233,8 +236,11 @@ class OutboxRelay:
 
     def _remember_swept(self, envelopes: list[Envelope]) -> None:
         now = time.monotonic()
-        self._swept = {k: until for k, until in self._swept.items() if until > now}
-        self._swept.update((env.id, now + SWEPT_MEMORY_S) for env in envelopes)
+        while self._swept_batches and self._swept_batches[0][0] <= now:
+            self._swept.difference_update(self._swept_batches.popleft()[1])
+        ids = [env.id for env in envelopes]
+        self._swept_batches.append((now + SWEPT_MEMORY_S, ids))
+        self._swept.update(ids)
 
     def _publish(self, envelopes: list[Envelope]) -> None:
         if self._tracer is None:

@@ -159,6 +159,24 @@ def test_stopping_the_relay_marks_what_it_published(runtime):
     assert pending_count(rt.sessions, rt.outbox) == 0
 
 
+def test_a_hand_off_arriving_after_a_sweep_published_its_row_is_not_published_again(runtime):
+    """Right after a failure the relay sweeps the table; an event whose COMMIT was visible to
+    that sweep but whose hand-off came later (its after-commit hook had not run yet) is skipped."""
+    bus = FlakyBus()
+    rt = runtime(bus)
+    rt.prepare_database()  # the relay is driven by hand: no thread races the steps below
+    event = registered(7)
+    with rt.sessions() as session:
+        rt.outbox.add(session, event)
+        session.commit()
+    late = rt.outbox.signal.take(10)  # as if the hook had not run yet
+    assert rt.relay.relay_once() == 1  # the start-up sweep finds the committed row
+    rt.outbox.signal.hand(*late)
+    assert rt.relay.relay_once() == 0
+    assert [e.id for e in bus.published] == [event.id]
+    assert pending_count(rt.sessions, rt.outbox) == 0
+
+
 def test_a_row_committed_by_a_process_that_died_before_publishing_is_swept_once_old(
         runtime, monkeypatch):
     """A row no relay was handed (its process died after COMMIT) waits for the sweep: not
