@@ -3,6 +3,7 @@ unit of work's session; the unit of work commits)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -22,6 +23,7 @@ class ContactRepository(Protocol):
 
     def save(self, contact: Contact) -> None: ...
     def find(self, user_id: int) -> Contact | None: ...
+    def read_ahead(self, user_ids: Iterable[int]) -> None: ...
 
 
 class EmailRepository(Protocol):
@@ -45,6 +47,8 @@ _UPDATE_CONTACT = update(U).where(U.c.user_id == bindparam("u_id"))
 _INSERT_CONTACT = insert(U)
 _FIND_CONTACT = select(U.c.user_id, U.c.username, U.c.email).where(
     U.c.user_id == bindparam("u_id"))
+_FIND_CONTACTS = select(U.c.user_id, U.c.username, U.c.email).where(
+    U.c.user_id.in_(bindparam("u_ids", expanding=True)))
 _INSERT_EMAIL = insert(E)
 _UPDATE_EMAIL = update(E).where(E.c.id == bindparam("e_id"))
 _EARLIEST_PENDING = select(func.min(E.c.next_attempt_at)).where(E.c.status == PENDING)
@@ -72,17 +76,30 @@ class SqlContactRepository:
 
     def __init__(self, session: Session):
         self.session = session
+        self._known: dict[int, Contact] = {}  # read or written in this transaction
 
     def save(self, contact: Contact) -> None:
         """Insert or refresh a user's contact details."""
         values = {"username": contact.username, "email": contact.email}
         changed = self.session.execute(_UPDATE_CONTACT, {"u_id": contact.user_id,
                                                          **values}).rowcount
-        if not changed and self.find(contact.user_id) is None:
+        if not changed and self._read(contact.user_id) is None:
             self.session.execute(_INSERT_CONTACT, {"user_id": contact.user_id,
                                                    "registered_at": utcnow(), **values})
+        self._known[contact.user_id] = contact
 
     def find(self, user_id: int) -> Contact | None:
+        """The user's contact details as this transaction last read or wrote them."""
+        return self._known.get(user_id) or self._read(user_id)
+
+    def read_ahead(self, user_ids: Iterable[int]) -> None:
+        """Read these users' contact details in one statement, for find() to answer from."""
+        ids = sorted(set(user_ids) - self._known.keys())
+        if len(ids) > 1:
+            for row in self.session.execute(_FIND_CONTACTS, {"u_ids": ids}):
+                self._known[row.user_id] = Contact(*row)
+
+    def _read(self, user_id: int) -> Contact | None:
         row = self.session.execute(_FIND_CONTACT, {"u_id": user_id}).first()
         return Contact(*row) if row else None
 

@@ -1,6 +1,9 @@
 """The unit of work notification's handlers, routes and mail sender run in."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bookstore_shared.events import Envelope
 from bookstore_shared.kit import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
@@ -20,6 +23,11 @@ class NotificationUnitOfWork(SqlUnitOfWork):
 
     contacts: ContactRepository
     emails: EmailRepository
+
+    def before_batch(self, events: Sequence[Envelope]) -> None:
+        """Each email handler looks up its user's contact details: read them all at once."""
+        self.contacts.read_ahead(env.data["user_id"] for env in events
+                                 if isinstance(env.data.get("user_id"), int))
 
     def _open(self, session: Session) -> None:
         self.contacts = SqlContactRepository(session)

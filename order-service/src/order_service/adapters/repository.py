@@ -1,6 +1,7 @@
 """Orders and idempotency records in the order schema (SQLAlchemy Core, one session per unit of work)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -37,6 +38,7 @@ class OrderRepository(Protocol):
     def list(self, *, user_id: int | None, status: OrderStatus | None, limit: int,
              offset: int) -> tuple[list[Order], int]: ...
     def save_status(self, order: Order, *, now: datetime) -> None: ...
+    def lock_ahead(self, order_ids: Iterable[int]) -> None: ...
 
 
 class IdempotencyRepository(Protocol):
@@ -53,13 +55,17 @@ _INSERT_ORDER = insert(customer_order)
 _INSERT_ORDER_LINES = insert(order_line)
 # One order with its lines in one round trip; the lock, when asked for, covers the order row
 # and its lines.
-_ORDER_WITH_LINES = (select(customer_order,
-                            *(c.label(f"line_{c.name}") for c in order_line.c
-                              if c.name != "order_id"))
-                     .outerjoin(order_line, order_line.c.order_id == customer_order.c.id)
-                     .where(customer_order.c.id == bindparam("order_id"))
+_ORDERS_WITH_LINES = (select(customer_order,
+                             *(c.label(f"line_{c.name}") for c in order_line.c
+                               if c.name != "order_id"))
+                      .outerjoin(order_line, order_line.c.order_id == customer_order.c.id))
+_ORDER_WITH_LINES = (_ORDERS_WITH_LINES.where(customer_order.c.id == bindparam("order_id"))
                      .order_by(order_line.c.position))
 _LOCK_ORDER_WITH_LINES = _ORDER_WITH_LINES.with_for_update()
+_LOCK_ORDERS_WITH_LINES = (_ORDERS_WITH_LINES
+                           .where(customer_order.c.id.in_(bindparam("ids", expanding=True)))
+                           .order_by(customer_order.c.id, order_line.c.position)
+                           .with_for_update())
 _ORDER_LINES = (select(order_line)
                 .where(order_line.c.order_id.in_(bindparam("ids", expanding=True)))
                 .order_by(order_line.c.order_id, order_line.c.position))
@@ -81,6 +87,7 @@ class SqlOrderRepository:
 
     def __init__(self, session: Session):
         self.session = session
+        self._ahead: dict[int, Order] = {}  # locked by lock_ahead(), not yet asked for
 
     def add(self, order: Order, *, now: datetime) -> int:
         """Insert the order and its lines; sets and returns its id."""
@@ -98,13 +105,20 @@ class SqlOrderRepository:
 
     def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
         """The order with its lines, or None; locked until commit when `for_update`."""
+        if for_update and (ahead := self._ahead.pop(order_id, None)) is not None:
+            return ahead  # locked and read by lock_ahead(), unchanged since: nobody else can
         query = _LOCK_ORDER_WITH_LINES if for_update else _ORDER_WITH_LINES
         rows = self.session.execute(query, {"order_id": order_id}).all()
-        if not rows:
-            return None
-        lines = [OrderLine(int(r.line_book_id), r.line_quantity, r.line_unit_price, r.line_title)
-                 for r in rows if r.line_book_id is not None]
-        return _order(rows[0], lines)
+        return _with_lines(rows)[0] if rows else None
+
+    def lock_ahead(self, order_ids: Iterable[int]) -> None:
+        """Lock and read these orders in one statement, in id order; the next
+        `get(id, for_update=True)` of each is answered from what was read (a later one reads
+        again: by then this transaction may have changed the row)."""
+        ids = sorted(set(order_ids))
+        if len(ids) > 1:
+            rows = self.session.execute(_LOCK_ORDERS_WITH_LINES, {"ids": ids}).all()
+            self._ahead = {order.id: order for order in _with_lines(rows)}
 
     def list(self, *, user_id: int | None, status: OrderStatus | None, limit: int,
              offset: int) -> tuple[list[Order], int]:
@@ -142,6 +156,18 @@ class SqlOrderRepository:
                 lines[line.order_id].append(OrderLine(int(line.book_id), line.quantity,
                                                       line.unit_price, line.title))
         return [_order(row, lines[row.id]) for row in rows]
+
+
+def _with_lines(rows) -> list[Order]:
+    """Orders from rows of an order joined with its lines (ordered by order, then position)."""
+    orders: list[Order] = []
+    for row in rows:
+        if not orders or orders[-1].id != row.id:
+            orders.append(_order(row, []))
+        if row.line_book_id is not None:
+            orders[-1].lines.append(OrderLine(int(row.line_book_id), row.line_quantity,
+                                              row.line_unit_price, row.line_title))
+    return orders
 
 
 def _order(row, lines: list[OrderLine]) -> Order:

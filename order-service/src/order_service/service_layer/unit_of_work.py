@@ -2,6 +2,7 @@
 and the orders' timelines written in that same transaction."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bookstore_shared.events import Envelope
@@ -54,6 +55,12 @@ class OrderUnitOfWork(RecordsOrderTimeline, SqlUnitOfWork):
     orders: OrderRepository
     idempotency: IdempotencyRepository
     books: BookReadModel
+
+    def before_batch(self, events: Sequence[Envelope]) -> None:
+        """Every event of the order queue that names an order moves it (the saga's handlers
+        lock it first): lock them all in one statement."""
+        self.orders.lock_ahead(env.data["order_id"] for env in events
+                               if isinstance(env.data.get("order_id"), int))
 
     def _open(self, session: Session) -> None:
         self.orders = SqlOrderRepository(session)

@@ -1,7 +1,8 @@
 """The batched event path: deliveries the broker already sent, applied in one transaction.
 
-Per batch: one inbox insert for every event id (a duplicate fails it), the handlers, one outbox
-insert, one COMMIT; the bus then acks the batch at once. A batch that fails is handed back one
+Per batch: one inbox insert for every event id (a duplicate fails it), the unit of work's
+`before_batch` (rows the handlers will read, read for all of them at once), the handlers, one
+outbox insert, one COMMIT; the bus then acks the batch at once. A batch that fails is handed back one
 delivery at a time by the bus (`BatchHandler`), so only a failing event is retried and, after
 its last attempt, dead-lettered; a duplicate is then recognised alone and skipped.
 """
@@ -77,6 +78,8 @@ class BatchedConsumer:
                                                            "event_type": events[0].type})
                 self._count(events, "duplicate")
                 return
+            if len(events) > 1:
+                uow.before_batch(events)
             for env in events:
                 uow.cause = env
                 token = correlation_id_var.set(env.correlation_id)

@@ -7,7 +7,7 @@ keeps them in a list, so service-layer tests run without a database.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Self
 
@@ -71,6 +71,13 @@ class UnitOfWork:
     def wake_after_commit(self, signal: CommitSignal, *items) -> None:
         """Start a background worker right after this transaction commits (never on rollback),
         handing it `items` (`signal.take()`)."""
+
+    def before_batch(self, events: Sequence[Envelope]) -> None:
+        """Called by the batched consumer before it hands several events to their handlers, one
+        at a time, in this unit of work: the place to read (and lock) in one statement the rows
+        each handler would otherwise read alone, for its repositories to answer from. Nothing by
+        default. Rows locked here are locked in one statement, in key order, which also keeps
+        two replicas' batches from locking the same rows in opposite orders."""
 
     def _commit(self, envelopes: list[Envelope]) -> None:
         raise NotImplementedError

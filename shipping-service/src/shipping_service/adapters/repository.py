@@ -1,6 +1,7 @@
 """Reads and writes of shipment rows (SQLAlchemy Core, in the unit of work's session)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -16,6 +17,7 @@ class ShipmentRepository(Protocol):
     """What the service layer reads and writes; SQL below, in memory in the unit tests."""
 
     def lock_by_order(self, order_id: int) -> Shipment | None: ...
+    def lock_ahead(self, order_ids: Iterable[int]) -> None: ...
     def get_by_order(self, order_id: int) -> Shipment | None: ...
     def add(self, *, order_id: int, step: Step, now: datetime, tombstone: bool = False,
             correlation_id: str | None = None) -> int: ...
@@ -31,6 +33,9 @@ _STAMP = {ShipmentStatus.SHIPPED: "shipped_at", ShipmentStatus.DELIVERED: "deliv
 # cache key) on every call was a large share of the service's CPU per order.
 _BY_ORDER = select(shipment).where(shipment.c.order_id == bindparam("order_id"))
 _LOCK_BY_ORDER = _BY_ORDER.with_for_update()
+_LOCK_BY_ORDERS = (select(shipment)
+                   .where(shipment.c.order_id.in_(bindparam("order_ids", expanding=True)))
+                   .order_by(shipment.c.order_id).with_for_update())
 _INSERT = insert(shipment)
 # Without .values(), UPDATE ... SET takes its columns from the parameter names.
 _UPDATE_BY_ID = update(shipment).where(shipment.c.id == bindparam("shipment_id"))
@@ -64,10 +69,22 @@ class SqlShipmentRepository:
 
     def __init__(self, session: Session):
         self.session = session
+        self._ahead: dict[int, Shipment] = {}  # locked by lock_ahead(), not yet asked for
 
     def lock_by_order(self, order_id: int) -> Shipment | None:
         """The order's shipment (or tombstone), locked; None when there is none."""
+        if (ahead := self._ahead.pop(order_id, None)) is not None:
+            return ahead  # locked and read by lock_ahead(), unchanged since: nobody else can
         return _shipment(self.session.execute(_LOCK_BY_ORDER, {"order_id": order_id}).first())
+
+    def lock_ahead(self, order_ids: Iterable[int]) -> None:
+        """Lock and read these orders' shipments in one statement, in order id order; the next
+        `lock_by_order` of each is answered from what was read (a later one, or one for an order
+        that had no shipment, reads again: by then this transaction may have written it)."""
+        ids = sorted(set(order_ids))
+        if len(ids) > 1:
+            rows = self.session.execute(_LOCK_BY_ORDERS, {"order_ids": ids}).all()
+            self._ahead = {row.order_id: _shipment(row) for row in rows}
 
     def get_by_order(self, order_id: int) -> Shipment | None:
         """The order's shipment (or tombstone), unlocked."""

@@ -2,6 +2,9 @@
 transaction."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bookstore_shared.events import Envelope
 from bookstore_shared.kit import SqlUnitOfWork
 from sqlalchemy.orm import Session
 
@@ -14,6 +17,12 @@ class ShippingUnitOfWork(SqlUnitOfWork):
     """`uow.shipments`, `uow.emit(...)`, `uow.commit()`."""
 
     shipments: ShipmentRepository
+
+    def before_batch(self, events: Sequence[Envelope]) -> None:
+        """Every event of the shipping queue names an order whose shipment its handler locks
+        first: lock them all in one statement."""
+        self.shipments.lock_ahead(env.data["order_id"] for env in events
+                                  if isinstance(env.data.get("order_id"), int))
 
     def _open(self, session: Session) -> None:
         self.shipments = SqlShipmentRepository(session)
