@@ -32,7 +32,8 @@ def make_bus(settings: BaseServiceSettings) -> Bus:
     if settings.rabbitmq_url:
         return RabbitBus(settings.rabbitmq_url, instance=settings.instance,
                          queue_type=settings.queue_type, prefetch=settings.prefetch,
-                         retry_delays_ms=delays, consumers=settings.consumers)
+                         retry_delays_ms=delays, consumers=settings.consumers,
+                         batch_linger_ms=settings.batch_linger_ms)
     return InProcessBus(retry_delays_ms=delays)
 
 

@@ -51,6 +51,8 @@ class BaseServiceSettings(BaseSettings):
     queue_type: str = Field("classic", pattern="^(classic|quorum)$")
     prefetch: int = Field(64, ge=1)
     consumers: int = Field(1, ge=1, le=64)
+    # How long a busy queue's batch waits for more deliveries (bus/linger.py); 0: never waits.
+    batch_linger_ms: int = Field(20, ge=0, le=1000)
     # Delays before each redelivery of a failed event; after the last it is dead-lettered.
     retry_delays_ms: str = Field("500,2000,8000,30000", pattern=r"^\d+(,\d+)*$")
     log_level: str = "INFO"

@@ -29,6 +29,7 @@ from .base import (
     report_failure,
 )
 from .confirms import ConfirmingPublisher, PublishNotConfirmed
+from .linger import Linger
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class RabbitBus:
 
     def __init__(self, url: str, *, instance: str, queue_type: str = "classic",
                  prefetch: int = 64, retry_delays_ms: Sequence[int] = (500, 2000, 8000, 30000),
-                 consumers: int = 1):
+                 consumers: int = 1, batch_linger_ms: int = 0):
         self._params = pika.URLParameters(url)
         self._params.heartbeat = 60
         self._params.blocked_connection_timeout = 30
@@ -61,6 +62,8 @@ class RabbitBus:
         # Consumer threads per service queue and process (ARCHITECTURE.md, "Consumer threads"):
         # one applies what has arrived in one transaction per batch; more took turns at the GIL.
         self._consumers = max(1, consumers)
+        # How long a batch of a busy queue waits for more deliveries (bus/linger.py).
+        self._linger_s = max(0, batch_linger_ms) / 1000
         self._delays = list(retry_delays_ms)
         self._subs: list[Subscription] = []
         self._threads: list[threading.Thread] = []
@@ -198,8 +201,15 @@ class RabbitBus:
                 if sub.on_connection is not None:
                     sub.on_connection(True)
                 log.info("consuming", extra={"queue": name})
+                linger = Linger(self._linger_s)
                 while not self._stopping.is_set():
                     conn.process_data_events(time_limit=0.25)  # returns once something arrived
+                    linger.arrived(len(delivered))
+                    if linger.worth_waiting(len(delivered), size):
+                        time.sleep(linger.seconds)  # more are on their way: take them together
+                        before = len(delivered)
+                        conn.process_data_events(time_limit=0)
+                        linger.arrived(len(delivered) - before)
                     self._count_waiting(ch, name, sub)
                     while delivered:
                         batch = delivered[:size]
