@@ -154,7 +154,7 @@ def _saga_limits(r: dict) -> str:
         "kit: one inbox insert, the handlers, one outbox insert, one COMMIT, one multiple-ack), "
         "a busy queue's batch waiting up to 20 ms for the deliveries on their way "
         "(BOOKSTORE_BATCH_LINGER_MS; at 50/s, 37 → 31–33 ms per order), the rows a batch's "
-        "handlers read read at once (one `SELECT … IN … FOR UPDATE` for a batch's orders), "
+        "handlers need fetched at once (one `SELECT … IN … FOR UPDATE` for a batch's orders), "
         "per-status routing keys (`order.status_changed.SHIPPED`, `shipment.updated.READY`) "
         "so each queue is bound to the statuses its handlers take (17 deliveries per order "
         "instead of 24, none ignored); an outbox relay that publishes the events each commit "
