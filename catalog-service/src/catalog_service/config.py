@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookstore_shared.settings import BaseServiceSettings
+from bookstore_shared.settings import BaseServiceSettings, background_linger
 from pydantic import Field
 
 
@@ -14,6 +14,8 @@ class Settings(BaseServiceSettings):
     0: ask every time)."""
 
     service_name: str = "catalog"
+    # off an order's way to PROCESSING: the stock it shows and download rights follow ~0.1 s later
+    batch_linger_ms: int = background_linger()
     max_upload_mb: float = Field(16, gt=0, le=1024)
     pdf_dir: Path | None = None
     pdf_max_age_s: int = Field(30, ge=0, le=3600)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bookstore_shared.settings import BaseServiceSettings
+from bookstore_shared.settings import BaseServiceSettings, background_linger
 from pydantic import Field
 
 from .domain.model import Timings
@@ -13,6 +13,8 @@ class Settings(BaseServiceSettings):
     """Simulated delays of a shipment's steps, and how long the scheduler may idle."""
 
     service_name: str = "shipping"
+    # off an order's way to PROCESSING: a shipment starts ~0.1 s later (its steps take seconds)
+    batch_linger_ms: int = background_linger()
     ship_after_s: float = Field(5.0, ge=0)
     deliver_after_s: float = Field(10.0, ge=0)
     # The scheduler is woken at once by its own new shipments; this only bounds how late it
