@@ -140,7 +140,9 @@ def _before_after(r: dict) -> list[str]:
              (f"The same saga benchmark run in this session, on this machine, right after the "
               f"run above, by revision `{before['rev']}` (its own services and bench code; "
               f"`BENCH_BEFORE={before['rev']} make bench`, bench/before.py). CPUs idle just "
-              f"before it: {_f(100 * before['machine']['idle_before'], 0)} %."), "",
+              f"before it: {_f(100 * before['machine']['idle_before'], 0)} %. This bench waits "
+              "for the seeded books' summaries before it measures; a revision whose bench does "
+              "not may still be summarizing its 100 uploads during its first (25/s) run."), "",
              ("| arrival | CPU ms per order, all processes | MySQL COMMITs per order | "
               "events per order | orders/s to PROCESSING | p99 placed→PROCESSING ms |"),
              "|---|---:|---:|---:|---:|---:|"]
