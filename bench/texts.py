@@ -155,7 +155,7 @@ def _saga_limits(r: dict) -> str:
         "a busy queue's batch waiting up to 20 ms for the deliveries on their way "
         "(BOOKSTORE_BATCH_LINGER_MS; at 50/s, 37 → 31–33 ms per order) and up to 100 ms in "
         "catalog, notification and shipping, which are off an order's way to PROCESSING "
-        "(their CPU per order ~0.5 ms lower each), the rows a batch's "
+        "(catalog's and shipping's CPU per order ~0.5 ms lower each), the rows a batch's "
         "handlers need fetched at once (one `SELECT … IN … FOR UPDATE` for a batch's orders), "
         "per-status routing keys (`order.status_changed.SHIPPED`, `shipment.updated.READY`) "
         "so each queue is bound to the statuses its handlers take (17 deliveries per order "
