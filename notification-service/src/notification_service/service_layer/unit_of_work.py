@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bookstore_shared.events import Envelope
-from bookstore_shared.kit import SqlUnitOfWork
+from bookstore_shared.kit import SqlUnitOfWork, ids_named
 from sqlalchemy.orm import Session
 
 from ..adapters.repository import (
@@ -26,8 +26,7 @@ class NotificationUnitOfWork(SqlUnitOfWork):
 
     def before_batch(self, events: Sequence[Envelope]) -> None:
         """Each email handler looks up its user's contact details: read them all at once."""
-        self.contacts.read_ahead(env.data["user_id"] for env in events
-                                 if isinstance(env.data.get("user_id"), int))
+        self.contacts.read_ahead(ids_named(events, "user_id"))
 
     def _open(self, session: Session) -> None:
         self.contacts = SqlContactRepository(session)

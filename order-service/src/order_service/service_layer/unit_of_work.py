@@ -7,7 +7,7 @@ from typing import Any
 
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import EventPayload
-from bookstore_shared.kit import SqlUnitOfWork, UnitOfWork
+from bookstore_shared.kit import SqlUnitOfWork, UnitOfWork, ids_named
 from sqlalchemy.orm import Session
 
 from ..adapters.books import BookReadModel, SqlBookReadModel
@@ -59,8 +59,7 @@ class OrderUnitOfWork(RecordsOrderTimeline, SqlUnitOfWork):
     def before_batch(self, events: Sequence[Envelope]) -> None:
         """Every event of the order queue that names an order moves it (the saga's handlers
         lock it first): lock them all in one statement."""
-        self.orders.lock_ahead(env.data["order_id"] for env in events
-                               if isinstance(env.data.get("order_id"), int))
+        self.orders.lock_ahead(ids_named(events, "order_id"))
 
     def _open(self, session: Session) -> None:
         self.orders = SqlOrderRepository(session)

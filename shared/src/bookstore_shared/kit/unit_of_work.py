@@ -19,6 +19,12 @@ from ..events.contracts import EventPayload
 from ..outbox import Outbox
 
 
+def ids_named(events: Sequence[Envelope], field: str) -> list[int]:
+    """The ids the events' payloads give in `field` (say "order_id"), for `before_batch`; events
+    without one are left out."""
+    return [env.data[field] for env in events if isinstance(env.data.get(field), int)]
+
+
 class UnitOfWork:
     """The transaction service code runs in; leaving the `with` block without commit() rolls back."""
 

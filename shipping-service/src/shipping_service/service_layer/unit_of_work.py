@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bookstore_shared.events import Envelope
-from bookstore_shared.kit import SqlUnitOfWork
+from bookstore_shared.kit import SqlUnitOfWork, ids_named
 from sqlalchemy.orm import Session
 
 from ..adapters.repository import ShipmentRepository, SqlShipmentRepository
@@ -21,8 +21,7 @@ class ShippingUnitOfWork(SqlUnitOfWork):
     def before_batch(self, events: Sequence[Envelope]) -> None:
         """Every event of the shipping queue names an order whose shipment its handler locks
         first: lock them all in one statement."""
-        self.shipments.lock_ahead(env.data["order_id"] for env in events
-                                  if isinstance(env.data.get("order_id"), int))
+        self.shipments.lock_ahead(ids_named(events, "order_id"))
 
     def _open(self, session: Session) -> None:
         self.shipments = SqlShipmentRepository(session)
