@@ -30,8 +30,9 @@ def uow(infra, new_instance):
 
 def stage(uow, event_id: str, claimed_for: timedelta | None):
     with uow() as u:
-        email = u.emails.add(event_id=event_id, user_id=1, recipient="ann@example.com",
-                             content=emails.welcome(username="ann"), claimed_for=claimed_for)
+        u.emails.add(event_id=event_id, user_id=1, recipient="ann@example.com",
+                     content=emails.welcome(username="ann"), claimed_for=claimed_for)
+        [email] = u.emails.flush()
         u.commit()
     return email
 

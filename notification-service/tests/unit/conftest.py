@@ -20,6 +20,7 @@ from notification_service.domain.model import (
     OutgoingEmail,
 )
 from notification_service.service_layer.mail_sender import MailHandOff
+from notification_service.service_layer.unit_of_work import WritesStagedMail
 
 
 class FakeContactRepository:
@@ -42,9 +43,21 @@ class FakeEmailRepository:
         self.due: dict[int, datetime] = {}
         self.leased_until: dict[int, datetime | None] = {}
         self._ids = itertools.count(1)
+        self._added: list[tuple] = []  # staged by add(), written by flush() (at commit)
 
     def add(self, *, event_id: str, user_id: int | None, recipient: str,
-            content: EmailContent, claimed_for: timedelta | None = None) -> OutgoingEmail:
+            content: EmailContent, claimed_for: timedelta | None = None) -> None:
+        self._added.append((event_id, content, recipient, claimed_for))
+
+    def flush(self) -> list[OutgoingEmail]:
+        added, self._added = self._added, []
+        return [self._write(*email) for email in added]
+
+    def forget_added(self) -> None:
+        self._added = []
+
+    def _write(self, event_id: str, content: EmailContent, recipient: str,
+               claimed_for: timedelta | None) -> OutgoingEmail:
         assert (event_id, content.kind) not in {(self.event_ids[i], r.kind)
                                                 for i, r in self.rows.items()}, "one per kind"
         email_id = next(self._ids)
@@ -105,7 +118,7 @@ class FakeEmailRepository:
         return len(dead)
 
 
-class FakeNotificationUnitOfWork(InMemoryUnitOfWork):
+class FakeNotificationUnitOfWork(WritesStagedMail, InMemoryUnitOfWork):
     def __init__(self, *contacts: Contact):
         super().__init__(producer="notification")
         self.contacts = FakeContactRepository(*contacts)

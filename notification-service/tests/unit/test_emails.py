@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from email import message_from_bytes, policy
+from email.policy import compat32
 
 import pytest
 from notification_service.domain import emails
@@ -89,3 +90,29 @@ def test_non_ascii_subject_and_body_arrive_intact():
     parsed = message_from_bytes(raw, policy=policy.default)
     assert parsed["Subject"] == "Dune – Part Two"
     assert parsed.get_body(("plain",)).get_content() == "Hello Zoë,\nthanks!\n"
+
+
+@pytest.mark.parametrize("subject", ["Your order", "Dune – Part Two", "x" * 69,
+                                     "a long subject with many words " * 4])
+@pytest.mark.parametrize("filename", ["Dune.pdf", "A" * 100 + ".pdf"])
+def test_messages_are_written_as_compat32_writes_them(subject, filename):
+    """The shortcut for short ASCII headers changes no byte: each message comes out as the
+    standard compat32 policy would write it (long and non-ASCII headers still folded)."""
+    msg = emails.build_message(sender="Bookstore <no-reply@bookstore.local>",
+                               recipient="Zoë <zoe@example.com>", subject=subject,
+                               body="Hello Zoë\n", message_id="<e3.purchase@b.local>",
+                               attachments=[(filename, b"%PDF-1.4\n%%EOF\n")])
+    raw = msg.as_bytes()
+    assert raw == msg.as_bytes(policy=compat32)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == subject
+    assert [p.get_filename() for p in parsed.iter_attachments()] == [filename]
+
+
+def test_each_multipart_message_has_a_boundary_of_its_own():
+    def boundary() -> str:
+        return emails.build_message(sender="b@b.local", recipient="ann@example.com",
+                                    subject="s", body="b", message_id="<m@b>",
+                                    attachments=[("Dune.pdf", b"%PDF")]).get_boundary()
+    first, second = boundary(), boundary()
+    assert first != second and first.startswith("=_")

@@ -30,7 +30,9 @@ class EmailRepository(Protocol):
     """The outgoing email rows: staged by handlers, leased and settled by the mail sender."""
 
     def add(self, *, event_id: str, user_id: int | None, recipient: str,
-            content: EmailContent, claimed_for: timedelta | None = None) -> OutgoingEmail: ...
+            content: EmailContent, claimed_for: timedelta | None = None) -> None: ...
+    def flush(self) -> list[OutgoingEmail]: ...
+    def forget_added(self) -> None: ...
     def claim_due(self, *, lease: timedelta, limit: int) -> list[OutgoingEmail]: ...
     def release(self, email_ids: list[int]) -> None: ...
     def seconds_until_next_due(self) -> float | None: ...
@@ -49,7 +51,8 @@ _FIND_CONTACT = select(U.c.user_id, U.c.username, U.c.email).where(
     U.c.user_id == bindparam("u_id"))
 _FIND_CONTACTS = select(U.c.user_id, U.c.username, U.c.email).where(
     U.c.user_id.in_(bindparam("u_ids", expanding=True)))
-_INSERT_EMAIL = insert(E)
+# Every email a transaction staged in one statement (MariaDB 10.5+ and SQLite return the ids).
+_INSERT_EMAILS = insert(E).returning(E.c.id, E.c.message_id)
 _UPDATE_EMAIL = update(E).where(E.c.id == bindparam("e_id"))
 _EARLIEST_PENDING = select(func.min(E.c.next_attempt_at)).where(E.c.status == PENDING)
 
@@ -116,26 +119,40 @@ class SqlEmailRepository:
 
     def __init__(self, session: Session):
         self.session = session
+        self._added: list[tuple[dict, OutgoingEmail]] = []  # staged by add(), not yet written
 
     def add(self, *, event_id: str, user_id: int | None, recipient: str,
-            content: EmailContent, claimed_for: timedelta | None = None) -> OutgoingEmail:
+            content: EmailContent, claimed_for: timedelta | None = None) -> None:
         """Stage one email (unique per event and kind), due at once. With `claimed_for` it is
         claimed from the start, for the sender of this process (no other sender takes it before
-        that lease runs out)."""
+        that lease runs out). It is written by `flush()`, with every other email added in the
+        transaction (the unit of work flushes before COMMIT)."""
         now = utcnow()
         books = [{"book_id": b.book_id, "title": b.title} for b in content.books]
         email = OutgoingEmail(
             0, content.kind, recipient, content.subject[:255], content.body, tuple(content.books),
             message_id_for(event_id, content.kind), SENDING if claimed_for else PENDING,
             1 if claimed_for else 0, None, current_trace_context().get("traceparent"))
-        result = self.session.execute(_INSERT_EMAIL, {
+        self._added.append(({
             "event_id": event_id, "kind": email.kind, "user_id": user_id,
             "recipient": recipient, "subject": email.subject, "body": email.body,
             "attachments": json.dumps(books), "message_id": email.message_id,
             "status": email.status, "attempts": email.attempts, "next_attempt_at": now,
             "claimed_until": now + claimed_for if claimed_for else None, "created_at": now,
-            "traceparent": email.traceparent})
-        return replace(email, id=result.inserted_primary_key[0])
+            "traceparent": email.traceparent}, email))
+
+    def flush(self) -> list[OutgoingEmail]:
+        """Write the emails add() staged, in one statement; returns them with their ids."""
+        added, self._added = self._added, []
+        if not added:
+            return []
+        rows = self.session.execute(_INSERT_EMAILS, [params for params, _ in added])
+        ids = {row.message_id: row.id for row in rows}
+        return [replace(email, id=ids[email.message_id]) for _, email in added]
+
+    def forget_added(self) -> None:
+        """Drop what add() staged and flush() did not write (the transaction rolled back)."""
+        self._added = []
 
     def claim_due(self, *, lease: timedelta, limit: int) -> list[OutgoingEmail]:
         """Lease up to `limit` of the oldest due emails until `now + lease` (the rows are locked

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from email.charset import QP, Charset
 from email.header import Header
@@ -10,6 +11,7 @@ from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import formatdate
 
 # Order statuses that earn the buyer a short email (PROCESSING has the purchase email instead).
@@ -84,19 +86,41 @@ _UTF8_QP = Charset("utf-8")
 _UTF8_QP.body_encoding = QP  # readable in the raw message, unlike base64
 
 
+class _Policy(Compat32):
+    """compat32 (what the `email.mime` classes use), with one shortcut: a header that is plain
+    ASCII on one line and already short enough for RFC 5322 is written as it is, instead of
+    through `email.header.Header`, which would return it unchanged. That folding was most of the
+    CPU of writing an email out (~107 -> 38 us for a status email); other headers fold as before.
+    """
+
+    def _fold(self, name, value, sanitize):
+        if (isinstance(value, str) and value.isascii() and "\n" not in value
+                and "\r" not in value and len(name) + 2 + len(value) <= _ONE_LINE):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+_ONE_LINE = 78  # RFC 5322's recommended line length, which compat32 folds at
+POLICY = _Policy()
+
+
 def build_message(*, sender: str, recipient: str, subject: str, body: str, message_id: str,
                   attachments: list[tuple[str, bytes]] = ()) -> Message:
     """A MIME message; each attachment is (filename, PDF bytes) sent as application/pdf.
 
     Built with the `email.mime` classes: the same message as `EmailMessage` would make, at a
     third of the CPU (its header parser dominated the notification service's time per email).
+    The message carries `POLICY`, so SMTP and `.eml` files write it the same (fast) way; a
+    multipart one gets its boundary here (`=_` cannot occur in base64 or quoted-printable, and
+    the uuid not in a text part), which spares the generator compiling a new regular
+    expression per message to search the parts for a boundary of its own.
     """
-    text = MIMEText(body, "plain", "us-ascii" if body.isascii() else _UTF8_QP)
+    text = MIMEText(body, "plain", "us-ascii" if body.isascii() else _UTF8_QP, policy=POLICY)
     if attachments:
-        msg: Message = MIMEMultipart()
+        msg: Message = MIMEMultipart(boundary=f"=_{uuid.uuid4().hex}", policy=POLICY)
         msg.attach(text)
         for filename, data in attachments:
-            part = MIMEApplication(data, "pdf")
+            part = MIMEApplication(data, "pdf", policy=POLICY)
             part.add_header("Content-Disposition", "attachment", filename=filename)
             msg.attach(part)
     else:

@@ -46,8 +46,8 @@ class MailHandOff:
 
     def stage(self, uow: NotificationUnitOfWork, **email) -> None:
         """`uow.emails.add(**email)`, claimed, and handed over after COMMIT."""
-        staged = uow.emails.add(**email, claimed_for=self.lease)
-        uow.wake_after_commit(self.signal, (time.monotonic(), staged))
+        uow.emails.add(**email, claimed_for=self.lease)
+        uow.hand_mail_to(self.signal)
 
 
 def backoff_schedule(*, base_s: float, max_s: float) -> Callable[[int], float]:
