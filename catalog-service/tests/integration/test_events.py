@@ -13,7 +13,7 @@ from bookstore_shared.events.contracts import (
     StockChanged,
 )
 from bookstore_shared.internal import internal_headers
-from catalog_service.adapters.orm import BOOK, OUTBOX
+from catalog_service.adapters.orm import BOOK, OUTBOX, PDF_RIGHT
 from sqlalchemy import select
 
 from .conftest import make_pdf
@@ -205,3 +205,26 @@ def test_cancelling_withdraws_the_pdf_right_and_another_live_order_keeps_it(
 
 def _is(actual, expected) -> None:
     assert actual == expected, actual
+
+
+def test_granting_a_right_the_order_already_has_or_had_withdrawn_changes_nothing(app, new_book):
+    """One statement per grant (INSERT IGNORE / OR IGNORE): an existing row stays as it is."""
+    book_id, withdrawn_first = new_book(pdf=make_pdf(1)), new_book(pdf=make_pdf(1))
+
+    def rights(uow) -> dict:
+        return {(r.order_id, r.book_id): (r.granted_at is not None, r.withdrawn_at is not None)
+                for r in uow.session.execute(select(PDF_RIGHT).where(
+                    PDF_RIGHT.c.book_id.in_([book_id, withdrawn_first])))}
+
+    with app.state.container.uow() as uow:
+        uow.books.withdraw_pdf(user_id=701, book_id=withdrawn_first, order_id=92)
+        uow.books.grant_pdf(user_id=701, book_id=book_id, order_id=91)
+        uow.books.grant_pdf(user_id=701, book_id=book_id, order_id=91)  # the same book twice
+        uow.commit()
+    with app.state.container.uow() as uow:
+        uow.books.grant_pdf(user_id=701, book_id=book_id, order_id=91)  # redelivered
+        uow.books.grant_pdf(user_id=701, book_id=withdrawn_first, order_id=92)  # too late
+        uow.commit()
+        assert rights(uow) == {(91, book_id): (True, False), (92, withdrawn_first): (False, True)}
+        assert uow.books.may_download(user_id=701, book_id=book_id)
+        assert not uow.books.may_download(user_id=701, book_id=withdrawn_first)

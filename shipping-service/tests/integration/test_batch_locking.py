@@ -1,7 +1,12 @@
-"""A batch of order events locks the shipments it moves in one statement."""
+"""A batch of order events locks the shipments it moves in one statement; the scheduler moves the
+due shipments taking the same step in one statement."""
+from datetime import timedelta
+
 import pytest
+from bookstore_shared.events import utcnow
 from bookstore_testing.kit import apply_as_one_batch, statements_sent
 from shipping_service.adapters.orm import INBOX
+from shipping_service.service_layer.scheduler import advance_due_shipments
 
 pytestmark = pytest.mark.integration
 
@@ -30,3 +35,18 @@ def test_a_batch_locks_its_orders_shipments_at_once_and_reads_again_what_it_wrot
         assert uow.shipments.get_by_order(21).status == "SHIPPED"
         tombstone = uow.shipments.get_by_order(24)
         assert (tombstone.status, tombstone.tombstone) == ("CANCELLED", True)
+
+
+def test_due_shipments_taking_the_same_step_move_in_one_statement(
+        make_settings, start_shipping, probe, ev):
+    shipping = start_shipping(make_settings(ship=60, deliver=60))  # the scheduler waits
+    apply_as_one_batch(shipping, INBOX, *(ev.confirmed(n) for n in (31, 32, 33)))
+    with shipping.uow() as uow, \
+            statements_sent(shipping.runtime.engine, "UPDATE shipment") as moves:
+        assert advance_due_shipments(uow, now=utcnow() + timedelta(seconds=120)) == 3
+        uow.commit()
+    assert len(moves) == 1 and " IN (" in moves[0], moves
+    probe.wait_until(lambda p: all("READY" in ev.statuses(p, n) for n in (31, 32, 33)),
+                     timeout=10)
+    with shipping.uow() as uow:
+        assert [uow.shipments.get_by_order(n).status for n in (31, 32, 33)] == ["READY"] * 3

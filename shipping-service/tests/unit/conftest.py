@@ -1,6 +1,7 @@
 """Fakes for service-layer tests: shipping's repository in memory, the kit's in-memory unit of work."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -47,11 +48,11 @@ class FakeShipmentRepository:
             cancelled_at=now if step.status is ShipmentStatus.CANCELLED else None)
         return shipment_id
 
-    def move(self, shipment_id: int, step: Step, now: datetime) -> None:
-        (found,) = [s for s in self.by_order.values() if s.id == shipment_id]
+    def move(self, shipment_ids: Collection[int], step: Step, now: datetime) -> None:
         stamp = {_STAMP[step.status]: now} if step.status in _STAMP else {}
-        self.by_order[found.order_id] = replace(found, status=step.status,
-                                                next_step_at=step.next_step_at, **stamp)
+        for found in [s for s in self.by_order.values() if s.id in shipment_ids]:
+            self.by_order[found.order_id] = replace(found, status=step.status,
+                                                    next_step_at=step.next_step_at, **stamp)
 
     def claim_due(self, now: datetime, limit: int) -> list[Shipment]:
         due = [s for s in self.by_order.values() if s.next_step_at and s.next_step_at <= now]

@@ -35,6 +35,10 @@ RIGHT_EXISTS = select(PDF_RIGHT.c.order_id).where(
 RIGHT_OF_ORDER = select(PDF_RIGHT.c.order_id).where(
     PDF_RIGHT.c.order_id == bindparam("order_id"), PDF_RIGHT.c.book_id == bindparam("book_id"))
 ADD_RIGHT = insert(PDF_RIGHT)
+# One statement where a row of the order and book may exist already (a redelivered
+# confirmation, or a withdrawal that came first): that row is kept as it is.
+ADD_RIGHT_UNLESS_KNOWN = (insert(PDF_RIGHT).prefix_with("IGNORE", dialect="mysql")
+                          .prefix_with("OR IGNORE", dialect="sqlite"))
 WITHDRAW_RIGHT = update(PDF_RIGHT).where(
     PDF_RIGHT.c.order_id == bindparam("o_id"), PDF_RIGHT.c.book_id == bindparam("b_id"),
     PDF_RIGHT.c.withdrawn_at.is_(None))
@@ -166,11 +170,9 @@ class SqlBookRepository:
 
     def grant_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None:
         """The order lets `user_id` download the book's PDF (idempotent; nothing when the order
-        was cancelled first). A concurrent insert of the same row fails; the event is then
-        redelivered and finds the row."""
-        if not self._has_right_row(order_id, book_id):
-            self.session.execute(ADD_RIGHT, {"order_id": order_id, "book_id": book_id,
-                                             "user_id": user_id, "granted_at": utcnow()})
+        was cancelled first: its withdrawal left the row, which stays as it is)."""
+        self.session.execute(ADD_RIGHT_UNLESS_KNOWN, {"order_id": order_id, "book_id": book_id,
+                                                      "user_id": user_id, "granted_at": utcnow()})
 
     def withdraw_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None:
         """The order no longer lets its buyer download the PDF (idempotent)."""

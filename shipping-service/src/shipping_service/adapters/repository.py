@@ -1,7 +1,7 @@
 """Reads and writes of shipment rows (SQLAlchemy Core, in the unit of work's session)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -21,7 +21,7 @@ class ShipmentRepository(Protocol):
     def get_by_order(self, order_id: int) -> Shipment | None: ...
     def add(self, *, order_id: int, step: Step, now: datetime, tombstone: bool = False,
             correlation_id: str | None = None) -> int: ...
-    def move(self, shipment_id: int, step: Step, now: datetime) -> None: ...
+    def move(self, shipment_ids: Collection[int], step: Step, now: datetime) -> None: ...
     def claim_due(self, now: datetime, limit: int) -> list[Shipment]: ...
     def next_due_at(self) -> datetime | None: ...
 
@@ -38,7 +38,7 @@ _LOCK_BY_ORDERS = (select(shipment)
                    .order_by(shipment.c.order_id).with_for_update())
 _INSERT = insert(shipment)
 # Without .values(), UPDATE ... SET takes its columns from the parameter names.
-_UPDATE_BY_ID = update(shipment).where(shipment.c.id == bindparam("shipment_id"))
+_UPDATE_BY_IDS = update(shipment).where(shipment.c.id.in_(bindparam("ids", expanding=True)))
 _CLAIM_DUE = (select(shipment)
               .where(shipment.c.next_step_at <= bindparam("now"))
               .order_by(shipment.c.next_step_at).limit(bindparam("limit"))
@@ -100,13 +100,14 @@ class SqlShipmentRepository:
             "cancelled_at": now if step.status is ShipmentStatus.CANCELLED else None})
         return result.inserted_primary_key[0]
 
-    def move(self, shipment_id: int, step: Step, now: datetime) -> None:
-        """Record a shipment's new state and its next due time."""
+    def move(self, shipment_ids: Collection[int], step: Step, now: datetime) -> None:
+        """Record these shipments' new state and next due time, the same for all (one
+        statement)."""
         values = {"status": step.status.value, "next_step_at": step.next_step_at,
                   "updated_at": now}
         if step.status in _STAMP:
             values[_STAMP[step.status]] = now
-        self.session.execute(_UPDATE_BY_ID, {"shipment_id": shipment_id, **values})
+        self.session.execute(_UPDATE_BY_IDS, {"ids": list(shipment_ids), **values})
 
     def claim_due(self, now: datetime, limit: int) -> list[Shipment]:
         """Lock due shipments, earliest first; rows another replica holds are skipped, so none

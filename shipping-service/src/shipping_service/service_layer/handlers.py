@@ -65,7 +65,7 @@ def ship_released_order(event: OrderStatusChanged, *, uow: ShippingUnitOfWork,
         log.info("no shipment released", extra={
             "order_id": event.order_id, "status": existing.status.value if existing else None})
         return
-    uow.shipments.move(existing.id, step, now)
+    uow.shipments.move([existing.id], step, now)
     uow.emit(updated(existing.id, event.order_id, step.status))
     uow.wake_after_commit(schedule)
 
@@ -82,7 +82,7 @@ def cancel_shipment(event: OrderCancelled, *, uow: ShippingUnitOfWork,
         uow.shipments.add(order_id=event.order_id, step=cancelled, now=now, tombstone=True,
                           correlation_id=envelope.correlation_id)
     elif action is CancelledAction.CANCEL:
-        uow.shipments.move(existing.id, cancelled, now)
+        uow.shipments.move([existing.id], cancelled, now)
         uow.emit(updated(existing.id, event.order_id, cancelled.status))
     else:
         log.info("shipment not cancelled", extra={"order_id": event.order_id,

@@ -10,7 +10,7 @@ from bookstore_shared.background import BackgroundLoop, CommitSignal
 from bookstore_shared.context import correlation_id_var
 from bookstore_shared.events import trace_context_of, utcnow
 
-from ..domain.model import Shipment, advance
+from ..domain.model import Shipment, Step, advance
 from .handlers import updated
 from .unit_of_work import ShippingUnitOfWork
 
@@ -37,9 +37,13 @@ def _saga(shipment: Shipment, status: str) -> Iterator[None]:
 def advance_due_shipments(uow: ShippingUnitOfWork, *, now: datetime, limit: int = 100) -> int:
     """Move every due shipment one step (claimed rows only); returns how many moved."""
     due = uow.shipments.claim_due(now, limit)
-    for shipment in due:
-        step = advance(shipment.status)
-        uow.shipments.move(shipment.id, step, now)
+    steps = [advance(shipment.status) for shipment in due]
+    moving: dict[Step, list[int]] = {}  # shipments taking the same step move in one statement
+    for shipment, step in zip(due, steps, strict=True):
+        moving.setdefault(step, []).append(shipment.id)
+    for step, shipment_ids in moving.items():
+        uow.shipments.move(shipment_ids, step, now)
+    for shipment, step in zip(due, steps, strict=True):
         with _saga(shipment, step.status.value):
             uow.emit(updated(shipment.id, shipment.order_id, step.status))
     return len(due)
