@@ -69,22 +69,27 @@ class SqlShipmentRepository:
 
     def __init__(self, session: Session):
         self.session = session
-        self._ahead: dict[int, Shipment] = {}  # locked by lock_ahead(), not yet asked for
+        # read (and locked, where a row exists) by lock_ahead(), not yet asked for; None: no row
+        self._ahead: dict[int, Shipment | None] = {}
 
     def lock_by_order(self, order_id: int) -> Shipment | None:
         """The order's shipment (or tombstone), locked; None when there is none."""
-        if (ahead := self._ahead.pop(order_id, None)) is not None:
-            return ahead  # locked and read by lock_ahead(), unchanged since: nobody else can
+        if order_id in self._ahead:
+            # read by lock_ahead(), unchanged since: a row is locked, and a shipment that was
+            # missing and is inserted meanwhile by another transaction makes this one's insert
+            # fail on the unique order id (the event is then applied again, and finds it)
+            return self._ahead.pop(order_id)
         return _shipment(self.session.execute(_LOCK_BY_ORDER, {"order_id": order_id}).first())
 
     def lock_ahead(self, order_ids: Iterable[int]) -> None:
         """Lock and read these orders' shipments in one statement, in order id order; the next
-        `lock_by_order` of each is answered from what was read (a later one, or one for an order
-        that had no shipment, reads again: by then this transaction may have written it)."""
+        `lock_by_order` of each, found or not, is answered from what was read (a later one reads
+        again: by then this transaction may have written it)."""
         ids = sorted(set(order_ids))
         if len(ids) > 1:
             rows = self.session.execute(_LOCK_BY_ORDERS, {"order_ids": ids}).all()
-            self._ahead = {row.order_id: _shipment(row) for row in rows}
+            self._ahead = dict.fromkeys(ids)
+            self._ahead.update((row.order_id, _shipment(row)) for row in rows)
 
     def get_by_order(self, order_id: int) -> Shipment | None:
         """The order's shipment (or tombstone), unlocked."""
