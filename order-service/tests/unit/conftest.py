@@ -61,6 +61,12 @@ class FakeOrderRepository:
             raise ConcurrentModification(f"order {order.id} changed concurrently")
         self.orders[order.id] = replace(copy.deepcopy(order), changes=[])
 
+    def flush(self) -> None:
+        """Nothing to write: save_status() stores at once here."""
+
+    def forget_unsaved(self) -> None:
+        """Nothing waits to be written."""
+
 
 class FakeIdempotencyRepository:
     def __init__(self) -> None:

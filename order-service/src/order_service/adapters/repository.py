@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.model import Order, OrderLine, OrderStatus
@@ -38,6 +38,8 @@ class OrderRepository(Protocol):
     def list(self, *, user_id: int | None, status: OrderStatus | None, limit: int,
              offset: int) -> tuple[list[Order], int]: ...
     def save_status(self, order: Order, *, now: datetime) -> None: ...
+    def flush(self) -> None: ...
+    def forget_unsaved(self) -> None: ...
     def lock_ahead(self, order_ids: Iterable[int]) -> None: ...
 
 
@@ -76,6 +78,24 @@ _SAVE_STATUS = (update(customer_order)
                 .values(status=bindparam("new_status"),
                         cancel_reason=bindparam("new_cancel_reason"),
                         updated_at=bindparam("new_updated_at")))
+
+
+def _save_statuses(count: int):
+    """The new statuses of `count` orders in one statement, each only if its status is still
+    the one it was loaded with (one compiled form per count: SQLAlchemy caches it)."""
+    order_id = customer_order.c.id
+
+    def per_order(name: str):
+        return case({bindparam(f"id_{n}"): bindparam(f"{name}_{n}") for n in range(count)},
+                    value=order_id)
+
+    return (update(customer_order)
+            .where(order_id.in_(bindparam("ids", expanding=True)),
+                   customer_order.c.status == per_order("old_status"))
+            .values(status=per_order("new_status"), cancel_reason=per_order("cancel_reason"),
+                    updated_at=per_order("updated_at")))
+
+
 _FIND_IDEMPOTENCY = (select(idempotency_record.c.fingerprint, idempotency_record.c.order_id)
                      .where(idempotency_record.c.user_id == bindparam("user_id"),
                             idempotency_record.c.idempotency_key == bindparam("key")))
@@ -88,6 +108,7 @@ class SqlOrderRepository:
     def __init__(self, session: Session):
         self.session = session
         self._ahead: dict[int, Order] = {}  # locked by lock_ahead(), not yet asked for
+        self._unsaved: dict[int, tuple[Order, datetime]] = {}  # save_status(), not yet written
 
     def add(self, order: Order, *, now: datetime) -> int:
         """Insert the order and its lines; sets and returns its id."""
@@ -105,6 +126,8 @@ class SqlOrderRepository:
 
     def get(self, order_id: int, *, for_update: bool = False) -> Order | None:
         """The order with its lines, or None; locked until commit when `for_update`."""
+        if (unsaved := self._unsaved.get(order_id)) is not None:
+            return unsaved[0]  # changed in this transaction (read, and locked, before that)
         if for_update and (ahead := self._ahead.pop(order_id, None)) is not None:
             return ahead  # locked and read by lock_ahead(), unchanged since: nobody else can
         query = _LOCK_ORDER_WITH_LINES if for_update else _ORDER_WITH_LINES
@@ -124,6 +147,7 @@ class SqlOrderRepository:
              offset: int) -> tuple[list[Order], int]:
         """Orders (one user's, or everyone's when `user_id` is None), optionally of one status,
         newest first, and how many match in all."""
+        self.flush()
         conditions = []
         if user_id is not None:
             conditions.append(customer_order.c.user_id == user_id)
@@ -137,16 +161,40 @@ class SqlOrderRepository:
         return self._orders(rows), int(total)
 
     def save_status(self, order: Order, *, now: datetime) -> None:
-        """Write the order's new status, only if nobody changed it since it was loaded."""
-        if not order.changes:
+        """Keep the order's new status for `flush()`, which the unit of work calls before
+        COMMIT: the orders a batch moves are written in one statement."""
+        if order.changes:
+            self._unsaved[order.id] = (order, now)
+
+    def flush(self) -> None:
+        """Write the statuses saved since the last flush, each only if nobody changed the order
+        since it was loaded (with row locks, MySQL, nobody can; SQLite has none): one statement
+        for one order or for many."""
+        unsaved, self._unsaved = list(self._unsaved.values()), {}
+        if not unsaved:
             return
-        original = order.changes[0].previous
-        result = self.session.execute(_SAVE_STATUS, {
-            "order_id": order.id, "old_status": original.value,
-            "new_status": order.status.value, "new_cancel_reason": order.cancel_reason,
-            "new_updated_at": utc_naive(now)})
-        if result.rowcount != 1:
-            raise ConcurrentModification(f"order {order.id} changed concurrently")
+        if len(unsaved) == 1:
+            [(order, now)] = unsaved
+            result = self.session.execute(_SAVE_STATUS, {
+                "order_id": order.id, "old_status": order.changes[0].previous.value,
+                "new_status": order.status.value, "new_cancel_reason": order.cancel_reason,
+                "new_updated_at": utc_naive(now)})
+        else:
+            params: dict = {"ids": [order.id for order, _ in unsaved]}
+            for n, (order, now) in enumerate(unsaved):
+                params |= {f"id_{n}": order.id,
+                           f"old_status_{n}": order.changes[0].previous.value,
+                           f"new_status_{n}": order.status.value,
+                           f"cancel_reason_{n}": order.cancel_reason,
+                           f"updated_at_{n}": utc_naive(now)}
+            result = self.session.execute(_save_statuses(len(unsaved)), params)
+        if result.rowcount != len(unsaved):
+            raise ConcurrentModification(
+                f"order {', '.join(str(order.id) for order, _ in unsaved)} changed concurrently")
+
+    def forget_unsaved(self) -> None:
+        """Drop the statuses flush() did not write (the transaction rolled back)."""
+        self._unsaved = {}
 
     def _orders(self, rows) -> list[Order]:
         ids = [row.id for row in rows]

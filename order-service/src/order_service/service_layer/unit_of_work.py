@@ -61,6 +61,14 @@ class OrderUnitOfWork(RecordsOrderTimeline, SqlUnitOfWork):
         lock it first): lock them all in one statement."""
         self.orders.lock_ahead(ids_named(events, "order_id"))
 
+    def _commit(self, envelopes: list[Envelope]) -> None:
+        self.orders.flush()  # the statuses this transaction changed, in one statement
+        super()._commit(envelopes)
+
+    def _rollback(self) -> None:
+        self.orders.forget_unsaved()
+        super()._rollback()
+
     def _open(self, session: Session) -> None:
         self.orders = SqlOrderRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)
