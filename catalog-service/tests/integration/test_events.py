@@ -13,7 +13,8 @@ from bookstore_shared.events.contracts import (
     StockChanged,
 )
 from bookstore_shared.internal import internal_headers
-from catalog_service.adapters.orm import BOOK, OUTBOX, PDF_RIGHT
+from bookstore_testing.kit import apply_as_one_batch, statements_sent
+from catalog_service.adapters.orm import BOOK, INBOX, OUTBOX, PDF_RIGHT
 from sqlalchemy import select
 
 from .conftest import make_pdf
@@ -228,3 +229,18 @@ def test_granting_a_right_the_order_already_has_or_had_withdrawn_changes_nothing
         assert rights(uow) == {(91, book_id): (True, False), (92, withdrawn_first): (False, True)}
         assert uow.books.may_download(user_id=701, book_id=book_id)
         assert not uow.books.may_download(user_id=701, book_id=withdrawn_first)
+
+
+def test_a_batch_of_stock_reports_locks_its_books_in_one_statement(app, client, new_book):
+    first, second = new_book(stock="10"), new_book(stock="10")
+    container = app.state.container
+    with statements_sent(container.runtime.engine, "FOR UPDATE") as locks:
+        apply_as_one_batch(container, INBOX,
+                           StockChanged(book_id=first, stock=9, stock_version=1, revision=2),
+                           StockChanged(book_id=second, stock=8, stock_version=1, revision=2),
+                           StockChanged(book_id=10**9, stock=1, stock_version=1, revision=2),
+                           # the same book again: read afresh, after the report above
+                           StockChanged(book_id=first, stock=7, stock_version=1, revision=3))
+    # one statement for the three books, one more for the book that came back
+    assert len(locks) == 2 and " IN (" in locks[0], locks
+    assert [client.get(f"/books/{b}").json()["stock"] for b in (first, second)] == [7, 8]

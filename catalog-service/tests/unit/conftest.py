@@ -48,6 +48,9 @@ class FakeBookRepository:
         book = self.books.get(book_id)
         return book.stock if book else None
 
+    def lock_stock_ahead(self, book_ids) -> None:
+        """Nothing to read ahead: lock_stock() answers from memory."""
+
     def save_stock(self, book_id: int, stock: StockState) -> None:
         self.books[book_id].stock = stock
         self.saved.append(book_id)

@@ -1,6 +1,7 @@
 """Books and PDF grants in the catalog's schema (SQLAlchemy Core, one session per unit of work)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,10 +21,13 @@ LOCK_BOOK = SELECT_BOOK.with_for_update()
 # No values(): SET takes the columns named in the parameters (`b_id`: a column's name would clash).
 SAVE_BOOK = update(BOOK).where(BOOK.c.id == bindparam("b_id"))
 # A stock report reads and writes the stock columns only (a book's texts can be long).
-LOCK_STOCK = select(BOOK.c.confirmed_stock, BOOK.c.confirmed_stock_version,
-                    BOOK.c.published_stock, BOOK.c.published_stock_version,
-                    BOOK.c.confirmed_stock_revision).where(
-    BOOK.c.id == bindparam("book_id")).with_for_update()
+_STOCK_COLUMNS = (BOOK.c.confirmed_stock, BOOK.c.confirmed_stock_version,
+                  BOOK.c.published_stock, BOOK.c.published_stock_version,
+                  BOOK.c.confirmed_stock_revision)
+LOCK_STOCK = select(*_STOCK_COLUMNS).where(BOOK.c.id == bindparam("book_id")).with_for_update()
+LOCK_STOCKS = (select(BOOK.c.id, *_STOCK_COLUMNS)
+               .where(BOOK.c.id.in_(bindparam("book_ids", expanding=True)))
+               .order_by(BOOK.c.id).with_for_update())
 SAVE_STOCK = update(BOOK).where(BOOK.c.id == bindparam("b_id"))
 COUNT_BOOKS = select(func.count()).select_from(BOOK)
 PAGE_OF_BOOKS = (select(BOOK).order_by(BOOK.c.id)
@@ -90,6 +94,7 @@ class BookRepository(Protocol):
 
     def get(self, book_id: int, *, for_update: bool = False) -> Book | None: ...
     def lock_stock(self, book_id: int) -> StockState | None: ...
+    def lock_stock_ahead(self, book_ids: Iterable[int]) -> None: ...
     def save_stock(self, book_id: int, stock: StockState) -> None: ...
     def add(self, book: Book) -> int: ...
     def save(self, book: Book, *, summarized: bool = False, relisted: bool = False) -> None: ...
@@ -111,6 +116,8 @@ class SqlBookRepository:
     def __init__(self, session: Session, changes: BookChanges):
         self.session = session
         self.changes = changes
+        # read and locked by lock_stock_ahead(), not yet asked for; None: no such book
+        self._stock_ahead: dict[int, StockState | None] = {}
 
     def get(self, book_id: int, *, for_update: bool = False) -> Book | None:
         stmt = LOCK_BOOK if for_update else SELECT_BOOK
@@ -119,8 +126,20 @@ class SqlBookRepository:
 
     def lock_stock(self, book_id: int) -> StockState | None:
         """The book's stock, its row locked until the unit of work ends; None: no such book."""
+        if book_id in self._stock_ahead:
+            return self._stock_ahead.pop(book_id)  # read by lock_stock_ahead(), unchanged since
         row = self.session.execute(LOCK_STOCK, {"book_id": book_id}).first()
         return StockState(*row) if row else None
+
+    def lock_stock_ahead(self, book_ids: Iterable[int]) -> None:
+        """Lock and read these books' stock in one statement, in id order; the next
+        `lock_stock` of each is answered from what was read (a later one reads again: by then
+        this transaction may have written it). A deleted book stays deleted: its row is gone."""
+        ids = sorted(set(book_ids))
+        if len(ids) > 1:
+            self._stock_ahead = dict.fromkeys(ids)
+            for book_id, *stock in self.session.execute(LOCK_STOCKS, {"book_ids": ids}):
+                self._stock_ahead[book_id] = StockState(*stock)
 
     def save_stock(self, book_id: int, stock: StockState) -> None:
         self.session.execute(SAVE_STOCK, {"b_id": book_id, **_stock_columns(stock),

@@ -2,8 +2,10 @@
 and this process's read cache told about every book the transaction writes."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bookstore_shared.events import Envelope
-from bookstore_shared.kit import SqlUnitOfWork
+from bookstore_shared.kit import SqlUnitOfWork, ids_named
 from bookstore_shared.outbox import Outbox
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,6 +14,7 @@ from ..adapters.book_changes import BookChanges
 from ..adapters.repository import BookRepository, SqlBookRepository
 
 PRODUCER = "catalog"
+STOCK_REPORT = "inventory.stock_changed"  # the event type whose handler locks a book's stock
 
 
 class CatalogUnitOfWork(SqlUnitOfWork):
@@ -29,6 +32,11 @@ class CatalogUnitOfWork(SqlUnitOfWork):
         super().__init__(sessions, outbox, producer=producer)
         self._cache = cache
         self._changes = BookChanges()
+
+    def before_batch(self, events: Sequence[Envelope]) -> None:
+        """The stock reports of a batch each lock their book: lock them all in one statement."""
+        self.books.lock_stock_ahead(ids_named(
+            [env for env in events if env.type == STOCK_REPORT], "book_id"))
 
     def _open(self, session: Session) -> None:
         self._changes = BookChanges()
