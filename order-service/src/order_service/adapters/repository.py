@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Protocol
 
 from sqlalchemy import bindparam, case, func, insert, select, update
@@ -80,9 +81,10 @@ _SAVE_STATUS = (update(customer_order)
                         updated_at=bindparam("new_updated_at")))
 
 
+@cache  # one statement per count (at most a batch's size), built once like those above
 def _save_statuses(count: int):
     """The new statuses of `count` orders in one statement, each only if its status is still
-    the one it was loaded with (one compiled form per count: SQLAlchemy caches it)."""
+    the one it was loaded with."""
     order_id = customer_order.c.id
 
     def per_order(name: str):
