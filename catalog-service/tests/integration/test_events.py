@@ -217,10 +217,13 @@ def test_granting_a_right_the_order_already_has_or_had_withdrawn_changes_nothing
                 for r in uow.session.execute(select(PDF_RIGHT).where(
                     PDF_RIGHT.c.book_id.in_([book_id, withdrawn_first])))}
 
-    with app.state.container.uow() as uow:
+    container = app.state.container
+    with container.uow() as uow:
         uow.books.withdraw_pdf(user_id=701, book_id=withdrawn_first, order_id=92)
-        uow.books.grant_pdf(user_id=701, book_id=book_id, order_id=91)
-        uow.books.grant_pdf(user_id=701, book_id=book_id, order_id=91)  # the same book twice
+        with statements_sent(container.runtime.engine, "pdf_right") as grants:
+            uow.books.grant_pdf(user_id=701, book_id=book_id, order_id=91)
+            uow.books.grant_pdf(user_id=701, book_id=book_id, order_id=91)  # the same book twice
+        assert len(grants) == 2 and all(g.startswith("INSERT") for g in grants), grants
         uow.commit()
     with app.state.container.uow() as uow:
         uow.books.grant_pdf(user_id=701, book_id=book_id, order_id=91)  # redelivered
