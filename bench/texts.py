@@ -159,7 +159,7 @@ def _saga_limits(r: dict) -> str:
         "handlers need fetched at once (one `SELECT … IN … FOR UPDATE` for a batch's orders, "
         "shipments, or the stock of the books its stock reports name; a shipment found missing "
         "is not looked for again) and the rows they write written at once (a batch's emails in "
-        "one `INSERT … RETURNING`, its orders' new statuses in one `UPDATE … CASE id`, the "
+        "one INSERT, its orders' new statuses in one `UPDATE … CASE id`, the "
         "scheduler's due shipments in one UPDATE per step; at 50/s, 34 → 26 statements per "
         "order), a PDF right granted in one `INSERT IGNORE`, "
         "per-status routing keys (`order.status_changed.SHIPPED`, `shipment.updated.READY`) "

@@ -51,8 +51,11 @@ _FIND_CONTACT = select(U.c.user_id, U.c.username, U.c.email).where(
     U.c.user_id == bindparam("u_id"))
 _FIND_CONTACTS = select(U.c.user_id, U.c.username, U.c.email).where(
     U.c.user_id.in_(bindparam("u_ids", expanding=True)))
-# Every email a transaction staged in one statement (MariaDB 10.5+ and SQLite return the ids).
-_INSERT_EMAILS = insert(E).returning(E.c.id, E.c.message_id)
+_INSERT_EMAIL = insert(E)  # with a list of rows: one multi-row INSERT (PyMySQL's executemany)
+# The ids of rows just inserted, by their unique Message-IDs: MySQL 8 (compose's database) has no
+# INSERT ... RETURNING.
+_IDS_BY_MESSAGE_ID = select(E.c.message_id, E.c.id).where(
+    E.c.message_id.in_(bindparam("message_ids", expanding=True)))
 _UPDATE_EMAIL = update(E).where(E.c.id == bindparam("e_id"))
 _EARLIEST_PENDING = select(func.min(E.c.next_attempt_at)).where(E.c.status == PENDING)
 
@@ -142,12 +145,18 @@ class SqlEmailRepository:
             "traceparent": email.traceparent}, email))
 
     def flush(self) -> list[OutgoingEmail]:
-        """Write the emails add() staged, in one statement; returns them with their ids."""
+        """Write the emails add() staged; returns them with their ids. One statement for one
+        email; for several, one insert and one read of their ids."""
         added, self._added = self._added, []
+        if len(added) == 1:
+            [(params, email)] = added
+            result = self.session.execute(_INSERT_EMAIL, params)
+            return [replace(email, id=result.inserted_primary_key[0])]
         if not added:
             return []
-        rows = self.session.execute(_INSERT_EMAILS, [params for params, _ in added])
-        ids = {row.message_id: row.id for row in rows}
+        self.session.execute(_INSERT_EMAIL, [params for params, _ in added])
+        ids = dict(self.session.execute(_IDS_BY_MESSAGE_ID, {
+            "message_ids": [email.message_id for _, email in added]}).all())
         return [replace(email, id=ids[email.message_id]) for _, email in added]
 
     def forget_added(self) -> None:
