@@ -195,7 +195,11 @@ class RabbitBus:
                 if size > 1:  # collected while pika reads the socket, handled after
                     ch.basic_consume(name, on_message_callback=partial(_collect, delivered))
                 else:
-                    ch.basic_consume(name, on_message_callback=partial(self._on_message, sub))
+                    # A process's own queue is gone with its connection, so an ack there would
+                    # keep nothing safe that a crash can lose: it is consumed without acks (its
+                    # handlers only change memory, and a failing event is parked at once).
+                    ch.basic_consume(name, on_message_callback=partial(self._on_message, sub),
+                                     auto_ack=_unacknowledged(sub))
                 self._connected[index] = True
                 self._depths.pop(sub.queue, None)  # counted afresh on this connection
                 if sub.on_connection is not None:
@@ -261,7 +265,7 @@ class RabbitBus:
             env = env or Envelope.from_bytes(body)
         except ValueError as exc:
             self._park(ch, sub, body, props, f"malformed envelope: {exc}"[:500], attempts + 1)
-            ch.basic_ack(method.delivery_tag)
+            self._ack(ch, sub, method)
             # labelled by event type (the AMQP `type`), not the routing key with its status
             report_failure(sub.handler, props.type or method.routing_key, dead_lettered=True)
             return
@@ -283,7 +287,12 @@ class RabbitBus:
                 ch.basic_publish("", f"{self.queue_name(sub.queue)}.retry.{delay}", body,
                                  _with_headers(props, {ATTEMPTS_HEADER: attempts}))
                 report_failure(sub.handler, env.type, dead_lettered=False)
-        ch.basic_ack(method.delivery_tag)
+        self._ack(ch, sub, method)
+
+    @staticmethod
+    def _ack(ch, sub: Subscription, method) -> None:
+        if not _unacknowledged(sub):
+            ch.basic_ack(method.delivery_tag)
 
     def _park(self, ch, sub: Subscription, body: bytes, props, reason: str, attempts: int) -> None:
         ch.basic_publish("", f"{self.queue_name(sub.queue)}.dlq", body, _with_headers(
@@ -373,6 +382,11 @@ class RabbitBus:
                 count += 1
         finally:
             conn.close()
+
+
+def _unacknowledged(sub: Subscription) -> bool:
+    """Consumed without acks: a process's own queue, one delivery at a time."""
+    return sub.exclusive and batch_size_of(sub.handler) == 1
 
 
 def _collect(delivered: list[tuple], _ch, method, props, body: bytes) -> None:
