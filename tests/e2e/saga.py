@@ -57,7 +57,11 @@ def assert_one_orders_saga(envelopes: list[dict], order_id: int, correlation_id:
     assert [k for k in keys if k != PENDING] == SAGA
     assert keys.count(PENDING) == 1
     assert keys.index(("order.placed", None)) < keys.index(PENDING) < keys.index(SAGA[2])
-    assert any(env["type"] == "inventory.stock_changed" for env in envelopes)
+    # the book's stock after the reservation travels in it, not in a stock_changed of its own
+    (reserved,) = [env for env in envelopes if env["type"] == "inventory.reserved"]
+    assert [s["book_id"] for s in reserved["data"]["stock_after"]] == [
+        line["book_id"] for line in reserved["data"]["items"]]
+    assert not any(env["type"] == "inventory.stock_changed" for env in envelopes)
 
 
 def assert_saga_tail(envelopes: list[dict], full: list[dict], order_id: int) -> None:

@@ -98,13 +98,15 @@ def test_an_orders_stock_is_read_at_once_after_the_catalog_applied_inventorys_re
         r = shop.client.post("/orders", headers=buyer, json={"book_id": book_id,
                                                              "quantity": quantity})
         assert r.status_code == 201, r.text
-        probe.wait_until(lambda p, left=left: any(
-            e.data["book_id"] == book_id and e.data["stock"] == left
-            for e in p.of_type("inventory.stock_changed")))
-        report = next(e for e in probe.of_type("inventory.stock_changed")
-                      if e.data["book_id"] == book_id and e.data["stock"] == left)
+        # the reservation reports the book's stock after it
+        def reports(p, left=left):
+            return [e for e in p.of_type("inventory.reserved")
+                    if {"book_id": book_id, "stock": left} in [
+                        {k: s[k] for k in ("book_id", "stock")} for s in e.data["stock_after"]]]
+        probe.wait_until(lambda p: reports(p))
+        report = reports(probe)[0]
         wait_for(lambda report=report: applied_by_catalog(catalog_db, report.id),
-                 what="the catalog to apply the stock report")
+                 what="the catalog to apply the reservation's stock report")
         # the very next read, no polling: the cached answer was dropped as the report committed
         assert shop.client.get(f"/books/{book_id}").json()["stock"] == left
         assert {b["id"]: b["stock"] for b in shop.client.get(

@@ -1,12 +1,18 @@
 """The catalog's event handlers on the fake unit of work, dispatched through the real registry."""
-from bookstore_shared.events.contracts import BookSummarized, StockChanged
+from bookstore_shared.events.contracts import (
+    BookStock,
+    BookSummarized,
+    InventoryReserved,
+    StockChanged,
+)
 from catalog_service.domain.book import Generated
 from catalog_service.entrypoints.consumers import HANDLERS
 
 
 def test_the_catalog_queue_is_bound_only_to_the_events_it_applies():
-    assert HANDLERS.routing_keys() == ["book.summarized", "inventory.stock_changed",
-                                       "order.cancelled", "order.confirmed"]
+    assert HANDLERS.routing_keys() == ["book.summarized", "inventory.reserved",
+                                       "inventory.stock_changed", "order.cancelled",
+                                       "order.confirmed"]
 
 
 def test_a_summary_of_the_current_pdf_fills_the_generated_texts(make_uow, ev):
@@ -55,6 +61,21 @@ def test_stock_reports_feed_the_stock_shown_and_older_ones_are_ignored(make_uow,
 
     assert uow.books.books[1].stock.shown == 7
     assert uow.books.saved == [1]  # the older report wrote nothing
+
+
+def test_a_reservation_reports_its_books_stock_by_the_same_rules(make_uow, ev):
+    """The stock after a reservation travels in it (no stock_changed of its own); each book is
+    applied as a stock report would be: book 2's report is older than what is shown."""
+    uow = make_uow(ev.book(1, stock=10), ev.book(2, stock=10))
+    ev.handle(uow, StockChanged(book_id=2, stock=6, stock_version=1, revision=4))
+
+    ev.handle(uow, InventoryReserved(order_id=5, items=ev.confirmed(5, 1, 1, 2).items, stock_after=[
+        BookStock(book_id=1, stock=9, stock_version=1, revision=2),
+        BookStock(book_id=2, stock=5, stock_version=1, revision=3),
+        BookStock(book_id=9, stock=1, stock_version=1, revision=2)]))  # unknown: nothing
+
+    assert (uow.books.books[1].stock.shown, uow.books.books[2].stock.shown) == (9, 6)
+    assert 9 not in uow.books.books
 
 
 def test_an_admins_newer_stock_wins_over_a_report_about_an_older_version(make_uow, ev):

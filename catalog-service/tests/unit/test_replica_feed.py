@@ -5,8 +5,11 @@ import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     BookDeleted,
+    BookStock,
     BookSummarized,
     BookUpdated,
+    InventoryReserved,
+    OrderLine,
     StockChanged,
 )
 from catalog_service.adapters.book_cache import BookCache, Rendered
@@ -50,7 +53,7 @@ def test_every_process_hears_every_change_on_a_queue_of_its_own(replica):
     bus, cache, _, _ = replica
     assert (bus.queue, bus.exclusive) == (REPLICA_QUEUE, True)
     assert bus.patterns == ["book.created", "book.deleted", "book.summarized", "book.updated",
-                            "inventory.stock_changed"]
+                            "inventory.reserved", "inventory.stock_changed"]
     assert bus.on_connection == cache.receiving
 
 
@@ -62,6 +65,19 @@ def test_a_stock_report_drops_the_book_and_its_pages_and_is_merged_into_the_next
 
     assert cache.item(7) is None and cache.page(("q",)) is None
     assert cache.page(("other",)) is not None  # a page without the book stays
+    assert ahead.apply(stored_book(), ahead.ticket()).stock.shown == 4
+
+
+def test_a_reservations_stock_report_is_heard_like_a_stock_report(replica):
+    _, cache, ahead, deliver = replica
+    cache_book_and_page(cache)
+
+    deliver(InventoryReserved(order_id=3, items=[OrderLine(book_id=7, quantity=6)],
+                              stock_after=[BookStock(book_id=7, stock=4, stock_version=1,
+                                                     revision=2)]))
+
+    assert cache.item(7) is None and cache.page(("q",)) is None
+    assert cache.page(("other",)) is not None
     assert ahead.apply(stored_book(), ahead.ticket()).stock.shown == 4
 
 

@@ -6,7 +6,9 @@ import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     BookDeleted,
+    BookStock,
     BookUpdated,
+    InventoryReserved,
     OrderCancelled,
     OrderConfirmed,
     OrderLine,
@@ -183,6 +185,23 @@ def test_stock_reports_follow_the_admin_version_then_the_time(uow, ev):
     ev.deliver(uow, fresh, stale, ev.stock(2, 7, version=1))
 
     assert uow.books.get_many([2])[2].stock == 1
+
+
+def test_a_reservation_reports_its_books_stock_which_follows_the_same_rules(uow, ev):
+    """A reservation carries its books' stock after it (no stock_changed of its own); a report
+    of an older admin version changes nothing, as a stock_changed would not."""
+    ev.deliver(uow, ev.book_created(3, stock=5), ev.book_created(4, stock=5),
+               ev.stock(4, 8, version=2))  # an admin's newer stock for book 4
+    order_id = pending(uow)
+    reserved = InventoryReserved(order_id=order_id, items=SAGA_ITEMS, stock_after=[
+        BookStock(book_id=3, stock=3, stock_version=1, revision=2),
+        BookStock(book_id=4, stock=0, stock_version=1, revision=7)])
+
+    emitted = ev.deliver(uow, reserved)
+
+    assert [type(e).__name__ for e in emitted] == ["OrderStatusChanged", "OrderConfirmed"]
+    known = uow.books.get_many([3, 4])
+    assert (known[3].stock, known[4].stock) == (3, 8)
 
 
 def test_handlers_emit_nothing_for_catalog_and_stock_events(uow, ev):

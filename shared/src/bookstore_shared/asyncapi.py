@@ -17,7 +17,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "book.deleted": ("catalog", ("inventory", "order", "ai")),
     "book.summarized": ("ai", ("catalog",)),
     "order.placed": ("order", ("inventory",)),
-    "inventory.reserved": ("inventory", ("order",)),
+    "inventory.reserved": ("inventory", ("order", "catalog")),
     "inventory.rejected": ("inventory", ("order",)),
     "inventory.released": ("inventory", ("catalog",)),
     "inventory.stock_changed": ("inventory", ("catalog", "order")),

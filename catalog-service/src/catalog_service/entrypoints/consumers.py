@@ -12,6 +12,7 @@ from bookstore_shared.events.contracts import (
     BookDeleted,
     BookSummarized,
     BookUpdated,
+    InventoryReserved,
     OrderCancelled,
     OrderConfirmed,
     StockChanged,
@@ -25,6 +26,7 @@ from ..service_layer.events_ahead import EventsAhead
 HANDLERS = HandlerRegistry({
     BookSummarized: handlers.store_summary,
     StockChanged: handlers.observe_stock,
+    InventoryReserved: handlers.observe_reserved_stock,
     OrderConfirmed: handlers.grant_downloads,
     OrderCancelled: handlers.withdraw_downloads,
 })
@@ -36,6 +38,7 @@ REPLICA_HANDLERS = HandlerRegistry({
     BookDeleted: replica_feed.book_deleted,
     BookSummarized: replica_feed.summary_reported,
     StockChanged: replica_feed.stock_reported,
+    InventoryReserved: replica_feed.reserved_stock_reported,
 })
 
 

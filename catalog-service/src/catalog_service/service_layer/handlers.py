@@ -6,6 +6,7 @@ import logging
 
 from bookstore_shared.events.contracts import (
     BookSummarized,
+    InventoryReserved,
     OrderCancelled,
     OrderConfirmed,
     StockChanged,
@@ -38,6 +39,12 @@ def observe_stock(event: StockChanged, *, uow: CatalogUnitOfWork) -> None:
     observed = stock.observe(event.stock, event.stock_version, event.revision)
     if observed != stock:
         uow.books.save_stock(event.book_id, observed)
+
+
+def observe_reserved_stock(event: InventoryReserved, *, uow: CatalogUnitOfWork) -> None:
+    """A reservation reports its books' stock after it (no stock_changed of its own)."""
+    for report in event.stock_reports():
+        observe_stock(report, uow=uow)
 
 
 def grant_downloads(event: OrderConfirmed, *, uow: CatalogUnitOfWork) -> None:

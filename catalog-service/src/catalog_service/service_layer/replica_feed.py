@@ -8,7 +8,13 @@ older than the event.
 """
 from __future__ import annotations
 
-from bookstore_shared.events.contracts import BookChanged, BookDeleted, BookSummarized, StockChanged
+from bookstore_shared.events.contracts import (
+    BookChanged,
+    BookDeleted,
+    BookSummarized,
+    InventoryReserved,
+    StockChanged,
+)
 
 from ..adapters.book_cache import BookCache
 from .events_ahead import EventsAhead
@@ -18,6 +24,15 @@ def stock_reported(event: StockChanged, *, cache: BookCache, ahead: EventsAhead)
     """Inventory's report: noted before the cache drops the book, so the next load has it."""
     ahead.stock_changed(event)
     cache.changed([event.book_id])
+
+
+def reserved_stock_reported(event: InventoryReserved, *, cache: BookCache,
+                            ahead: EventsAhead) -> None:
+    """A reservation's report of its books' stock after it, as stock_reported takes each."""
+    reports = event.stock_reports()
+    for report in reports:
+        ahead.stock_changed(report)
+    cache.changed([report.book_id for report in reports])
 
 
 def summary_reported(event: BookSummarized, *, cache: BookCache, ahead: EventsAhead) -> None:

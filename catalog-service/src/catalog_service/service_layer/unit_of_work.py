@@ -14,7 +14,18 @@ from ..adapters.book_changes import BookChanges
 from ..adapters.repository import BookRepository, SqlBookRepository
 
 PRODUCER = "catalog"
-STOCK_REPORT = "inventory.stock_changed"  # the event type whose handler locks a book's stock
+STOCK_REPORT = "inventory.stock_changed"  # event types whose handlers lock books' stock:
+RESERVATION = "inventory.reserved"  # one book, or each book in `stock_after`
+
+
+def _stock_reported(events: Sequence[Envelope]) -> list[int]:
+    """The books whose stock the batch's stock reports and reservations give."""
+    ids = ids_named([env for env in events if env.type == STOCK_REPORT], "book_id")
+    for env in events:
+        if env.type == RESERVATION:
+            ids.extend(s["book_id"] for s in env.data.get("stock_after", ())
+                       if isinstance(s, dict) and isinstance(s.get("book_id"), int))
+    return ids
 
 
 class CatalogUnitOfWork(SqlUnitOfWork):
@@ -34,9 +45,8 @@ class CatalogUnitOfWork(SqlUnitOfWork):
         self._changes = BookChanges()
 
     def before_batch(self, events: Sequence[Envelope]) -> None:
-        """The stock reports of a batch each lock their book: lock them all in one statement."""
-        self.books.lock_stock_ahead(ids_named(
-            [env for env in events if env.type == STOCK_REPORT], "book_id"))
+        """The stock reports of a batch each lock their books: lock them all in one statement."""
+        self.books.lock_stock_ahead(_stock_reported(events))
 
     def _open(self, session: Session) -> None:
         self._changes = BookChanges()

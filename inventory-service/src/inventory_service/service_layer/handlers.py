@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from bookstore_shared.events.contracts import (
     BookChanged,
     BookDeleted,
+    BookStock,
     InventoryRejected,
     InventoryReleased,
     InventoryReserved,
@@ -45,10 +46,18 @@ def _stock_changed(uow: InventoryUnitOfWork, book_ids: Iterable[int]) -> list[St
     return _reports(uow.inventory.current_stock(book_ids).values())
 
 
-def _reports(levels: Iterable[StockLevel]) -> list[StockChanged]:
-    return [StockChanged(book_id=lvl.book_id, stock=lvl.available,
-                         stock_version=lvl.stock_version, revision=lvl.revision)
+def _stock_fields(levels: Iterable[StockLevel]) -> list[dict]:
+    return [{"book_id": lvl.book_id, "stock": lvl.available,
+             "stock_version": lvl.stock_version, "revision": lvl.revision}
             for lvl in sorted(levels, key=lambda lvl: lvl.book_id)]
+
+
+def _reports(levels: Iterable[StockLevel]) -> list[StockChanged]:
+    return [StockChanged(**fields) for fields in _stock_fields(levels)]
+
+
+def _book_stock(levels: Iterable[StockLevel]) -> list[BookStock]:
+    return [BookStock(**fields) for fields in _stock_fields(levels)]
 
 
 def apply_book_stock(event: BookChanged, *, uow: InventoryUnitOfWork) -> None:
@@ -104,9 +113,10 @@ def reserve_order(event: OrderPlaced, *, uow: InventoryUnitOfWork) -> None:
     uow.inventory.take(lines)
     uow.inventory.add_reservation(Reservation(event.order_id, event.user_id,
                                               ReservationStatus.RESERVED, items))
-    # the rows stay locked: the levels after the take are known without reading them back
-    uow.emit(InventoryReserved(order_id=event.order_id, items=event.items),
-             *_reports(taken(levels, lines)))
+    # the rows stay locked: the levels after the take are known without reading them back;
+    # the stock read models take them from the reservation (no stock_changed of its own)
+    uow.emit(InventoryReserved(order_id=event.order_id, items=event.items,
+                               stock_after=_book_stock(taken(levels, lines))))
 
 
 def release_order(event: OrderCancelled, *, uow: InventoryUnitOfWork) -> None:

@@ -47,7 +47,10 @@ def _apply(uow: OrderUnitOfWork, order: Order, changes: list[StatusChange],
 
 
 def confirm_order(event: InventoryReserved, *, uow: OrderUnitOfWork, envelope: Envelope) -> None:
-    """PENDING → PROCESSING and `order.confirmed`; a reservation after cancel is left to inventory."""
+    """PENDING → PROCESSING and `order.confirmed`; a reservation after cancel is left to inventory.
+    The reservation also reports its books' stock after it, for the book read model."""
+    for report in event.stock_reports():
+        remember_stock(report, uow=uow, envelope=envelope)
     order = _locked(uow, event.order_id)
     if order.holds_reservation_to_release:
         # order.cancelled was published when the order was cancelled; inventory releases any
@@ -88,6 +91,7 @@ def mark_book_deleted(event: BookDeleted, *, uow: OrderUnitOfWork, envelope: Env
 
 
 def remember_stock(event: StockChanged, *, uow: OrderUnitOfWork, envelope: Envelope) -> None:
-    """inventory.stock_changed: keep the stock for the early "Insufficient stock" answer."""
+    """inventory.stock_changed (and each book of an inventory.reserved): keep the stock for the
+    early "Insufficient stock" answer."""
     uow.books.set_stock(book_id=event.book_id, stock=event.stock,
                         stock_version=event.stock_version, at=envelope.occurred_at)

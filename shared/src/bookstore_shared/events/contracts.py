@@ -81,9 +81,30 @@ class OrderPlaced(EventPayload):
     items: list[OrderLine]
 
 
+class BookStock(BaseModel):
+    """One book's stock as inventory reports it (the fields of `inventory.stock_changed`)."""
+
+    model_config = ConfigDict(extra="ignore")
+    book_id: int
+    stock: int
+    stock_version: int | None = None
+    # Grows with every change inventory makes to the book's stock (admin sets, reservations,
+    # releases): replicas publish through separate relays, so order reports by it, not by arrival.
+    revision: int | None = None
+
+
 class InventoryReserved(EventPayload):
     order_id: int
     items: list[OrderLine]
+    # The reserved books' stock right after the reservation. The stock read models (order,
+    # catalog) take it from here: a reservation publishes no `inventory.stock_changed` of its own.
+    # Empty from an inventory service older than this field, which published those instead.
+    stock_after: list[BookStock] = []
+
+    def stock_reports(self) -> list[StockChanged]:
+        """`stock_after`, each book as an `inventory.stock_changed` would have reported it."""
+        return [StockChanged(book_id=s.book_id, stock=s.stock, stock_version=s.stock_version,
+                             revision=s.revision) for s in self.stock_after]
 
 
 class InventoryRejected(EventPayload):
@@ -98,12 +119,13 @@ class InventoryReleased(EventPayload):
 
 
 class StockChanged(EventPayload):
+    """A book's stock after an admin set or a release (a reservation reports it in
+    `inventory.reserved`); the fields are BookStock's."""
+
     book_id: int
     stock: int
     stock_version: int | None = None
-    # Grows with every change inventory makes to the book's stock (admin sets, reservations,
-    # releases): replicas publish through separate relays, so order reports by it, not by arrival.
-    revision: int | None = None
+    revision: int | None = None  # see BookStock
 
 
 class OrderConfirmed(EventPayload):
