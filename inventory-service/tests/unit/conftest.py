@@ -25,6 +25,9 @@ class FakeInventoryRepository:
 
     current_stock = lock_levels
 
+    def lock_ahead(self, *, order_ids: Iterable[int], book_ids: Iterable[int]) -> None:
+        """Nothing to read ahead: every read here is free."""
+
     def get_level(self, book_id: int) -> StockLevel | None:
         return self.levels.get(book_id)
 

@@ -17,6 +17,7 @@ class InventoryRepository(Protocol):
     """What the service layer reads and writes; SQL below, in memory in the unit tests."""
 
     def lock_levels(self, book_ids: Iterable[int]) -> dict[int, StockLevel]: ...
+    def lock_ahead(self, *, order_ids: Iterable[int], book_ids: Iterable[int]) -> None: ...
     def get_level(self, book_id: int) -> StockLevel | None: ...
     def current_stock(self, book_ids: Iterable[int]) -> dict[int, StockLevel]: ...
     def add_level(self, level: StockLevel) -> None: ...
@@ -46,6 +47,9 @@ GIVE_BACK_STOCK = (update(stock)
                            revision=stock.c.revision + 1, updated_at=bindparam("now")))
 LOCK_RESERVATION = (select(reservation).where(reservation.c.order_id == bindparam("order_id"))
                     .with_for_update())
+LOCK_RESERVATIONS = (select(reservation)
+                     .where(reservation.c.order_id.in_(bindparam("ids", expanding=True)))
+                     .order_by(reservation.c.order_id).with_for_update())
 ADD_RESERVATION = insert(reservation)
 SET_RESERVATION_STATUS = (update(reservation)
                           .where(reservation.c.order_id == bindparam("o_id"))
@@ -69,10 +73,37 @@ class SqlInventoryRepository:
 
     def __init__(self, session: Session):
         self.session = session
+        # locked and read by lock_ahead(), not yet asked for (None: no such row)
+        self._reservations_ahead: dict[int, Reservation | None] = {}
+        self._levels_ahead: dict[int, StockLevel | None] = {}
+
+    def lock_ahead(self, *, order_ids: Iterable[int], book_ids: Iterable[int]) -> None:
+        """Lock and read these orders' reservations, then these books' stock, in one statement
+        each and in key order (the order a lone handler locks them in: reservation, then stock);
+        the next `lock_reservation` of each order, and the next `lock_levels` whose books were
+        all read here, are answered from what was read. A later one reads again: by then this
+        transaction may have written the row. A reservation missing here and inserted meanwhile
+        by another transaction makes this one's insert fail on the unique order id."""
+        orders, books = sorted(set(order_ids)), sorted(set(book_ids))
+        if len(orders) > 1:
+            rows = self.session.execute(LOCK_RESERVATIONS, {"ids": orders}).all()
+            self._reservations_ahead = dict.fromkeys(orders)
+            self._reservations_ahead.update((row.order_id, _reservation(row)) for row in rows)
+        if len(books) > 1:
+            rows = self.session.execute(LOCK_LEVELS, {"ids": books}).all()
+            self._levels_ahead = dict.fromkeys(books)
+            self._levels_ahead.update((row.book_id, _level(row)) for row in rows)
 
     def lock_levels(self, book_ids: Iterable[int]) -> dict[int, StockLevel]:
         """Lock the books' stock rows in book_id order (one lock order everywhere: no deadlocks)."""
-        rows = self.session.execute(LOCK_LEVELS, {"ids": sorted(set(book_ids))}).all()
+        ids = sorted(set(book_ids))
+        ahead = self._levels_ahead
+        if ids and all(book_id in ahead for book_id in ids):
+            levels = {book_id: ahead.pop(book_id) for book_id in ids}
+            return {book_id: level for book_id, level in levels.items() if level is not None}
+        rows = self.session.execute(LOCK_LEVELS, {"ids": ids}).all()
+        for book_id in ids:
+            ahead.pop(book_id, None)  # read again: what was read ahead is older than this
         return {row.book_id: _level(row) for row in rows}
 
     def get_level(self, book_id: int) -> StockLevel | None:
@@ -116,6 +147,8 @@ class SqlInventoryRepository:
 
     def lock_reservation(self, order_id: int) -> Reservation | None:
         """The order's reservation, locked; None when the order is new here."""
+        if order_id in self._reservations_ahead:
+            return self._reservations_ahead.pop(order_id)  # read by lock_ahead(), unchanged since
         return _reservation(self.session.execute(LOCK_RESERVATION, {"order_id": order_id}).first())
 
     def get_reservation(self, order_id: int) -> Reservation | None:
