@@ -53,6 +53,14 @@ def probe(infra, settings) -> Iterator[EventProbe]:
         yield p
 
 
+@pytest.fixture
+def books(inventory, probe, ev):
+    """Book 1 with 5 copies, book 2 with 1 copy (their stock reports then forgotten)."""
+    probe.publish(ev.book_created(1, 5, 1), ev.book_created(2, 1, 1))
+    probe.wait_for("inventory.stock_changed", 2)
+    probe.events.clear()
+
+
 def stock_of(inventory: Container, book_id: int):
     """The book's stock row as inventory holds it."""
     with inventory.uow() as uow:

@@ -9,14 +9,6 @@ from inventory_service.adapters.orm import INBOX
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def books(inventory, probe, ev):
-    """Book 1 with 5 copies, book 2 with 1 copy."""
-    probe.publish(ev.book_created(1, 5, 1), ev.book_created(2, 1, 1))
-    probe.wait_for("inventory.stock_changed", 2)
-    probe.events.clear()
-
-
 def test_a_batch_reads_ahead_once_and_a_book_taken_earlier_in_it_is_read_again(
         inventory, probe, ev, books):
     engine = inventory.runtime.engine

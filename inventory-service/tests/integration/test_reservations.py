@@ -4,14 +4,6 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def books(inventory, probe, ev):
-    """Book 1 with 5 copies, book 2 with 1 copy."""
-    probe.publish(ev.book_created(1, 5, 1), ev.book_created(2, 1, 1))
-    probe.wait_for("inventory.stock_changed", 2)
-    probe.events.clear()
-
-
 def available(inventory, ev, *book_ids):
     return [ev.stock_of(inventory, b).available for b in book_ids]
 
