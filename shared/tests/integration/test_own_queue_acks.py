@@ -27,8 +27,8 @@ def test_a_processs_own_queue_takes_every_event_without_acks(infra, new_instance
     instance = new_instance()
     bus = RabbitBus(infra.rabbitmq_url, instance=instance, prefetch=2)
     seen: list[int] = []
-    bus.subscribe("svc", ["user.registered"], lambda env: None)
-    bus.subscribe("svc.own", ["user.registered"], lambda env: seen.append(env.data["user_id"]),
+    bus.subscribe("tests", ["user.registered"], lambda env: None)
+    bus.subscribe("tests.own", ["user.registered"], lambda env: seen.append(env.data["user_id"]),
                   exclusive=True)
     bus.start()
     try:
@@ -38,8 +38,8 @@ def test_a_processs_own_queue_takes_every_event_without_acks(infra, new_instance
         wait_for(lambda: len(seen) >= 10, what="every event on the process's own queue")
         assert sorted(seen) == list(range(10))
         needing = consumers_needing_acks(instance)
-        own = [queue for queue in needing if queue.startswith(f"{instance}.svc.own.")]
+        own = [queue for queue in needing if queue.startswith(f"{instance}.tests.own.")]
         assert len(own) == 1, needing
-        assert needing == {f"{instance}.svc": True, own[0]: False}
+        assert needing == {f"{instance}.tests": True, own[0]: False}
     finally:
         bus.stop()

@@ -132,7 +132,7 @@ def _delete_broker_objects(url: str, name: str) -> None:
         # every queue base: services' shared queues, the exclusive ones of their replicas (whose
         # dead-letter queues are durable) and the tests' own
         bases = [*names(), *(f"{n}.revocations" for n in names()), "catalog.replica",
-                 "gateway.events", "notification.ws", "tests", "depth"]
+                 "gateway.events", "notification.ws", "tests", "tests.own", "depth"]
         for service in bases:
             for suffix in suffixes:
                 if not ch.is_open:  # a refusal closed it (a queue in use by another test)
