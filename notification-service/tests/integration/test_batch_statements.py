@@ -31,6 +31,28 @@ def runtime(infra, new_instance):
     runtime.engine.dispose()
 
 
+def unit_of_work(runtime) -> NotificationUnitOfWork:
+    return NotificationUnitOfWork(runtime.sessions, runtime.outbox, producer="tests")
+
+
+def on_file(runtime, *contacts: Contact) -> None:
+    """Commit these users' contact details."""
+    with unit_of_work(runtime) as u:
+        for contact in contacts:
+            u.contacts.save(contact)
+        u.commit()
+
+
+def mail_hand_off(runtime) -> tuple[CommitSignal, MailHandOff]:
+    """A hand-off to the sender as the service wires it, and the signal its commits mark."""
+    signal = CommitSignal("tests_mail")
+    signal.watch(runtime.sessions)
+    return signal, MailHandOff(signal, lease=timedelta(minutes=5))
+
+
+ANN, BOB = Contact(1, "ann", "ann@example.com"), Contact(2, "bob", "bob@example.com")
+
+
 def shipped(user_id: int) -> Envelope:
     return Envelope.wrap(OrderStatusChanged(order_id=user_id * 10, user_id=user_id,
                                             status="SHIPPED", previous_status="PROCESSING"),
@@ -38,18 +60,12 @@ def shipped(user_id: int) -> Envelope:
 
 
 def test_a_batch_reads_every_contact_at_once_and_sees_its_own_writes(runtime):
-    def uow():
-        return NotificationUnitOfWork(runtime.sessions, runtime.outbox, producer="tests")
-
-    with uow() as u:
-        u.contacts.save(Contact(1, "ann", "ann@example.com"))
-        u.contacts.save(Contact(2, "bob", "bob@example.com"))
-        u.commit()
-    with uow() as u, statements_sent(runtime.engine, "FROM user_contact") as reads:
+    on_file(runtime, ANN, BOB)
+    with unit_of_work(runtime) as u, statements_sent(runtime.engine, "FROM user_contact") as reads:
         u.before_batch([shipped(1), shipped(2), shipped(1), shipped(3)])
         assert len(reads) == 1 and " IN (" in reads[0]
-        assert u.contacts.find(1) == Contact(1, "ann", "ann@example.com")
-        assert u.contacts.find(2) == Contact(2, "bob", "bob@example.com")
+        assert u.contacts.find(1) == ANN
+        assert u.contacts.find(2) == BOB
         assert len(reads) == 1  # answered from what was read ahead
         assert u.contacts.find(3) is None  # unknown: asked again, and still unknown
         u.contacts.save(Contact(3, "cy", "cy@example.com"))
@@ -57,7 +73,7 @@ def test_a_batch_reads_every_contact_at_once_and_sees_its_own_writes(runtime):
         assert u.contacts.find(3) == Contact(3, "cy", "cy@example.com")
         assert u.contacts.find(1) == Contact(1, "ann", "ann@new.example.com")
         u.commit()
-    with uow() as u:
+    with unit_of_work(runtime) as u:
         assert u.contacts.find(1).email == "ann@new.example.com"
         assert u.contacts.find(3).username == "cy"
 
@@ -74,25 +90,17 @@ def without_returning(runtime, monkeypatch):
 def test_the_emails_of_a_batch_are_written_in_one_insert_and_handed_over_with_their_ids(
         without_returning):
     runtime = without_returning
-    def uow():
-        return NotificationUnitOfWork(runtime.sessions, runtime.outbox, producer="tests")
-
-    signal = CommitSignal("tests_mail")
-    signal.watch(runtime.sessions)
-    hand_off = MailHandOff(signal, lease=timedelta(minutes=5))
-    with uow() as u:
-        u.contacts.save(Contact(1, "ann", "ann@example.com"))
-        u.contacts.save(Contact(2, "bob", "bob@example.com"))
-        u.commit()
+    signal, hand_off = mail_hand_off(runtime)
+    on_file(runtime, ANN, BOB)
     events = [shipped(1), shipped(2)]
-    with uow() as u, statements_sent(runtime.engine, "INSERT INTO outgoing_email") as inserts:
+    with unit_of_work(runtime) as u, statements_sent(runtime.engine, "INSERT INTO outgoing_email") as inserts:
         for env in events:
             mail_status_change(env.payload(), uow=u, envelope=env, mail_pending=hand_off)
         assert inserts == [] and signal.waiting() == 0  # nothing written before the commit
         u.commit()
     assert len(inserts) == 1 and "RETURNING" not in inserts[0]
     handed = [email for _, email in signal.take(10)]
-    with uow() as u:
+    with unit_of_work(runtime) as u:
         rows = {e.id: e for e in u.emails.newest()}
     assert [(e.recipient, e.status) for e in handed] == [("ann@example.com", SENDING),
                                                         ("bob@example.com", SENDING)]
@@ -101,12 +109,9 @@ def test_the_emails_of_a_batch_are_written_in_one_insert_and_handed_over_with_th
 
 def test_emails_staged_in_a_transaction_that_rolls_back_are_neither_written_nor_handed(
         runtime):
-    signal = CommitSignal("tests_mail")
-    signal.watch(runtime.sessions)
-    hand_off = MailHandOff(signal, lease=timedelta(minutes=5))
-    with NotificationUnitOfWork(runtime.sessions, runtime.outbox, producer="tests") as u:
-        u.contacts.save(Contact(1, "ann", "ann@example.com"))
-        u.commit()
+    signal, hand_off = mail_hand_off(runtime)
+    on_file(runtime, ANN)
+    with unit_of_work(runtime) as u:
         env = shipped(1)
         with u.step():
             mail_status_change(env.payload(), uow=u, envelope=env, mail_pending=hand_off)
@@ -116,12 +121,9 @@ def test_emails_staged_in_a_transaction_that_rolls_back_are_neither_written_nor_
 
 def test_a_single_email_is_one_insert_and_handed_over_with_its_id(without_returning):
     runtime = without_returning
-    signal = CommitSignal("tests_mail")
-    signal.watch(runtime.sessions)
-    hand_off = MailHandOff(signal, lease=timedelta(minutes=5))
-    with NotificationUnitOfWork(runtime.sessions, runtime.outbox, producer="tests") as u:
-        u.contacts.save(Contact(1, "ann", "ann@example.com"))
-        u.commit()
+    signal, hand_off = mail_hand_off(runtime)
+    on_file(runtime, ANN)
+    with unit_of_work(runtime) as u:
         env = shipped(1)
         with statements_sent(runtime.engine, "outgoing_email") as sent:
             mail_status_change(env.payload(), uow=u, envelope=env, mail_pending=hand_off)
