@@ -122,6 +122,9 @@ def _saga_limits(r: dict) -> str:
     below = ("below the ceiling" if low["rate"] * low_total < cpus * 1000
              else "already over this machine's ceiling")
     load50 = 5 * sum(at50["cpu_ms_per_order"].values()) / cpus
+    headroom = ("within it" if total <= budget else
+                "over it: it needs fewer durable steps per order, or more cores (every service is "
+                "its own process: spread over machines, each gets its own CPU)")
     at_ceiling = ("so queues grow for as long as the load lasts and the p99 is the backlog at the "
                   "end of the run" if load50 >= 95 else
                   f"so nothing piles up for long: the p99 ({_f(at50['to_processing_ms']['p99'])} "
@@ -138,12 +141,10 @@ def _saga_limits(r: dict) -> str:
         "broker and the database are not the limit in themselves: the saga uses "
         f"{_f(100 * best['processing_per_s'] * best['per_order']['commits'] / raw['mysql']['tx_per_s_8_conn'])} % "
         "of the commits/s MySQL sustained in the same run (section 3). "
-        f"**{TARGET_ORDERS_PER_S} orders/s** would "
-        f"leave {_f(budget, 1)} ms of CPU per order on {cpus} CPUs; MariaDB and RabbitMQ alone "
-        f"use {_f(infra, 1)} ms per order at this design's number of durable steps, and the "
-        f"Python services {_f(python, 1)} ms more — it needs fewer durable steps per order, or "
-        "more cores (every service is its own process: spread over machines, each gets its own "
-        "CPU). **p99 at 50 orders/s**: 50 orders/s × "
+        f"**{TARGET_ORDERS_PER_S} orders/s** leaves {_f(budget, 1)} ms of CPU per order on "
+        f"{cpus} CPUs; MariaDB and RabbitMQ use {_f(infra, 1)} ms per order at this design's "
+        f"number of durable steps, and the Python services {_f(python, 1)} ms more — "
+        f"{headroom}. **p99 at 50 orders/s**: 50 orders/s × "
         f"{_f(sum(at50['cpu_ms_per_order'].values()), 1)} ms is "
         f"{_f(load50)} % of the machine, {at_ceiling}; "
         f"at {low['rate']}/s, {below}, the p99 to PROCESSING is "
