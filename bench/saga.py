@@ -16,8 +16,7 @@ HOPS = [
     ("inventory.reserved → PROCESSING", "inventory.reserved", "status:PROCESSING"),
     ("PROCESSING → shipment READY", "status:PROCESSING", "shipment:READY"),
     ("shipment READY → status SHIPPED", "shipment:READY", "status:SHIPPED"),
-    ("status SHIPPED → shipment SHIPPED", "status:SHIPPED", "shipment:SHIPPED"),
-    ("shipment SHIPPED → shipment DELIVERED", "shipment:SHIPPED", "shipment:DELIVERED"),
+    ("status SHIPPED → shipment DELIVERED", "status:SHIPPED", "shipment:DELIVERED"),
     ("shipment DELIVERED → DELIVERED", "shipment:DELIVERED", "status:DELIVERED"),
 ]
 RELAYS = ["order.placed", "inventory.reserved", "status:PROCESSING"]

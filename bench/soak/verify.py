@@ -14,8 +14,6 @@ from sqlalchemy.engine import make_url
 from .events import EventLog
 from .load import FINAL, Load
 
-STEPS = ("PREPARING", "READY", "SHIPPED", "DELIVERED")
-
 
 @dataclass
 class Verdict:

@@ -178,7 +178,7 @@ def test_an_orders_console_page_appends_what_happens_next_to_its_stored_timeline
     items = page.get_by_role("list", name="Events").get_by_role("listitem")
     delivered = items.filter(has_text="order.status_changed").filter(has_text="DELIVERED")
     expect(delivered).to_have_count(1, timeout=30_000)
-    expect(items.filter(has_text="shipment.updated").filter(has_text="PREPARING")).to_have_count(1)
+    expect(items.filter(has_text="shipment.updated").filter(has_text="READY")).to_have_count(1)
     expect(items.filter(has_text="inventory.reserved")).to_have_count(1)
     ids = [item.get_attribute("data-event-id") for item in items.all()]
     assert ids[:len(stored)] == [e["id"] for e in stored]  # the stored story first, in order

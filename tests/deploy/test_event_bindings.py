@@ -11,8 +11,7 @@ from bookstore_shared.kit import BatchedConsumer
 # The events of one order that is reserved, shipped and delivered (one book).
 ORDER = [("order.placed", None), ("order.status_changed", "PENDING"),
          ("inventory.reserved", None), ("order.status_changed", "PROCESSING"), ("order.confirmed", None),
-         ("shipment.updated", "PREPARING"), ("shipment.updated", "READY"),
-         ("order.status_changed", "SHIPPED"), ("shipment.updated", "SHIPPED"),
+         ("shipment.updated", "READY"), ("order.status_changed", "SHIPPED"),
          ("shipment.updated", "DELIVERED"), ("order.status_changed", "DELIVERED")]
 
 

@@ -12,14 +12,15 @@ SAGA = [
     ("inventory.reserved", None),
     ("order.status_changed", "PROCESSING"),
     ("order.confirmed", None),
-    ("shipment.updated", "PREPARING"),
     ("shipment.updated", "READY"),
     ("order.status_changed", "SHIPPED"),
-    ("shipment.updated", "SHIPPED"),
     ("shipment.updated", "DELIVERED"),
     ("order.status_changed", "DELIVERED"),
 ]
 PENDING = ("order.status_changed", "PENDING")
+# What shipping publishes of a shipment that is delivered (PREPARING and SHIPPED are not news to
+# any service: the order's own SHIPPED is what sends the shipment).
+SHIPMENT_UPDATES = ("READY", "DELIVERED")
 # Events of the saga that name no order: they belong to it through the correlation id.
 WITHOUT_ORDER = {"inventory.stock_changed"}
 

@@ -29,30 +29,35 @@ def test_a_confirmed_order_gets_one_preparing_shipment_and_wakes_the_scheduler(u
     assert shipment.status is ShipmentStatus.PREPARING
     assert shipment.next_step_at == shipment.created_at + ev.timings.ship_after
     assert shipment.correlation_id == confirm.correlation_id
-    assert uow.published_payloads() == [ShipmentUpdated(shipment_id=shipment.id, order_id=1,
-                                                        status="PREPARING")]
+    assert uow.published == [], "PREPARING is not published: no service acts on it"
     assert uow.woken == [ev.schedule]
 
 
-def test_the_update_names_the_confirmation_as_its_cause_and_stays_in_its_saga(uow, ev):
+def test_the_ready_shipment_is_published_in_the_confirmations_saga(uow, ev):
     (confirm,) = ev.handle(uow, ev.confirmed(1))
+    with uow:
+        advance_due_shipments(uow, now=utcnow() + ev.timings.ship_after)
+        uow.commit()
 
+    assert uow.published_payloads() == [ShipmentUpdated(
+        shipment_id=uow.shipments.by_order[1].id, order_id=1, status="READY")]
     (update,) = uow.published
+    # a scheduled step has no causing event, but it belongs to the confirmation's saga
     assert (update.type, update.producer, update.causation_id, update.correlation_id) == (
-        "shipment.updated", "shipping", confirm.id, confirm.correlation_id)
+        "shipment.updated", "shipping", None, confirm.correlation_id)
 
 
 def test_a_repeated_confirmation_creates_no_second_shipment(uow, ev):
     ev.handle(uow, ev.confirmed(2), ev.confirmed(2))
 
-    assert statuses(uow) == [(2, "PREPARING")]
+    assert uow.shipments.by_order[2].status is ShipmentStatus.PREPARING  # the fake adds one only
     assert len(uow.woken) == 1
 
 
 def test_cancelling_a_preparing_shipment_cancels_it(uow, ev):
     ev.handle(uow, ev.confirmed(3), ev.cancelled(3))
 
-    assert statuses(uow) == [(3, "PREPARING"), (3, "CANCELLED")]
+    assert statuses(uow) == [(3, "CANCELLED")]
     shipment = uow.shipments.by_order[3]
     assert shipment.status is ShipmentStatus.CANCELLED and shipment.next_step_at is None
     assert shipment.cancelled_at is not None
@@ -63,7 +68,7 @@ def test_cancelling_a_ready_shipment_cancels_it_and_it_never_ships(uow, ev):
 
     ev.handle(uow, ev.cancelled(6), ev.status_changed(6))
 
-    assert statuses(uow) == [(6, "PREPARING"), (6, "READY"), (6, "CANCELLED")]
+    assert statuses(uow) == [(6, "READY"), (6, "CANCELLED")]
     shipment = uow.shipments.by_order[6]
     assert shipment.status is ShipmentStatus.CANCELLED and shipment.next_step_at is None
     assert shipment.shipped_at is None
@@ -73,29 +78,32 @@ def test_the_orders_shipped_status_sends_a_ready_shipment_and_schedules_its_deli
     ready(uow, ev, 7)
     uow.woken.clear()
 
-    (release,) = ev.handle(uow, ev.status_changed(7))
+    ev.handle(uow, ev.status_changed(7))
 
-    assert statuses(uow) == [(7, "PREPARING"), (7, "READY"), (7, "SHIPPED")]
+    assert statuses(uow) == [(7, "READY")], "that it left, the order's SHIPPED says"
     shipment = uow.shipments.by_order[7]
     assert shipment.status is ShipmentStatus.SHIPPED
     assert shipment.next_step_at == shipment.shipped_at + ev.timings.deliver_after
     assert uow.woken == [ev.schedule]
-    assert (uow.published[-1].causation_id, uow.published[-1].correlation_id) == (
-        release.id, release.correlation_id)
+    with uow:
+        advance_due_shipments(uow, now=shipment.next_step_at)
+        uow.commit()
+    assert statuses(uow) == [(7, "READY"), (7, "DELIVERED")]
+    assert uow.published[-1].correlation_id == uow.shipments.by_order[7].correlation_id
 
 
 def test_a_cancel_after_the_release_changes_nothing(uow, ev):
     ready(uow, ev, 8)
     ev.handle(uow, ev.status_changed(8), ev.status_changed(8), ev.cancelled(8))
 
-    assert statuses(uow) == [(8, "PREPARING"), (8, "READY"), (8, "SHIPPED")]
+    assert statuses(uow) == [(8, "READY")]
     assert uow.shipments.by_order[8].status is ShipmentStatus.SHIPPED
 
 
 def test_a_release_of_a_shipment_not_ready_or_unknown_changes_nothing(uow, ev):
     ev.handle(uow, ev.confirmed(9), ev.status_changed(9), ev.status_changed(404))
 
-    assert statuses(uow) == [(9, "PREPARING")]
+    assert statuses(uow) == []
     assert uow.shipments.by_order[9].status is ShipmentStatus.PREPARING
     assert 404 not in uow.shipments.by_order
 
@@ -117,7 +125,7 @@ def test_a_cancellation_after_the_shipment_left_or_ended_changes_nothing(uow, ev
 
     ev.handle(uow, ev.cancelled(4))
 
-    assert statuses(uow) == [(4, "PREPARING")]
+    assert statuses(uow) == []
     assert uow.shipments.by_order[4].status is status
 
 

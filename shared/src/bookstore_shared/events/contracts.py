@@ -153,6 +153,10 @@ class OrderStatusChanged(EventPayload):
 
 
 class ShipmentUpdated(EventPayload):
+    """A shipment's progress, as shipping publishes it: READY, DELIVERED or CANCELLED.
+
+    PREPARING and SHIPPED stay valid: a shipping service from before published them too."""
+
     routed_by: ClassVar[str | None] = "status"  # shipment.updated.READY, ...
 
     shipment_id: int

@@ -3,7 +3,12 @@
 PREPARING -> READY on its own schedule; READY -> SHIPPED only when the order service releases it
 (`order.status_changed` SHIPPED), then DELIVERED on schedule. PREPARING or READY -> CANCELLED on
 `order.cancelled`. The order service decides between cancel and ship under the order's row lock,
-so a shipment never leaves for an order that was cancelled."""
+so a shipment never leaves for an order that was cancelled.
+
+`shipment.updated` reports READY (the order service ships the order), DELIVERED (it delivers it)
+and CANCELLED (a cancellation's outcome). PREPARING and SHIPPED are not published: no service acts
+on them, and that a shipment left is what the order's own SHIPPED says (it releases the shipment).
+"""
 from __future__ import annotations
 
 import enum
