@@ -50,4 +50,4 @@ screenshots: install ## every page of the storefront and console at 1280x800 -> 
 	$(VENV_PY) -m pytest tests/browser/screenshots.py -q
 
 asyncapi: install ## regenerate docs/asyncapi.yaml from the event contracts
-	$(VENV_PY) -m bookstore_shared.asyncapi > docs/asyncapi.yaml
+	$(VENV_PY) -m gateway.asyncapi > docs/asyncapi.yaml

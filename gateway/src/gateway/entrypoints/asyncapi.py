@@ -4,9 +4,10 @@ from __future__ import annotations
 from functools import cache
 
 import orjson
-from bookstore_shared.asyncapi import build_document, render
 from fastapi import APIRouter
 from fastapi.responses import Response
+
+from ..asyncapi import build_document, render
 
 
 @cache

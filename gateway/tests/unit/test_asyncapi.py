@@ -4,7 +4,7 @@ from pathlib import Path
 
 import jsonschema
 import yaml
-from bookstore_shared.asyncapi import render
+from gateway.asyncapi import render
 
 REPO = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "asyncapi-2.6.0.json").read_text())
