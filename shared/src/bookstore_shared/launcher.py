@@ -133,13 +133,19 @@ async def _serve_standalone(settings: BaseServiceSettings) -> None:
             break
         await asyncio.sleep(0.05)
     bus.start()
-    print(f"Bookstore (standalone) ready: {settings.service_url('gateway')}", flush=True)
+    print(f"Bookstore (standalone) ready: {_edge_url(settings)}", flush=True)
     waiter = asyncio.create_task(stop.wait())
     await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
     for server in servers:
         server.should_exit = True
     await asyncio.gather(*tasks, return_exceptions=True)
     bus.stop()
+
+
+def _edge_url(settings: BaseServiceSettings) -> str:
+    """Where clients go: the service registered to start last (the edge), else the first one."""
+    edge = next((s for s in services.registered() if s.starts_last), services.registered()[0])
+    return settings.service_url(edge.name)
 
 
 def main() -> None:
@@ -152,8 +158,7 @@ def main() -> None:
         asyncio.run(_serve_standalone(settings))
         return
     procs = start_processes(dict(os.environ))
-    print(f"Bookstore ready (one process per service): {settings.service_url('gateway')}",
-          flush=True)
+    print(f"Bookstore ready (one process per service): {_edge_url(settings)}", flush=True)
     stopped = {"flag": False}
 
     def _stop(*_):
