@@ -1,11 +1,17 @@
 """Placing orders on the real MySQL: shapes, prices, errors, stock and Idempotency-Key."""
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import BookCreated, BookDeleted, StockChanged
 from bookstore_testing import wait_for
+from order_service.adapters.orm import idempotency_record
+from order_service.domain.idempotency import fingerprint
+from order_service.domain.requests import RequestedItem
+from sqlalchemy import insert
 
 
 def placed_items(harness, order_id):
@@ -161,6 +167,46 @@ def test_concurrent_retries_with_one_key_create_one_order(harness):
     assert {a.status_code for a in answers} == {201}
     assert len({a.json()["order_id"] for a in answers}) == 1
     assert len([e for e in harness.outbox() if e[0] == "order.placed"]) == before + 1
+
+
+def test_a_retry_refused_for_stock_while_its_key_is_held_answers_what_the_holder_placed(harness):
+    """A request that is placing the order holds its key (its process paused, its client's
+    connection cut); the client's retry then finds the stock short. The retry must not answer
+    400 for an order that is about to exist: it waits for the key and answers that order."""
+    book = harness.new_book(stock=1)
+    order_id = harness.place(20, {"book_id": book, "quantity": 1})  # the holder's order
+    harness.catalog.add(book, stock=0)
+    harness.deliver(StockChanged(book_id=book, stock=0, stock_version=9))
+    with harness.sessions() as holder:  # the holder's transaction: key inserted, not committed
+        holder.execute(insert(idempotency_record).values(
+            user_id=20, idempotency_key="held", order_id=order_id,
+            fingerprint=fingerprint([RequestedItem(book, 1)]), created_at=datetime.now(UTC)))
+        with ThreadPoolExecutor(1) as pool:
+            retry = pool.submit(harness.client.post, "/orders",
+                                json={"book_id": book, "quantity": 1},
+                                headers=harness.auth(20, **{"Idempotency-Key": "held"}))
+            time.sleep(1.0)
+            assert not retry.done(), f"answered while the key was held: {retry.result().text}"
+            holder.commit()
+            answer = retry.result(timeout=30)
+    assert (answer.status_code, answer.json()["order_id"]) == (201, order_id)
+
+
+def test_a_key_refused_for_stock_stays_refused_after_a_restock(harness):
+    book = harness.new_book(stock=0)
+    harness.deliver(StockChanged(book_id=book, stock=0, stock_version=1))
+
+    def post():
+        return harness.client.post("/orders", json={"book_id": book, "quantity": 1},
+                                   headers=harness.auth(21, **{"Idempotency-Key": "short"}))
+
+    assert post().status_code == 400
+    harness.catalog.add(book, stock=3)
+    harness.deliver(StockChanged(book_id=book, stock=3, stock_version=2))
+    again = post()
+    assert (again.status_code, again.json()) == (400, {
+        "message": "Insufficient stock", "error": "Order processing failed, try again"})
+    assert harness.place(21, {"book_id": book, "quantity": 1}, **{"Idempotency-Key": "other"})
 
 
 def test_every_placed_event_reaches_the_bus_after_commit(harness):

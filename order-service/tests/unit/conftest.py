@@ -24,6 +24,7 @@ from bookstore_testing.kit import apply_events
 from order_service.adapters.books import KnownBook
 from order_service.adapters.catalog import CatalogBook, CatalogUnavailable
 from order_service.adapters.repository import ConcurrentModification
+from order_service.domain.idempotency import IdempotencyRecord
 from order_service.domain.model import Order
 from order_service.domain.timeline import OrderEvent
 from order_service.entrypoints.consumers import HANDLERS
@@ -70,14 +71,14 @@ class FakeOrderRepository:
 
 class FakeIdempotencyRepository:
     def __init__(self) -> None:
-        self.records: dict[tuple[int, str], tuple[str, int]] = {}
+        self.records: dict[tuple[int, str], IdempotencyRecord] = {}
 
-    def find(self, user_id: int, key: str) -> tuple[str, int] | None:
+    def find(self, user_id: int, key: str) -> IdempotencyRecord | None:
         return self.records.get((user_id, key))
 
-    def add(self, *, user_id, key, fingerprint, order_id, now) -> None:
+    def add(self, *, user_id, key, record, now) -> None:
         assert (user_id, key) not in self.records, "one record per user and key"
-        self.records[(user_id, key)] = (fingerprint, order_id)
+        self.records[(user_id, key)] = record
 
 
 @dataclass

@@ -94,6 +94,22 @@ def test_an_idempotency_key_replays_the_same_order_and_refuses_a_different_body(
     assert [type(e) for e in uow.published_payloads()].count(OrderPlaced) == 2
 
 
+def test_a_key_refused_for_stock_is_refused_again_even_after_a_restock(uow, catalog):
+    """One key, one answer: an earlier request of the key still on its way when its retry was
+    refused (the client stopped retrying) must not place an order after all."""
+    book = catalog.add(18, stock=0)
+    with pytest.raises(InsufficientStock):
+        place(uow, catalog, R(book, 1), key="k-short")
+    catalog.add(book, stock=5)
+
+    with pytest.raises(InsufficientStock):
+        place(uow, catalog, R(book, 1), key="k-short")
+    assert place(uow, catalog, R(book, 1), key="k-new")  # another key is another request
+    with pytest.raises(IdempotencyConflict):  # a refused key is still a key of that request
+        place(uow, catalog, R(book, 2), key="k-short")
+    assert [type(e) for e in uow.published_payloads()].count(OrderPlaced) == 1
+
+
 def test_cancelling_emits_the_cancellation_once_and_a_second_cancel_is_refused(uow, catalog):
     order_id = place(uow, catalog, R(catalog.add(17), 2), user_id=35)
     before = len(uow.published)

@@ -71,8 +71,10 @@ idempotency_record = Table(
     Column("user_id", BigInteger, nullable=False),
     Column("idempotency_key", String(200), nullable=False),
     Column("fingerprint", String(64), nullable=False),
+    # the order the request placed, or (NULL) the book it was refused for as short of stock
     Column("order_id", BigInteger, ForeignKey("customer_order.id", ondelete="CASCADE"),
-           nullable=False),
+           nullable=True),
+    Column("refused_book_id", BigInteger, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("user_id", "idempotency_key", name="uq_idempotency_record_user_id_key"),
 )

@@ -9,6 +9,7 @@ from typing import Protocol
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..domain.idempotency import IdempotencyRecord
 from ..domain.model import Order, OrderLine, OrderStatus
 from .orm import customer_order, idempotency_record, order_line
 
@@ -45,10 +46,10 @@ class OrderRepository(Protocol):
 
 
 class IdempotencyRepository(Protocol):
-    """(user, Idempotency-Key) -> the request's fingerprint and the order it created."""
+    """(user, Idempotency-Key) -> what the key's first request came to."""
 
-    def find(self, user_id: int, key: str) -> tuple[str, int] | None: ...
-    def add(self, *, user_id: int, key: str, fingerprint: str, order_id: int,
+    def find(self, user_id: int, key: str) -> IdempotencyRecord | None: ...
+    def add(self, *, user_id: int, key: str, record: IdempotencyRecord,
             now: datetime) -> None: ...
 
 
@@ -98,7 +99,8 @@ def _save_statuses(count: int):
                     updated_at=per_order("updated_at")))
 
 
-_FIND_IDEMPOTENCY = (select(idempotency_record.c.fingerprint, idempotency_record.c.order_id)
+_FIND_IDEMPOTENCY = (select(idempotency_record.c.fingerprint, idempotency_record.c.order_id,
+                            idempotency_record.c.refused_book_id)
                      .where(idempotency_record.c.user_id == bindparam("user_id"),
                             idempotency_record.c.idempotency_key == bindparam("key")))
 _INSERT_IDEMPOTENCY = insert(idempotency_record)
@@ -232,13 +234,17 @@ class SqlIdempotencyRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def find(self, user_id: int, key: str) -> tuple[str, int] | None:
+    def find(self, user_id: int, key: str) -> IdempotencyRecord | None:
         row = self.session.execute(_FIND_IDEMPOTENCY, {"user_id": user_id, "key": key}).first()
-        return (row.fingerprint, int(row.order_id)) if row else None
+        if row is None:
+            return None
+        return IdempotencyRecord(fingerprint=row.fingerprint, order_id=row.order_id,
+                                 refused_book_id=row.refused_book_id)
 
-    def add(self, *, user_id: int, key: str, fingerprint: str, order_id: int,
-            now: datetime) -> None:
-        """Insert; a concurrent twin makes this (or its commit) raise IntegrityError."""
+    def add(self, *, user_id: int, key: str, record: IdempotencyRecord, now: datetime) -> None:
+        """Insert; a twin that inserted the key first makes this raise IntegrityError (after
+        waiting for the twin's transaction, while it is open)."""
         self.session.execute(_INSERT_IDEMPOTENCY, {
-            "user_id": user_id, "idempotency_key": key, "fingerprint": fingerprint,
-            "order_id": order_id, "created_at": utc_naive(now)})
+            "user_id": user_id, "idempotency_key": key, "fingerprint": record.fingerprint,
+            "order_id": record.order_id, "refused_book_id": record.refused_book_id,
+            "created_at": utc_naive(now)})

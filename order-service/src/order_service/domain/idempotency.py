@@ -1,13 +1,25 @@
-"""Idempotency-Key rules: keys are per user; a replay must describe the same order."""
+"""Idempotency-Key rules: keys are per user; a replay must describe the same order and gets the
+same answer, an order or a refusal."""
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 
 from .exceptions import IdempotencyConflict, InvalidIdempotencyKey
 from .requests import RequestedItem
 
 MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """What a key's first request came to: the order it placed, or the book it was refused for
+    as short of stock (`order_id` None)."""
+
+    fingerprint: str
+    order_id: int | None
+    refused_book_id: int | None = None
 
 
 def validate_key(key: str | None) -> str | None:

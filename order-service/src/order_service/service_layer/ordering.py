@@ -11,8 +11,8 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ra
 from ..adapters.books import KnownBook
 from ..adapters.catalog import Catalog
 from ..adapters.repository import ConcurrentModification
-from ..domain.exceptions import AdminRequired, NotOrderOwner, OrderNotFound
-from ..domain.idempotency import check_replay, fingerprint
+from ..domain.exceptions import AdminRequired, InsufficientStock, NotOrderOwner, OrderNotFound
+from ..domain.idempotency import IdempotencyRecord, check_replay, fingerprint
 from ..domain.model import Order, OrderLine, OrderStatus
 from ..domain.requests import RequestedItem
 from ..domain.timeline import OrderEvent
@@ -38,12 +38,15 @@ class Placement:
 
 
 def _earlier(uow: OrderUnitOfWork, user_id: int, key: str, digest: str) -> Placement | None:
-    """The order this key already placed (in the current transaction), if any."""
+    """The order this key already placed (in the current transaction), if any; the refusal it
+    already got is raised again."""
     found = uow.idempotency.find(user_id, key)
     if found is None:
         return None
-    check_replay(found[0], digest)
-    return Placement(order_id=found[1], replayed=True)
+    check_replay(found.fingerprint, digest)
+    if found.order_id is None:
+        raise InsufficientStock(found.refused_book_id)
+    return Placement(order_id=found.order_id, replayed=True)
 
 
 def _replay(uow: OrderUnitOfWork, user_id: int, key: str, digest: str) -> Placement | None:
@@ -55,9 +58,10 @@ def place_order(uow: OrderUnitOfWork, *, catalog: Catalog, user_id: int,
                 items: list[RequestedItem], idempotency_key: str | None = None) -> Placement:
     """Create a PENDING order priced from the read model and emit `order.placed`.
 
-    Usually one transaction: the key's earlier order, the books and the new order. When the
+    Usually one transaction: the key's earlier answer, the books and the new order. When the
     read model cannot price the order alone (a book unknown or looking short), the catalog is
-    asked with no transaction open, and the order is created in a second one."""
+    asked with no transaction open, and the order is created in a second one. A key gets one
+    answer, whichever of its requests runs first: a refusal for stock is recorded under it too."""
     digest = fingerprint(items)
     try:
         with uow.step():
@@ -66,7 +70,12 @@ def place_order(uow: OrderUnitOfWork, *, catalog: Catalog, user_id: int,
             books = known_books(uow, items)
             if books is not None:
                 return _create(uow, user_id, items, books, idempotency_key, digest)
-        books = resolve_books(uow, catalog=catalog, items=items)
+        try:
+            books = resolve_books(uow, catalog=catalog, items=items)
+        except InsufficientStock as refused:
+            if idempotency_key:
+                _record_refusal(uow, user_id, idempotency_key, digest, refused.book_id)
+            raise
         with uow.step():
             return _create(uow, user_id, items, books, idempotency_key, digest)
     except IntegrityError:
@@ -74,6 +83,20 @@ def place_order(uow: OrderUnitOfWork, *, catalog: Catalog, user_id: int,
         if idempotency_key and (earlier := _replay(uow, user_id, idempotency_key, digest)):
             return earlier
         raise
+
+
+def _record_refusal(uow: OrderUnitOfWork, user_id: int, key: str, digest: str,
+                    book_id: int) -> None:
+    """Keep the refusal under the key, so that an earlier request with this key that is still
+    on its way (a retry's original, held up in a replica or a lost connection) is refused too
+    rather than placing an order its client was told was refused. If that request holds the key
+    already, this insert waits for it; when it placed the order, the IntegrityError makes this
+    request answer that order."""
+    with uow.step():
+        uow.idempotency.add(user_id=user_id, key=key, now=datetime.now(UTC),
+                            record=IdempotencyRecord(fingerprint=digest, order_id=None,
+                                                     refused_book_id=book_id))
+        uow.commit()
 
 
 def _create(uow: OrderUnitOfWork, user_id: int, items: list[RequestedItem],
@@ -86,8 +109,8 @@ def _create(uow: OrderUnitOfWork, user_id: int, items: list[RequestedItem],
     now = datetime.now(UTC)
     uow.orders.add(order, now=now)
     if idempotency_key:
-        uow.idempotency.add(user_id=user_id, key=idempotency_key, fingerprint=digest,
-                            order_id=order.id, now=now)
+        uow.idempotency.add(user_id=user_id, key=idempotency_key, now=now,
+                            record=IdempotencyRecord(fingerprint=digest, order_id=order.id))
     uow.emit(*placed_events(order))
     uow.commit()
     log.info("order placed", extra={"order_id": order.id, "user_id": user_id})
