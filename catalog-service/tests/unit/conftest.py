@@ -85,6 +85,12 @@ class FakeBookRepository:
         return any(r.user_id == user_id and r.granted and not r.withdrawn
                    for (_, b), r in self.rights.items() if b == book_id)
 
+    def flush(self) -> None:
+        """Nothing kept: every write above is applied at once."""
+
+    def forget_unsaved(self) -> None:
+        """Nothing kept (and, like cosmicpython's fakes, nothing rolled back)."""
+
 
 class FakeCatalogUnitOfWork(InMemoryUnitOfWork):
     def __init__(self, *books: Book):

@@ -1,5 +1,6 @@
-"""A batch of order events locks the shipments it moves in one statement; the scheduler moves the
-due shipments taking the same step in one statement."""
+"""A batch of order events locks the shipments it moves in one statement and writes them in one
+more (one per set of columns); the scheduler moves the due shipments taking the same step in one
+statement."""
 from datetime import timedelta
 
 import pytest
@@ -47,3 +48,21 @@ def test_due_shipments_taking_the_same_step_move_in_one_statement(
                      timeout=10)
     with shipping.uow() as uow:
         assert [uow.shipments.get_by_order(n).status for n in (31, 32, 33)] == ["READY"] * 3
+
+
+def test_a_batch_inserts_its_new_shipments_in_one_statement_and_moves_them_in_one(
+        make_settings, start_shipping, probe, ev):
+    shipping = start_shipping(make_settings(ship=0, deliver=60))
+    engine = shipping.runtime.engine
+    with statements_sent(engine, "INSERT INTO shipment") as inserts:
+        apply_as_one_batch(shipping, INBOX, *(ev.confirmed(n) for n in (41, 42, 43)))
+    assert len(inserts) == 1, inserts
+    probe.wait_until(lambda p: all("READY" in ev.statuses(p, n) for n in (41, 42, 43)),
+                     timeout=10)
+    with statements_sent(engine, "UPDATE shipment") as moves:
+        apply_as_one_batch(shipping, INBOX, *(ev.released(n) for n in (41, 42, 43)))
+    assert len(moves) == 1, moves
+    with shipping.uow() as uow:
+        shipped = [uow.shipments.get_by_order(n) for n in (41, 42, 43)]
+    assert [s.status for s in shipped] == ["SHIPPED"] * 3
+    assert all(s.shipped_at is not None and s.next_step_at is not None for s in shipped)

@@ -38,7 +38,7 @@ class FakeShipmentRepository:
     get_by_order = lock_by_order
 
     def add(self, *, order_id: int, step: Step, now: datetime, tombstone: bool = False,
-            correlation_id: str | None = None) -> int:
+            correlation_id: str | None = None) -> None:
         assert order_id not in self.by_order, "one shipment per order"
         shipment_id = len(self.by_order) + 1
         self.by_order[order_id] = Shipment(
@@ -46,7 +46,6 @@ class FakeShipmentRepository:
             next_step_at=step.next_step_at, created_at=now, tombstone=tombstone,
             correlation_id=correlation_id,
             cancelled_at=now if step.status is ShipmentStatus.CANCELLED else None)
-        return shipment_id
 
     def move(self, shipment_ids: Collection[int], step: Step, now: datetime) -> None:
         stamp = {_STAMP[step.status]: now} if step.status in _STAMP else {}
@@ -61,6 +60,12 @@ class FakeShipmentRepository:
     def next_due_at(self) -> datetime | None:
         return min((s.next_step_at for s in self.by_order.values() if s.next_step_at),
                    default=None)
+
+    def flush(self) -> None:
+        """Nothing kept: every write above is applied at once."""
+
+    def forget_unsaved(self) -> None:
+        """Nothing kept (and, like cosmicpython's fakes, nothing rolled back)."""
 
 
 class FakeShippingUnitOfWork(InMemoryUnitOfWork):

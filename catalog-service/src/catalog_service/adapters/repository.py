@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bookstore_shared.events import utcnow
+from bookstore_shared.row_writes import each_params, update_each
 from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -28,7 +29,8 @@ LOCK_STOCK = select(*_STOCK_COLUMNS).where(BOOK.c.id == bindparam("book_id")).wi
 LOCK_STOCKS = (select(BOOK.c.id, *_STOCK_COLUMNS)
                .where(BOOK.c.id.in_(bindparam("book_ids", expanding=True)))
                .order_by(BOOK.c.id).with_for_update())
-SAVE_STOCK = update(BOOK).where(BOOK.c.id == bindparam("b_id"))
+_SAVED_STOCK_COLUMNS = ("confirmed_stock", "confirmed_stock_version", "confirmed_stock_revision",
+                        "published_stock", "published_stock_version", "updated_at")
 COUNT_BOOKS = select(func.count()).select_from(BOOK)
 PAGE_OF_BOOKS = (select(BOOK).order_by(BOOK.c.id)
                  .limit(bindparam("limit", type_=Integer))
@@ -104,6 +106,8 @@ class BookRepository(Protocol):
     def grant_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None: ...
     def withdraw_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None: ...
     def may_download(self, *, user_id: int, book_id: int) -> bool: ...
+    def flush(self) -> None: ...
+    def forget_unsaved(self) -> None: ...
 
 
 class SqlBookRepository:
@@ -111,6 +115,10 @@ class SqlBookRepository:
 
     Every write of a book is recorded in `changes`, so the unit of work drops the cached answers
     it changes as the transaction commits.
+
+    The writes a batch of events makes, stock reports and download rights, are kept until
+    `flush()`, which the unit of work calls before COMMIT: one statement each for the whole
+    batch. Every other read or write flushes them first, so it sees them.
     """
 
     def __init__(self, session: Session, changes: BookChanges):
@@ -118,14 +126,36 @@ class SqlBookRepository:
         self.changes = changes
         # read and locked by lock_stock_ahead(), not yet asked for; None: no such book
         self._stock_ahead: dict[int, StockState | None] = {}
+        self._unsaved_stock: dict[int, StockState] = {}  # save_stock(), rows locked, not written
+        self._unsaved_grants: list[dict] = []  # grant_pdf(), not written
+
+    def flush(self) -> None:
+        """Write the stock and the download rights kept since the last flush."""
+        stock, self._unsaved_stock = self._unsaved_stock, {}
+        grants, self._unsaved_grants = self._unsaved_grants, []
+        if stock:
+            now = utcnow()
+            rows = [{"id": book_id, **_stock_columns(s), "updated_at": now}
+                    for book_id, s in stock.items()]
+            self.session.execute(update_each(BOOK, "id", _SAVED_STOCK_COLUMNS, len(rows)),
+                                 each_params("id", rows))
+        if grants:  # one multi-row INSERT
+            self.session.execute(ADD_RIGHT_UNLESS_KNOWN, grants)
+
+    def forget_unsaved(self) -> None:
+        """Drop what flush() did not write (the transaction rolled back)."""
+        self._unsaved_stock, self._unsaved_grants = {}, []
 
     def get(self, book_id: int, *, for_update: bool = False) -> Book | None:
+        self.flush()
         stmt = LOCK_BOOK if for_update else SELECT_BOOK
         row = self.session.execute(stmt, {"book_id": book_id}).first()
         return _to_book(row) if row else None
 
     def lock_stock(self, book_id: int) -> StockState | None:
         """The book's stock, its row locked until the unit of work ends; None: no such book."""
+        if book_id in self._unsaved_stock:
+            return self._unsaved_stock[book_id]  # locked when it was read, saved since
         if book_id in self._stock_ahead:
             return self._stock_ahead.pop(book_id)  # read by lock_stock_ahead(), unchanged since
         row = self.session.execute(LOCK_STOCK, {"book_id": book_id}).first()
@@ -142,11 +172,12 @@ class SqlBookRepository:
                 self._stock_ahead[book_id] = StockState(*stock)
 
     def save_stock(self, book_id: int, stock: StockState) -> None:
-        self.session.execute(SAVE_STOCK, {"b_id": book_id, **_stock_columns(stock),
-                                          "updated_at": utcnow()})
+        """Keep the book's new stock for flush() (its row is locked: lock_stock() read it)."""
+        self._unsaved_stock[book_id] = stock
         self.changes.record(book_id, relisted=False)
 
     def add(self, book: Book) -> int:
+        self.flush()
         now = utcnow()
         result = self.session.execute(insert(BOOK).values(**_columns(book), created_at=now,
                                                           updated_at=now))
@@ -156,6 +187,7 @@ class SqlBookRepository:
 
     def save(self, book: Book, *, summarized: bool = False, relisted: bool = False) -> None:
         """Write the book; `relisted`: its title or author changed (searches may differ)."""
+        self.flush()
         now = utcnow()
         extra = {"ai_updated_at": now} if summarized else {}
         self.session.execute(SAVE_BOOK, {"b_id": book.id, **_columns(book), **extra,
@@ -163,12 +195,14 @@ class SqlBookRepository:
         self.changes.record(book.id, relisted=relisted)
 
     def delete(self, book_id: int) -> None:
+        self.flush()
         self.changes.record(book_id, relisted=True)
         self.session.execute(delete(PDF_RIGHT).where(PDF_RIGHT.c.book_id == book_id))
         self.session.execute(delete(BOOK).where(BOOK.c.id == book_id))
 
     def search(self, *, q: str | None, author: str | None, limit: int, offset: int) -> BookPage:
         """Books whose title or author contains `q`, by `author` exactly; oldest first."""
+        self.flush()
         conditions = []
         if q:
             needle = q.strip().lower()
@@ -189,12 +223,14 @@ class SqlBookRepository:
 
     def grant_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None:
         """The order lets `user_id` download the book's PDF (idempotent; nothing when the order
-        was cancelled first: its withdrawal left the row, which stays as it is)."""
-        self.session.execute(ADD_RIGHT_UNLESS_KNOWN, {"order_id": order_id, "book_id": book_id,
-                                                      "user_id": user_id, "granted_at": utcnow()})
+        was cancelled first: its withdrawal left the row, which stays as it is); written by
+        flush()."""
+        self._unsaved_grants.append({"order_id": order_id, "book_id": book_id,
+                                     "user_id": user_id, "granted_at": utcnow()})
 
     def withdraw_pdf(self, *, user_id: int, book_id: int, order_id: int) -> None:
         """The order no longer lets its buyer download the PDF (idempotent)."""
+        self.flush()
         if self._has_right_row(order_id, book_id):
             self.session.execute(WITHDRAW_RIGHT, {"o_id": order_id, "b_id": book_id,
                                                   "withdrawn_at": utcnow()})
@@ -204,5 +240,6 @@ class SqlBookRepository:
 
     def may_download(self, *, user_id: int, book_id: int) -> bool:
         """True while some confirmed, uncancelled order of the user holds the book."""
+        self.flush()
         params = {"user_id": user_id, "book_id": book_id}
         return self.session.execute(RIGHT_EXISTS, params).first() is not None

@@ -54,9 +54,11 @@ class CatalogUnitOfWork(SqlUnitOfWork):
 
     def _commit(self, envelopes: list[Envelope]) -> None:
         with self._changes.committing(self._cache):
+            self.books.flush()  # the batch's stock and download rights, a statement each
             super()._commit(envelopes)
 
     def _rollback(self) -> None:
+        self.books.forget_unsaved()
         try:
             super()._rollback()
         finally:

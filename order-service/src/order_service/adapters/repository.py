@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import cache
 from typing import Protocol
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from bookstore_shared.row_writes import each_params, update_each
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..domain.idempotency import IdempotencyRecord
@@ -73,30 +73,8 @@ _LOCK_ORDERS_WITH_LINES = (_ORDERS_WITH_LINES
 _ORDER_LINES = (select(order_line)
                 .where(order_line.c.order_id.in_(bindparam("ids", expanding=True)))
                 .order_by(order_line.c.order_id, order_line.c.position))
-# SET parameters need names other than the columns'
-_SAVE_STATUS = (update(customer_order)
-                .where(customer_order.c.id == bindparam("order_id"),
-                       customer_order.c.status == bindparam("old_status"))
-                .values(status=bindparam("new_status"),
-                        cancel_reason=bindparam("new_cancel_reason"),
-                        updated_at=bindparam("new_updated_at")))
-
-
-@cache  # one statement per count (at most a batch's size), built once like those above
-def _save_statuses(count: int):
-    """The new statuses of `count` orders in one statement, each only if its status is still
-    the one it was loaded with."""
-    order_id = customer_order.c.id
-
-    def per_order(name: str):
-        return case({bindparam(f"id_{n}"): bindparam(f"{name}_{n}") for n in range(count)},
-                    value=order_id)
-
-    return (update(customer_order)
-            .where(order_id.in_(bindparam("ids", expanding=True)),
-                   customer_order.c.status == per_order("old_status"))
-            .values(status=per_order("new_status"), cancel_reason=per_order("cancel_reason"),
-                    updated_at=per_order("updated_at")))
+# The statuses a batch moves, each only if its status is still the one it was loaded with.
+_STATUS_COLUMNS = ("status", "cancel_reason", "updated_at")
 
 
 _FIND_IDEMPOTENCY = (select(idempotency_record.c.fingerprint, idempotency_record.c.order_id,
@@ -177,21 +155,12 @@ class SqlOrderRepository:
         unsaved, self._unsaved = list(self._unsaved.values()), {}
         if not unsaved:
             return
-        if len(unsaved) == 1:
-            [(order, now)] = unsaved
-            result = self.session.execute(_SAVE_STATUS, {
-                "order_id": order.id, "old_status": order.changes[0].previous.value,
-                "new_status": order.status.value, "new_cancel_reason": order.cancel_reason,
-                "new_updated_at": utc_naive(now)})
-        else:
-            params: dict = {"ids": [order.id for order, _ in unsaved]}
-            for n, (order, now) in enumerate(unsaved):
-                params |= {f"id_{n}": order.id,
-                           f"old_status_{n}": order.changes[0].previous.value,
-                           f"new_status_{n}": order.status.value,
-                           f"cancel_reason_{n}": order.cancel_reason,
-                           f"updated_at_{n}": utc_naive(now)}
-            result = self.session.execute(_save_statuses(len(unsaved)), params)
+        rows = [{"id": order.id, "status": order.status.value,
+                 "cancel_reason": order.cancel_reason, "updated_at": utc_naive(now),
+                 "was_status": order.changes[0].previous.value} for order, now in unsaved]
+        statement = update_each(customer_order, "id", _STATUS_COLUMNS, len(rows),
+                                unchanged=("status",))
+        result = self.session.execute(statement, each_params("id", rows))
         if result.rowcount != len(unsaved):
             raise ConcurrentModification(
                 f"order {', '.join(str(order.id) for order, _ in unsaved)} changed concurrently")

@@ -25,3 +25,11 @@ class ShippingUnitOfWork(SqlUnitOfWork):
 
     def _open(self, session: Session) -> None:
         self.shipments = SqlShipmentRepository(session)
+
+    def _commit(self, envelopes: list[Envelope]) -> None:
+        self.shipments.flush()  # the batch's new shipments and moves, a statement or two
+        super()._commit(envelopes)
+
+    def _rollback(self) -> None:
+        self.shipments.forget_unsaved()
+        super()._rollback()
