@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import httpx
+from bookstore_shared.events.contracts import order_status_said
 
 from .cpu import CpuMeter, idle_share, machine_ticks
 from .stats import ROOT, summary
@@ -174,8 +175,9 @@ def _orders(bench: Bench, orders: int, users: list[dict]) -> tuple[dict[int, int
         while time.monotonic() < deadline:
             for _arrived, env in tap.take():
                 oid = env["data"].get("order_id")
-                if env["type"] == "order.status_changed" and oid in placed:
-                    statuses[oid].append(env["data"]["status"])
+                status = order_status_said(env["type"], env["data"])
+                if status and oid in placed:
+                    statuses[oid].append(status)
             if all("DELIVERED" in s for s in statuses.values()):
                 break
             time.sleep(0.2)

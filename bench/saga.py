@@ -4,6 +4,8 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+from bookstore_shared.events.contracts import order_status_said
+
 from .cpu import CpuMeter, mysql_counters
 from .stats import loadgen, summary
 from .system import Bench
@@ -24,8 +26,8 @@ RELAYS = ["order.placed", "inventory.reserved", "status:PROCESSING"]
 
 def _key(env: dict) -> str | None:
     data = env["data"]
-    if env["type"] == "order.status_changed":
-        return f"status:{data['status']}"
+    if env["type"] != "order.placed" and (status := order_status_said(env["type"], data)):
+        return f"status:{status}"
     if env["type"] == "shipment.updated":
         return f"shipment:{data['status']}"
     return env["type"] if "order_id" in data else None

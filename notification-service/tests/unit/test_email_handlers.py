@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
+    OrderCancelled,
     OrderConfirmed,
     OrderLine,
     OrderStatusChanged,
@@ -73,31 +74,34 @@ def test_an_order_of_a_user_not_known_yet_is_retried_later_and_stages_nothing(
     assert uow.emails.newest() == [] and uow.woken == [] and uow.commits == 0
 
 
-def test_shipped_delivered_and_cancelled_are_mailed_but_pending_and_processing_are_not(
-        make_uow, mail_pending):
+def test_shipped_delivered_and_cancelled_orders_are_mailed(make_uow, mail_pending):
     uow = make_uow(ANN)
 
     handle(uow, mail_pending, *[OrderStatusChanged(order_id=902, user_id=201, status=s)
-                                for s in ("PENDING", "PROCESSING", "SHIPPED", "DELIVERED")],
-           OrderStatusChanged(order_id=903, user_id=201, status="CANCELLED",
-                              reason="insufficient_stock"))
+                                for s in ("SHIPPED", "DELIVERED")],
+           OrderCancelled(order_id=903, user_id=201, reason="insufficient_stock",
+                          previous_status="PENDING", items=[OrderLine(book_id=1, quantity=1)]))
 
     assert [kind for kind, *_ in staged(uow)] == ["status_shipped", "status_delivered",
                                                    "status_cancelled"]
-    assert "Reason: insufficient stock." in uow.emails.newest()[0].body
-    assert len(uow.woken) == 3  # a status nobody is mailed about does not wake the sender
+    cancelled = uow.emails.newest()[0]
+    assert cancelled.subject == "Your Bookstore order #903: cancelled"
+    assert "Reason: insufficient stock." in cancelled.body
+    assert len(uow.woken) == 3
 
 
 def test_a_status_nobody_is_mailed_about_needs_no_known_user(make_uow, mail_pending):
+    """An order.status_changed of another status (none is published today) stages nothing."""
     uow = make_uow()
-    handle(uow, mail_pending, OrderStatusChanged(order_id=905, user_id=999, status="PENDING"))
-    assert uow.emails.newest() == []
+    handle(uow, mail_pending, OrderStatusChanged(order_id=905, user_id=999, status="RETURNED"))
+    assert uow.emails.newest() == [] and uow.woken == []
 
 
 def test_the_email_queue_is_bound_only_to_the_events_that_can_send_an_email():
-    """Of the order statuses, only those somebody is emailed about reach the queue."""
+    """Of the order statuses, only those somebody is emailed about reach the queue: PENDING
+    (order.placed) is nobody's email and PROCESSING has the purchase email."""
     assert EMAIL_HANDLERS.routing_keys() == [
-        "order.confirmed", "order.status_changed.CANCELLED", "order.status_changed.DELIVERED",
+        "order.cancelled", "order.confirmed", "order.status_changed.DELIVERED",
         "order.status_changed.SHIPPED", "user.registered"]
 
 

@@ -9,6 +9,10 @@ import orjson
 from bookstore_shared.events import Envelope
 from bookstore_shared.events.contracts import (
     NotificationBroadcast,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderLine,
+    OrderPlaced,
     OrderStatusChanged,
     SessionRevoked,
 )
@@ -41,20 +45,29 @@ def subscribed(hub):
 def test_each_replica_has_its_own_queue_bound_only_to_the_events_it_pushes(hub):
     sub, _ = subscribed(hub)
     assert (sub.queue, sub.exclusive) == (WS_QUEUE, True)
-    assert sub.patterns == ["auth.session_revoked", "notification.broadcast",
-                            "order.status_changed.#"]  # every status goes to the order's owner
+    # every status goes to the order's owner, from the event that says it
+    assert sub.patterns == ["auth.session_revoked", "notification.broadcast", "order.cancelled",
+                            "order.confirmed", "order.placed", "order.status_changed.#"]
 
 
 def test_order_statuses_go_to_their_owner_and_broadcasts_to_everyone(hub):
     sub, _ = subscribed(hub)
+    items = [OrderLine(book_id=1, quantity=1)]
 
-    sub.handler(Envelope.wrap(OrderStatusChanged(order_id=5, user_id=9, status="PENDING"),
-                              producer="order"))
-    sub.handler(Envelope.wrap(NotificationBroadcast(message="Sale"), producer="notification"))
+    for payload in (OrderPlaced(order_id=5, user_id=9, items=items),
+                    OrderConfirmed(order_id=5, user_id=9, items=items),
+                    OrderStatusChanged(order_id=5, user_id=9, status="SHIPPED"),
+                    OrderCancelled(order_id=6, user_id=9, reason="user_cancelled",
+                                   previous_status="PENDING", items=items),
+                    NotificationBroadcast(message="Sale")):
+        sub.handler(Envelope.wrap(payload, producer="order"))
 
-    [status, broadcast] = hub.deliveries
-    assert (status.user_id, orjson.loads(status.text)) == (
-        9, {"type": "order_status", "order_id": 5, "status": "PENDING"})
+    *statuses, broadcast = hub.deliveries
+    assert [(s.user_id, orjson.loads(s.text)) for s in statuses] == [
+        (9, {"type": "order_status", "order_id": 5, "status": "PENDING"}),
+        (9, {"type": "order_status", "order_id": 5, "status": "PROCESSING"}),
+        (9, {"type": "order_status", "order_id": 5, "status": "SHIPPED"}),
+        (9, {"type": "order_status", "order_id": 6, "status": "CANCELLED"})]
     assert broadcast.is_broadcast and orjson.loads(broadcast.text) == {"type": "global",
                                                                        "message": "Sale"}
 

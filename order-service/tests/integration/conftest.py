@@ -10,7 +10,7 @@ import orjson
 import pytest
 from bookstore_shared.bus import InProcessBus
 from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import StockChanged
+from bookstore_shared.events.contracts import StockChanged, order_status_said
 from bookstore_shared.security import StaticKeys, TokenVerifier
 from bookstore_testing import wait_for
 from fastapi import FastAPI
@@ -83,7 +83,8 @@ class Harness:
         return [e for e in events if order_id is None or e[1].get("order_id") == order_id]
 
     def statuses(self, order_id: int) -> list[str]:
-        return [d["status"] for t, d in self.outbox(order_id) if t == "order.status_changed"]
+        """The statuses the outbox tells of, in order, each from the one event that says it."""
+        return [s for t, d in self.outbox(order_id) if (s := order_status_said(t, d))]
 
 
 @contextmanager

@@ -3,8 +3,8 @@
 - Email: the durable `notification` queue, shared by the replicas (each email staged once),
   bound to exactly the keys of EMAIL_HANDLERS and consumed in batches by the kit.
 - Live updates: an exclusive `notification.ws` queue per replica (each replica owns its sockets,
-  so every one of them needs every event; `order.status_changed.#`: every status), handlers run
-  without a unit of work.
+  so every one of them needs every event that changes an order's status), handlers run without
+  a unit of work.
 """
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from bookstore_shared.bus import Bus
 from bookstore_shared.bus.base import ConnectionHook
 from bookstore_shared.events.contracts import (
     NotificationBroadcast,
+    OrderCancelled,
     OrderConfirmed,
+    OrderPlaced,
     OrderStatusChanged,
     SessionRevoked,
     UserRegistered,
@@ -20,20 +22,23 @@ from bookstore_shared.events.contracts import (
 from bookstore_shared.kit import Dispatcher, HandlerRegistry, Only, subscribe_in_memory
 from bookstore_shared.security import TokenVerifier
 
-from ..domain.emails import EMAILED_STATUSES
 from ..service_layer import handlers, live_updates
 from ..service_layer.hub import Hub
 
 EMAIL_HANDLERS = HandlerRegistry({
     UserRegistered: handlers.welcome_new_user,
     OrderConfirmed: handlers.mail_purchase,
-    # bound to order.status_changed.SHIPPED, .DELIVERED and .CANCELLED: PENDING and PROCESSING
-    # are nobody's email and never reach the queue
-    OrderStatusChanged: Only(handlers.mail_status_change, *EMAILED_STATUSES),
+    OrderCancelled: handlers.mail_cancellation,
+    # bound to order.status_changed.SHIPPED and .DELIVERED alone (the statuses it says)
+    OrderStatusChanged: Only(handlers.mail_status_change, "SHIPPED", "DELIVERED"),
 })
 
 WS_QUEUE = "notification.ws"
 LIVE_HANDLERS = HandlerRegistry({
+    # every status an order takes, from the one event that says it (ARCHITECTURE.md)
+    OrderPlaced: live_updates.push_placed,
+    OrderConfirmed: live_updates.push_confirmed,
+    OrderCancelled: live_updates.push_cancelled,
     OrderStatusChanged: live_updates.push_order_status,
     NotificationBroadcast: live_updates.push_broadcast,
     SessionRevoked: live_updates.close_revoked_session,

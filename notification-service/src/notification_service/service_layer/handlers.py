@@ -4,7 +4,12 @@ sender does that, with retries, after the commit)."""
 from __future__ import annotations
 
 from bookstore_shared.events import Envelope
-from bookstore_shared.events.contracts import OrderConfirmed, OrderStatusChanged, UserRegistered
+from bookstore_shared.events.contracts import (
+    OrderCancelled,
+    OrderConfirmed,
+    OrderStatusChanged,
+    UserRegistered,
+)
 from bookstore_shared.kit import RetryLater
 
 from ..domain import emails
@@ -55,10 +60,18 @@ def mail_purchase(event: OrderConfirmed, *, uow: NotificationUnitOfWork, envelop
 
 def mail_status_change(event: OrderStatusChanged, *, uow: NotificationUnitOfWork,
                        envelope: Envelope, mail_pending: MailHandOff) -> None:
-    """A short email when an order ships, is delivered or is cancelled (the registry lets only
-    those through: PENDING and PROCESSING, which has the purchase email, travel under the same
-    routing key)."""
+    """A short email when an order ships or is delivered (the registry lets only those
+    through)."""
     contact = _contact(uow, event.user_id)
     content = emails.status_change(username=contact.username, order_id=event.order_id,
                                    status=event.status, reason=event.reason)
+    _stage(uow, envelope, contact, content, mail_pending)
+
+
+def mail_cancellation(event: OrderCancelled, *, uow: NotificationUnitOfWork, envelope: Envelope,
+                      mail_pending: MailHandOff) -> None:
+    """A short email when an order is cancelled, with the reason."""
+    contact = _contact(uow, event.user_id)
+    content = emails.status_change(username=contact.username, order_id=event.order_id,
+                                   status="CANCELLED", reason=event.reason)
     _stage(uow, envelope, contact, content, mail_pending)

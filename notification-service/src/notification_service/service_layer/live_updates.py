@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from bookstore_shared.events.contracts import (
     NotificationBroadcast,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderPlaced,
     OrderStatusChanged,
     SessionRevoked,
 )
@@ -17,10 +20,30 @@ from ..domain import messages
 from .hub import Hub
 
 
+def _push_status(hub: Hub, order_id: int, user_id: int, status: str) -> None:
+    """An order's new status, to its owner's sockets only."""
+    hub.dispatch_threadsafe(messages.order_status(order_id=order_id, user_id=user_id,
+                                                  status=status))
+
+
+def push_placed(event: OrderPlaced, *, hub: Hub) -> None:
+    """A new order is PENDING."""
+    _push_status(hub, event.order_id, event.user_id, "PENDING")
+
+
+def push_confirmed(event: OrderConfirmed, *, hub: Hub) -> None:
+    """A confirmed order is PROCESSING."""
+    _push_status(hub, event.order_id, event.user_id, "PROCESSING")
+
+
+def push_cancelled(event: OrderCancelled, *, hub: Hub) -> None:
+    """A cancelled order is CANCELLED."""
+    _push_status(hub, event.order_id, event.user_id, "CANCELLED")
+
+
 def push_order_status(event: OrderStatusChanged, *, hub: Hub) -> None:
-    """Every status of an order, to its owner's sockets only."""
-    hub.dispatch_threadsafe(messages.order_status(order_id=event.order_id,
-                                                  user_id=event.user_id, status=event.status))
+    """The statuses without an event of their own (SHIPPED, DELIVERED)."""
+    _push_status(hub, event.order_id, event.user_id, event.status)
 
 
 def push_broadcast(event: NotificationBroadcast, *, hub: Hub) -> None:

@@ -19,19 +19,16 @@ def _items(order: Order) -> list[OrderLine]:
 
 
 def placed_events(order: Order) -> list[EventPayload]:
-    """`order.placed` and the first `order.status_changed` (PENDING) of a new order."""
-    return [OrderPlaced(order_id=order.id, user_id=order.user_id, items=_items(order)),
-            OrderStatusChanged(order_id=order.id, user_id=order.user_id,
-                               status=OrderStatus.PENDING.value)]
+    """`order.placed`: also the news that the order is PENDING (no `order.status_changed`)."""
+    return [OrderPlaced(order_id=order.id, user_id=order.user_id, items=_items(order))]
 
 
 def change_events(order: Order, changes: list[StatusChange]) -> list[EventPayload]:
-    """For each transition: `order.status_changed`, plus `order.confirmed` / `order.cancelled`."""
+    """One event per transition: `order.confirmed` (PROCESSING) and `order.cancelled`
+    (CANCELLED) say it themselves, `order.status_changed` says the others (SHIPPED,
+    DELIVERED). ARCHITECTURE.md, "What is published is what another service needs"."""
     out: list[EventPayload] = []
     for change in changes:
-        out.append(OrderStatusChanged(
-            order_id=order.id, user_id=order.user_id, status=change.status.value,
-            previous_status=change.previous.value, reason=change.reason))
         if change.status is OrderStatus.PROCESSING:
             out.append(OrderConfirmed(order_id=order.id, user_id=order.user_id,
                                       items=_items(order)))
@@ -39,4 +36,8 @@ def change_events(order: Order, changes: list[StatusChange]) -> list[EventPayloa
             out.append(OrderCancelled(
                 order_id=order.id, user_id=order.user_id, reason=change.reason or "cancelled",
                 previous_status=change.previous.value, items=_items(order)))
+        else:
+            out.append(OrderStatusChanged(
+                order_id=order.id, user_id=order.user_id, status=change.status.value,
+                previous_status=change.previous.value, reason=change.reason))
     return out

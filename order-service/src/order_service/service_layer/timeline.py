@@ -7,16 +7,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bookstore_shared.events import Envelope
+from bookstore_shared.events.contracts import order_status_said
 
 from ..domain.timeline import OrderEvent
 
 MAX_DETAIL = 200
-_STATUS_AFTER = {"order.placed": "PENDING", "order.confirmed": "PROCESSING",
-                 "order.cancelled": "CANCELLED"}
 
 
 def _status_after(env: Envelope) -> str:
-    return _STATUS_AFTER.get(env.type) or str(env.data.get("status", ""))
+    return order_status_said(env.type, env.data) or ""
 
 
 def _title(line: dict) -> str:
@@ -27,7 +26,7 @@ def _detail(env: Envelope) -> str | None:
     data = env.data
     if env.type == "order.placed":
         text = ", ".join(f"{line['quantity']} × {_title(line)}" for line in data.get("items", []))
-    elif env.type == "order.status_changed":
+    elif env.type in ("order.status_changed", "order.cancelled"):
         text = f"was {data['previous_status']}" if data.get("previous_status") else ""
         if data.get("reason"):
             text += f" ({data['reason']})" if text else data["reason"]

@@ -1,9 +1,10 @@
 """Typed payloads of every event type. A breaking change gets a new `version`."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -206,3 +207,16 @@ def payload_model(event_type: str, version: int = 1) -> type[EventPayload]:
         return REGISTRY[event_type][version]
     except KeyError:
         raise ValueError(f"unknown event {event_type!r} version {version}") from None
+
+
+# One event per status an order takes: these say theirs, `order.status_changed` the others
+# (SHIPPED, DELIVERED). ARCHITECTURE.md, "What is published is what another service needs".
+STATUS_SAID_BY = {"order.placed": "PENDING", "order.confirmed": "PROCESSING",
+                  "order.cancelled": "CANCELLED"}
+
+
+def order_status_said(event_type: str, data: Mapping[str, Any]) -> str | None:
+    """The status an order event says its order has now; None for any other event."""
+    if event_type == "order.status_changed":
+        return data.get("status")
+    return STATUS_SAID_BY.get(event_type)
