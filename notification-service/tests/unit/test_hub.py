@@ -108,6 +108,26 @@ def test_deliveries_from_another_thread_arrive_on_the_loop():
     assert run(scenario()) == {"type": "order_status", "order_id": 1, "status": "PENDING"}
 
 
+def test_an_update_for_a_user_without_a_socket_here_does_not_wake_the_loop():
+    class CountingLoop:
+        calls = 0
+
+        def is_closed(self) -> bool:
+            return False
+
+        def call_soon_threadsafe(self, fn, arg) -> None:
+            self.calls += 1
+
+    hub, loop = Hub(), CountingLoop()
+    hub.attach(loop)
+    hub.register(Connection(user_id=3, session_id="s"))
+    hub.dispatch_threadsafe(messages.order_status(order_id=1, user_id=4, status="PENDING"))
+    assert loop.calls == 0
+    hub.dispatch_threadsafe(messages.order_status(order_id=2, user_id=3, status="PENDING"))
+    hub.dispatch_threadsafe(messages.global_message("Sale"))  # everyone's
+    assert loop.calls == 2
+
+
 def test_sockets_open_across_a_gap_in_the_fan_out_queue_are_closed_with_1012_to_refetch():
     async def scenario():
         hub = Hub()

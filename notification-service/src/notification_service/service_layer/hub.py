@@ -138,7 +138,12 @@ class Hub:
             self._consumed = True
 
     def dispatch_threadsafe(self, delivery: Delivery) -> None:
-        """Hand a delivery to the event loop (no-op before the app has started)."""
+        """Hand a delivery to the event loop (no-op before the app has started). An update for
+        a user without a socket on this replica is dropped here, without waking the loop: it
+        would have reached nobody (a socket that opens meanwhile connected after the change it
+        tells of, as it would have if the loop had run first)."""
+        if not delivery.is_broadcast and delivery.user_id not in self._by_user:
+            return
         self._call(self.dispatch, delivery)
 
     def close_session_threadsafe(self, session_id: str) -> None:
