@@ -144,6 +144,11 @@ class OrderCancelled(EventPayload):
 
 
 class OrderStatusChanged(EventPayload):
+    """An order's new status where no event of its own says it: SHIPPED or DELIVERED.
+
+    order.placed, order.confirmed and order.cancelled say PENDING, PROCESSING and CANCELLED
+    (`STATUS_SAID_BY`). Other statuses stay valid: an order service from before sent them too."""
+
     routed_by: ClassVar[str | None] = "status"  # order.status_changed.SHIPPED, ...
 
     order_id: int
