@@ -138,8 +138,8 @@ class SqlShipmentRepository:
                   "updated_at": now}
         if step.status in _STAMP:
             values[_STAMP[step.status]] = now
-        for shipment_id in shipment_ids:
-            self._unsaved_moves[shipment_id] = {"id": shipment_id, **values}
+        for shipment_id in shipment_ids:  # a second move keeps the first one's time stamp
+            self._unsaved_moves.setdefault(shipment_id, {"id": shipment_id}).update(values)
 
     def claim_due(self, now: datetime, limit: int) -> list[Shipment]:
         """Lock due shipments, earliest first; rows another replica holds are skipped, so none
