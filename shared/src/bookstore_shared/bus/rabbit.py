@@ -24,7 +24,6 @@ from .base import (
     DeadLetter,
     Handler,
     Subscription,
-    batch_size_of,
     is_transient,
     report_failure,
 )
@@ -190,7 +189,7 @@ class RabbitBus:
                 ch.confirm_delivery()
                 name = self._declare(ch, sub)
                 ch.basic_qos(prefetch_count=self._prefetch)
-                size = batch_size_of(sub.handler)
+                size = sub.batch_size
                 delivered: list[tuple] = []
                 if size > 1:  # collected while pika reads the socket, handled after
                     ch.basic_consume(name, on_message_callback=partial(_collect, delivered))
@@ -386,7 +385,7 @@ class RabbitBus:
 
 def _unacknowledged(sub: Subscription) -> bool:
     """Consumed without acks: a process's own queue, one delivery at a time."""
-    return sub.exclusive and batch_size_of(sub.handler) == 1
+    return sub.exclusive and sub.batch_size == 1
 
 
 def _collect(delivered: list[tuple], _ch, method, props, body: bytes) -> None:
