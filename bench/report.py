@@ -7,7 +7,13 @@ from pathlib import Path
 from .fanout import FD_MARGIN
 from .plot import saga_svg
 from .readpath import LIST_PATH
-from .texts import TARGET_ORDERS_PER_S, limits_text
+from .texts import (
+    BASELINE_CPU_MS_AT_50,
+    BASELINE_REV,
+    TARGET_CPU_MS_AT_50,
+    TARGET_ORDERS_PER_S,
+    limits_text,
+)
 
 
 def _f(x, digits: int = 1) -> str:
@@ -70,10 +76,13 @@ def _saga(r: dict) -> list[str]:
                      f"{_f(d['p50'])} / {_f(d['p99'])} |")
     at50 = next(x for x in runs if x["rate"] == 50)
     best = max(x["processing_per_s"] for x in runs)
+    cpu50 = sum(at50["cpu_ms_per_order"].values())
     lines += ["", (f"Targets: p99 placed→PROCESSING at 50 orders/s = "
               f"{_f(at50['to_processing_ms']['p99'])} ms (< 100 ms: "
               f"{_ok(at50['to_processing_ms']['p99'] < 100)}); best sustained "
-              f"{_f(best)} orders/s (≥ {TARGET_ORDERS_PER_S}: {_ok(best >= TARGET_ORDERS_PER_S)})."), "",
+              f"{_f(best)} orders/s (≥ {TARGET_ORDERS_PER_S}: {_ok(best >= TARGET_ORDERS_PER_S)}); "
+              f"CPU per order at 50 orders/s, all processes = {_f(cpu50)} ms "
+              f"(≤ {TARGET_CPU_MS_AT_50} ms: {_ok(cpu50 <= TARGET_CPU_MS_AT_50)})."), "",
               "![latency to PROCESSING and DELIVERED by arrival rate](saga.svg)", "",
               "### Where the time goes (per hop, ms, p50 / p99)", "",
               "| hop | " + " | ".join(_label(x) for x in runs) + " |",
@@ -156,6 +165,17 @@ def _before_after(r: dict) -> list[str]:
             f"{_f(prev['per_order']['events'])} → {_f(run['per_order']['events'])} | "
             f"{_f(prev['processing_per_s'])} → **{_f(run['processing_per_s'])}** | "
             f"{_f(prev['to_processing_ms']['p99'])} → **{_f(run['to_processing_ms']['p99'])}** |")
+    now50 = next((x for x in r["saga"]["runs"] if x["rate"] == 50), None)
+    then50 = old.get("50/s")
+    if now50 and then50 and BASELINE_REV.startswith(before["rev"]):
+        low, high = BASELINE_CPU_MS_AT_50
+        lines += ["", (f"At 50 orders/s this code costs "
+                       f"{_f(100 * total(now50) / total(then50), 0)} % of the CPU per order "
+                       f"`{before['rev']}` costs on this machine in this session. The target of "
+                       f"{TARGET_CPU_MS_AT_50} ms was set when `{before['rev']}` measured "
+                       f"{low}–{high} ms per order, i.e. {_f(100 * TARGET_CPU_MS_AT_50 / high, 0)}–"
+                       f"{_f(100 * TARGET_CPU_MS_AT_50 / low, 0)} % of it; a slower or faster "
+                       "machine moves both columns.")]
     return lines + [""]
 
 

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 TARGET_ORDERS_PER_S = 100  # the saga's target: sustained orders/s to PROCESSING on 2 CPUs
+TARGET_CPU_MS_AT_50 = 20  # ... and CPU per order at 50 orders/s, all processes
+# ... set when the design before the service kit (this revision) measured this much per order
+BASELINE_REV, BASELINE_CPU_MS_AT_50 = "95f49ba", (43, 46)
 
 
 def _f(x: float, digits: int = 0) -> str:
