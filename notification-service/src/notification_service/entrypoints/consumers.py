@@ -36,9 +36,9 @@ EMAIL_HANDLERS = HandlerRegistry({
 WS_QUEUE = "notification.ws"
 LIVE_HANDLERS = HandlerRegistry({
     # every status an order takes, from the one event that says it (ARCHITECTURE.md)
-    OrderPlaced: live_updates.push_placed,
-    OrderConfirmed: live_updates.push_confirmed,
-    OrderCancelled: live_updates.push_cancelled,
+    OrderPlaced: live_updates.push_status_said,
+    OrderConfirmed: live_updates.push_status_said,
+    OrderCancelled: live_updates.push_status_said,
     OrderStatusChanged: live_updates.push_order_status,
     NotificationBroadcast: live_updates.push_broadcast,
     SessionRevoked: live_updates.close_revoked_session,

@@ -7,12 +7,14 @@ the hub's event loop, so they never block a consumer thread.
 from __future__ import annotations
 
 from bookstore_shared.events.contracts import (
+    STATUS_SAID_BY,
     NotificationBroadcast,
     OrderCancelled,
     OrderConfirmed,
     OrderPlaced,
     OrderStatusChanged,
     SessionRevoked,
+    event_type_of,
 )
 from bookstore_shared.security import TokenVerifier
 
@@ -26,19 +28,10 @@ def _push_status(hub: Hub, order_id: int, user_id: int, status: str) -> None:
                                                   status=status))
 
 
-def push_placed(event: OrderPlaced, *, hub: Hub) -> None:
-    """A new order is PENDING."""
-    _push_status(hub, event.order_id, event.user_id, "PENDING")
-
-
-def push_confirmed(event: OrderConfirmed, *, hub: Hub) -> None:
-    """A confirmed order is PROCESSING."""
-    _push_status(hub, event.order_id, event.user_id, "PROCESSING")
-
-
-def push_cancelled(event: OrderCancelled, *, hub: Hub) -> None:
-    """A cancelled order is CANCELLED."""
-    _push_status(hub, event.order_id, event.user_id, "CANCELLED")
+def push_status_said(event: OrderPlaced | OrderConfirmed | OrderCancelled, *, hub: Hub) -> None:
+    """The status order.placed, order.confirmed or order.cancelled says (`STATUS_SAID_BY`)."""
+    event_type, _version = event_type_of(event)
+    _push_status(hub, event.order_id, event.user_id, STATUS_SAID_BY[event_type])
 
 
 def push_order_status(event: OrderStatusChanged, *, hub: Hub) -> None:
