@@ -10,17 +10,36 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, case, update
+from sqlalchemy import CursorResult, Table, Update, bindparam, case, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 
-@cache  # one statement per (table, columns, count): at most a batch's size of them, built once
-def update_each(table: Table, key: str, columns: tuple[str, ...], count: int, *,
-                unchanged: tuple[str, ...] = ()) -> Update:
-    """UPDATE of `count` rows found by their `key`, each to values of its own:
+def update_each(session: Session | Connection, table: Table, key: str,
+                columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]], *,
+                unchanged: tuple[str, ...] = ()) -> CursorResult:
+    """UPDATE the `rows` found by their `key`, each to values of its own, in one statement:
     `SET col = CASE key WHEN :key_0 THEN :col_0 ... END ... WHERE key IN (...)`; one row is the
-    plain `SET col = :col_0 WHERE key = :key_0`. Each column of `unchanged` must still hold the
-    row's `was_<col>` (fewer matched rows than `count`: somebody changed one). `each_params`
-    gives the parameters."""
+    plain `SET col = :col_0 WHERE key = :key_0`. Each row maps the key, the `columns` and, for
+    each column of `unchanged`, its `was_<col>`: the value the column must still hold (fewer
+    matched rows than rows: somebody changed one).
+
+    The statement is built and compiled once per shape: for 2 or more rows its CASE has a power
+    of two of arms, the last row repeated in the spare ones (a repeated WHEN never matches
+    again), so batches of any size share at most seven statements up to 64 rows, instead of
+    each new size compiling a statement of its own."""
+    if not rows:
+        raise ValueError("update_each needs at least one row")
+    count = 1 if len(rows) == 1 else 1 << (len(rows) - 1).bit_length()
+    params: dict[str, Any] = {"keys": [row[key] for row in rows]}
+    for n in range(count):
+        params.update((f"{name}_{n}", v) for name, v in rows[min(n, len(rows) - 1)].items())
+    return session.execute(_statement(table, key, columns, count, unchanged), params)
+
+
+@cache  # one statement per (table, columns, arms)
+def _statement(table: Table, key: str, columns: tuple[str, ...], count: int,
+               unchanged: tuple[str, ...]) -> Update:
     key_col = table.c[key]
 
     def value(name: str, column: str, n: int):
@@ -36,12 +55,3 @@ def update_each(table: Table, key: str, columns: tuple[str, ...], count: int, *,
              else key_col.in_(bindparam("keys", expanding=True, type_=key_col.type)))
     conditions = [found, *(table.c[c] == per_row(f"was_{c}", c) for c in unchanged)]
     return update(table).where(*conditions).values({c: per_row(c, c) for c in columns})
-
-
-def each_params(key: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The parameters of `update_each` for `rows`: each a mapping of the key, the columns and
-    any `was_<col>` to their values."""
-    params: dict[str, Any] = {"keys": [row[key] for row in rows]}
-    for n, row in enumerate(rows):
-        params.update((f"{name}_{n}", v) for name, v in row.items())
-    return params

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bookstore_shared.events import utcnow
-from bookstore_shared.row_writes import each_params, update_each
+from bookstore_shared.row_writes import update_each
 from sqlalchemy import Integer, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -137,8 +137,7 @@ class SqlBookRepository:
             now = utcnow()
             rows = [{"id": book_id, **_stock_columns(s), "updated_at": now}
                     for book_id, s in stock.items()]
-            self.session.execute(update_each(BOOK, "id", _SAVED_STOCK_COLUMNS, len(rows)),
-                                 each_params("id", rows))
+            update_each(self.session, BOOK, "id", _SAVED_STOCK_COLUMNS, rows)
         if grants:  # one multi-row INSERT
             self.session.execute(ADD_RIGHT_UNLESS_KNOWN, grants)
 

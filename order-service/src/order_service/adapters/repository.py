@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bookstore_shared.row_writes import each_params, update_each
+from bookstore_shared.row_writes import update_each
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -158,9 +158,8 @@ class SqlOrderRepository:
         rows = [{"id": order.id, "status": order.status.value,
                  "cancel_reason": order.cancel_reason, "updated_at": utc_naive(now),
                  "was_status": order.changes[0].previous.value} for order, now in unsaved]
-        statement = update_each(customer_order, "id", _STATUS_COLUMNS, len(rows),
-                                unchanged=("status",))
-        result = self.session.execute(statement, each_params("id", rows))
+        result = update_each(self.session, customer_order, "id", _STATUS_COLUMNS, rows,
+                             unchanged=("status",))
         if result.rowcount != len(unsaved):
             raise ConcurrentModification(
                 f"order {', '.join(str(order.id) for order, _ in unsaved)} changed concurrently")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bookstore_shared.events import current_trace_context
-from bookstore_shared.row_writes import each_params, update_each
+from bookstore_shared.row_writes import update_each
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -90,8 +90,7 @@ class SqlShipmentRepository:
         for row in moves.values():
             by_columns.setdefault(tuple(row), []).append(row)
         for columns, rows in by_columns.items():  # columns[0] is "id"
-            self.session.execute(update_each(shipment, "id", columns[1:], len(rows)),
-                                 each_params("id", rows))
+            update_each(self.session, shipment, "id", columns[1:], rows)
 
     def forget_unsaved(self) -> None:
         """Drop what flush() did not write (the transaction rolled back)."""
