@@ -16,6 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from .events import utcnow
+from .metric_children import children
 
 STALE_AFTER_S = 30.0
 OUTCOMES = ("handled", "duplicate", "retry", "dead_lettered", "ignored")
@@ -53,13 +54,16 @@ class EventMetrics(Collector):
         self.dead_lettered = Counter("events_dead_lettered_total",
                                      "Events parked after their last failed attempt",
                                      ["routing_key"], registry=None)
+        self.consumed_as = children(self.consumed)
+        self.published_as = children(self.published)
+        self.dead_lettered_as = children(self.dead_lettered)
         self.backlog = backlog
         self._queue_depths = queue_depths
 
     def consumed_one(self, routing_key: str, outcome: str) -> None:
-        self.consumed.labels(routing_key, outcome).inc()
+        self.consumed_as(routing_key, outcome).inc()
         if outcome == "dead_lettered":
-            self.dead_lettered.labels(routing_key).inc()
+            self.dead_lettered_as(routing_key).inc()
 
     def owns_queue(self, queue: str) -> bool:
         """A service's queues are named after it: `order`, `catalog.replica`, `notification.ws`."""

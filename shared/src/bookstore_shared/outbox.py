@@ -259,7 +259,7 @@ class OutboxRelay:
                     span.end()
         if self._metrics is not None:
             for env in envelopes:
-                self._metrics.published.labels(env.type).inc()
+                self._metrics.published_as(env.type).inc()
 
     def sample_backlog(self) -> None:
         """Count the rows not yet published and find the oldest (for the gauges)."""

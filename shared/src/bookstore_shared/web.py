@@ -17,6 +17,7 @@ from .context import correlation_id_var, request_id_var
 from .errors import JsonResponse, install_error_handlers
 from .internal import InternalAuthMiddleware
 from .limits import MAX_BODY_BYTES, BodyLimitMiddleware
+from .metric_children import children
 
 ReadinessCheck = Callable[[], bool]
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -37,6 +38,7 @@ class RequestContextMiddleware:
         self.latency = Histogram("http_request_duration_seconds", "HTTP request latency",
                                  ["method", "route"], registry=registry,
                                  buckets=(.002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+        self.requests_as, self.latency_as = children(self.requests), children(self.latency)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -60,8 +62,8 @@ class RequestContextMiddleware:
         finally:
             if scope["type"] == "http":
                 route = getattr(scope.get("route"), "path", "unmatched")
-                self.requests.labels(scope["method"], route, str(status["code"])).inc()
-                self.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+                self.requests_as(scope["method"], route, str(status["code"])).inc()
+                self.latency_as(scope["method"], route).observe(time.perf_counter() - started)
             request_id_var.reset(t_rid)
             correlation_id_var.reset(t_cid)
 

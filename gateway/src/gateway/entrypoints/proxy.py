@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import orjson
+from bookstore_shared.metric_children import children
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from yarl import URL
 
@@ -93,20 +94,12 @@ class ProxyMetrics:
         self.latency = Histogram("gateway_upstream_seconds", "Time to upstream response headers",
                                  ["service"], registry=registry,
                                  buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 30))
-        self._timers: dict = {}
-        self._counters: dict = {}
+        self._latency_of, self._responses_as = children(self.latency), children(self.responses)
 
     def observe(self, service: str, status: int, seconds: float) -> None:
-        """Record one upstream answer (labelled children cached: this runs on every request)."""
-        timer = self._timers.get(service)
-        if timer is None:
-            timer = self._timers[service] = self.latency.labels(service)
-        counter = self._counters.get((service, status))
-        if counter is None:
-            counter = self._counters[(service, status)] = self.responses.labels(service,
-                                                                                str(status))
-        timer.observe(seconds)
-        counter.inc()
+        """Record one upstream answer (this runs on every request)."""
+        self._latency_of(service).observe(seconds)
+        self._responses_as(service, str(status)).inc()
 
 
 class HttpProxy:
