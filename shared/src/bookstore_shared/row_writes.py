@@ -25,15 +25,17 @@ def update_each(session: Session | Connection, table: Table, key: str,
     matched rows than rows: somebody changed one).
 
     The statement is built and compiled once per shape: for 2 or more rows its CASE has a power
-    of two of arms, the last row repeated in the spare ones (a repeated WHEN never matches
-    again), so batches of any size share at most seven statements up to 64 rows, instead of
-    each new size compiling a statement of its own."""
+    of two of arms, the spare ones `WHEN NULL THEN NULL` (a NULL key matches no row), so batches
+    of any size share at most seven statements up to 64 rows, instead of each new size compiling
+    a statement of its own."""
     if not rows:
         raise ValueError("update_each needs at least one row")
     count = 1 if len(rows) == 1 else 1 << (len(rows) - 1).bit_length()
     params: dict[str, Any] = {"keys": [row[key] for row in rows]}
-    for n in range(count):
-        params.update((f"{name}_{n}", v) for name, v in rows[min(n, len(rows) - 1)].items())
+    for n, row in enumerate(rows):
+        params.update((f"{name}_{n}", v) for name, v in row.items())
+    for n in range(len(rows), count):
+        params.update((f"{name}_{n}", None) for name in rows[0])
     return session.execute(_statement(table, key, columns, count, unchanged), params)
 
 
