@@ -20,7 +20,8 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     """The catalog's FastAPI app (the lifespan migrates, starts the bus and the outbox relay)."""
     settings = settings or Settings()
     container = bootstrap(settings, bus=bus)
-    verifier, revocations = service_verifier(settings, container.runtime.bus)
+    verifier, revocations = service_verifier(settings, container.runtime.bus,
+                                               issuer="auth")
     app = create_service_app(service="catalog", title="Bookstore catalog",
                              routers=[api.router, texts.router],
                              internal_routers=[internal.router], upload_routes=UPLOAD_ROUTES,

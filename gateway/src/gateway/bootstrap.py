@@ -56,7 +56,7 @@ def bootstrap(settings: Settings, bus: Bus | None = None) -> Gateway:
     revoked = RevokedSessions()
     owns_bus = bus is None
     bus = bus or make_bus(settings)
-    revocations = RevocationFeed(revoked, snapshot_fetcher(settings))
+    revocations = RevocationFeed(revoked, snapshot_fetcher(settings, "auth"))
     revocations.subscribe(bus, "gateway")
     client = UpstreamClient({s: settings.service_url(s) for s in UPSTREAM_SERVICES},
                             pool_size=settings.upstream_pool_size,

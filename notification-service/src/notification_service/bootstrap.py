@@ -64,7 +64,7 @@ def bootstrap(settings: Settings, *, bus: Bus | None = None, keys: KeySource | N
     # The fan-out queue also carries auth.session_revoked; each time it starts consuming, auth's
     # snapshot fills in what was revoked while it did not exist, and the sockets open across
     # that gap are closed so that their clients re-fetch what they missed.
-    revocations = RevocationFeed(verifier.revoked, snapshot_fetcher(settings))
+    revocations = RevocationFeed(verifier.revoked, snapshot_fetcher(settings, "auth"))
 
     def fan_out_connected(consuming: bool) -> None:
         revocations.queue_connected(consuming)

@@ -16,7 +16,8 @@ def create_app(settings: Settings | None = None, bus: Bus | None = None) -> Fast
     """The FastAPI app; the lifespan migrates the schema and starts the bus and outbox relay."""
     settings = settings or Settings()
     container = bootstrap(settings, bus=bus)
-    verifier, revocations = service_verifier(settings, container.runtime.bus)
+    verifier, revocations = service_verifier(settings, container.runtime.bus,
+                                               issuer="auth")
     app = create_service_app(service=settings.service_name, title="Bookstore orders",
                              routers=[api.router], checks=container.runtime.checks(),
                              lifespan=container.runtime.lifespan(revocations.start))

@@ -61,10 +61,11 @@ def apply_snapshot(body: object, revoked: RevokedSessions) -> int:
     return count
 
 
-def snapshot_fetcher(settings: BaseServiceSettings, *, timeout_s: float = 5.0
+def snapshot_fetcher(settings: BaseServiceSettings, issuer: str, *, timeout_s: float = 5.0
                      ) -> Callable[[], object]:
-    """GET auth's snapshot with the internal credential; raises on any failure."""
-    url = settings.service_url("auth") + SNAPSHOT_PATH
+    """GET the snapshot of revoked sessions from `issuer` (the service that issues the tokens)
+    with the internal credential; raises on any failure."""
+    url = settings.service_url(issuer) + SNAPSHOT_PATH
 
     def fetch() -> object:
         response = httpx.get(url, headers=internal_headers(settings), timeout=timeout_s)
@@ -134,11 +135,13 @@ class RevocationFeed:
             log.info("revoked sessions loaded", extra={"count": count})
 
 
-def service_verifier(settings: BaseServiceSettings, bus: Bus) -> tuple[TokenVerifier, RevocationFeed]:
-    """A service's token verifier (keys from auth's JWKS) and the feed keeping its revoked
-    sessions complete; start the feed in the service's lifespan."""
+def service_verifier(settings: BaseServiceSettings, bus: Bus, *, issuer: str
+                     ) -> tuple[TokenVerifier, RevocationFeed]:
+    """A service's token verifier (keys from the JWKS of `issuer`, the service that issues the
+    tokens) and the feed keeping its revoked sessions complete; start the feed in the service's
+    lifespan."""
     revoked = RevokedSessions()
-    feed = RevocationFeed(revoked, snapshot_fetcher(settings))
+    feed = RevocationFeed(revoked, snapshot_fetcher(settings, issuer))
     feed.subscribe(bus, f"{settings.service_name}.revocations")
-    keys = JwksKeys(settings.service_url("auth") + JWKS_PATH)
+    keys = JwksKeys(settings.service_url(issuer) + JWKS_PATH)
     return TokenVerifier(keys, revoked=revoked), feed
