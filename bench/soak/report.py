@@ -35,7 +35,7 @@ def render(soak) -> str:
          "on the second notification replica."), "",
         (f"**{v.orders} orders accepted ({_counts(v.by_status)}; {sum(v.refused.values())} refused "
          f"at the door: {_counts(v.refused)}), {len(chaos.faults)} faults injected, {v.lost} lost, "
-         f"{v.doubled} doubled, {v.stuck} stuck; latency back within {RECOVER_WITHIN_S:g} s after "
+         f"{v.doubled} doubled, {v.stuck} stuck, {v.misdelivered} misdelivered; latency back within {RECOVER_WITHIN_S:g} s after "
          f"{len(rec) - len(slow)} of {len(rec)} faults; memory "
          f"{'flat' if not grew else 'still growing in ' + ', '.join(grew)} in the second "
          "half of the run.**"), "",

@@ -1,5 +1,5 @@
 """The soak's end: from the databases, the event log, the mail server and the clients' sockets,
-was anything lost, doubled or stuck?"""
+was anything lost, doubled, stuck or told to the wrong user?"""
 from __future__ import annotations
 
 import subprocess
@@ -17,8 +17,8 @@ from .load import FINAL, Load
 
 @dataclass
 class Verdict:
-    """What the verification counted; `problems` is empty when nothing was lost, doubled or
-    stuck."""
+    """What the verification counted; `problems` is empty when nothing was lost, doubled,
+    stuck or misdelivered (a user told of another user's order)."""
 
     orders: int = 0
     by_status: Counter = field(default_factory=Counter)
@@ -27,6 +27,7 @@ class Verdict:
     lost: int = 0
     doubled: int = 0
     stuck: int = 0
+    misdelivered: int = 0
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -194,7 +195,7 @@ def _listeners(v: Verdict, load: Load, statuses: dict[int, str]) -> None:
             break
         time.sleep(0.5)
     for user, oid, status in load.attribute():
-        v.problem("doubled", f"user {user} was told {status} of order {oid}, not theirs")
+        v.problem("misdelivered", f"user {user} was told {status} of order {oid}, not theirs")
     live = fetched = 0
     for order in mine:
         final = statuses[order.id]
