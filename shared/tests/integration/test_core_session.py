@@ -2,19 +2,15 @@
 connection directly: still in the session's transaction, across several transactions in a row."""
 from __future__ import annotations
 
-from bookstore_shared.db import CoreSession, ensure_database, make_engine, make_session_factory
+from bookstore_shared.db import CoreSession, make_engine, make_session_factory
 from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select, text
-from sqlalchemy.engine import make_url
 
 METADATA = MetaData()
 ITEM = Table("item", METADATA, Column("id", Integer, primary_key=True))
 
 
-def test_core_statements_run_in_the_sessions_transaction_one_after_another(infra, new_instance):
-    url = make_url(infra.mysql_url).set(database=f"{new_instance()}_kit").render_as_string(
-        hide_password=False)
-    ensure_database(url)
-    engine = make_engine(url)
+def test_core_statements_run_in_the_sessions_transaction_one_after_another(fresh_database):
+    engine = make_engine(fresh_database("kit"))
     METADATA.create_all(engine)
     orm_dispatch: list[str] = []
     sessions = make_session_factory(engine)

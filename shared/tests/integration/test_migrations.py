@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bookstore_shared.db import ensure_database, upgrade_to_head
+from bookstore_shared.db import upgrade_to_head
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
 
 # a service with more than one migration (the race was between the first and the second)
 MIGRATIONS = Path(__file__).resolve().parents[3] / "order-service/src/order_service/migrations"
 
 
 def test_the_migration_lock_is_released_only_after_the_version_row_is_committed(
-        infra, new_instance):
-    url = make_url(infra.mysql_url).set(database=f"{new_instance()}_order")
-    ensure_database(url.render_as_string(hide_password=False))
-    engine = create_engine(url)
+        fresh_database):
+    engine = create_engine(fresh_database("order"))
     steps: list[str] = []
     event.listen(engine, "commit", lambda _conn: steps.append("COMMIT"))
     event.listen(engine, "before_cursor_execute",

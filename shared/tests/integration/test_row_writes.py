@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from bookstore_shared.db import ensure_database, make_engine
+from bookstore_shared.db import make_engine
 from bookstore_shared.row_writes import update_each
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, select
-from sqlalchemy.engine import make_url
 
 METADATA = MetaData()
 ITEM = Table("item", METADATA, Column("id", Integer, primary_key=True),
@@ -18,11 +17,8 @@ BEFORE = datetime(2026, 1, 1)
 
 
 @pytest.fixture
-def engine(infra, new_instance):
-    url = make_url(infra.mysql_url).set(database=f"{new_instance()}_rows").render_as_string(
-        hide_password=False)
-    ensure_database(url)
-    engine = make_engine(url)
+def engine(fresh_database):
+    engine = make_engine(fresh_database("rows"))
     METADATA.create_all(engine)
     with engine.begin() as conn:
         conn.execute(ITEM.insert(), [{"id": n, "status": "NEW", "seen_at": BEFORE}
